@@ -1,0 +1,70 @@
+import { ValidationError } from "@effect/cli"
+import { Cause, Console, Effect, Exit, Option } from "effect"
+import type { FaztError } from "../domain/errors.js"
+
+/** The exit-code contract with scripts (README, DESIGN.md). The only place codes are chosen. */
+export const exitCodes: { readonly [K in FaztError["_tag"]]: number } = {
+  InvalidPeerName: 2,
+  InvalidPeerUrl: 2,
+  InvalidInput: 2,
+  PeerNotFound: 3,
+  NoPeers: 3,
+  NoDefaultPeer: 3,
+  PeerAlreadyExists: 4,
+  PeerUnreachable: 5,
+  PeerUnauthorized: 6,
+  PeerApiError: 7,
+  PeerProtocolError: 7,
+  DatabaseError: 8
+}
+
+export const EXIT_DEFECT = 1
+export const EXIT_USAGE = 2
+export const EXIT_INTERRUPTED = 130
+
+const isFaztError = (e: unknown): e is FaztError =>
+  typeof e === "object" && e !== null && "_tag" in e && typeof e._tag === "string" && e._tag in exitCodes
+
+export const exitCodeOf = (exit: Exit.Exit<unknown, unknown>): number => {
+  if (Exit.isSuccess(exit)) return 0
+  const failure = Cause.failureOption(exit.cause)
+  if (Option.isSome(failure)) {
+    if (isFaztError(failure.value)) return exitCodes[failure.value._tag]
+    if (ValidationError.isValidationError(failure.value)) return EXIT_USAGE
+    return EXIT_DEFECT
+  }
+  if (Cause.isInterruptedOnly(exit.cause)) return EXIT_INTERRUPTED
+  return EXIT_DEFECT
+}
+
+/** `PeerNotFound` → `PEER_NOT_FOUND`: the wire's error-code style. */
+export const errorCode = (tag: string): string => tag.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()
+
+const details = (e: FaztError): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(e)) if (k !== "_tag") out[k] = v
+  return out
+}
+
+/** Prints a failed run: one line, or the JSON envelope. No stack traces. */
+export const reportFailure = (cause: Cause.Cause<unknown>, json: boolean): Effect.Effect<void> => {
+  if (Cause.isInterruptedOnly(cause)) return Effect.void
+  const failure = Cause.failureOption(cause)
+  // @effect/cli already printed its own one-line parse error.
+  if (Option.isSome(failure) && ValidationError.isValidationError(failure.value)) return Effect.void
+  let code = "INTERNAL"
+  let message: string
+  let extra: Record<string, unknown> | undefined
+  if (Option.isSome(failure) && isFaztError(failure.value)) {
+    code = errorCode(failure.value._tag)
+    message = failure.value.message
+    extra = details(failure.value)
+  } else {
+    const squashed = Cause.squash(cause)
+    const text = squashed instanceof Error ? squashed.message : String(squashed)
+    message = `internal error: ${text.split("\n")[0]}`
+  }
+  return json
+    ? Console.error(JSON.stringify({ error: { code, message, ...(extra ? { details: extra } : {}) } }))
+    : Console.error(`error: ${message}`)
+}

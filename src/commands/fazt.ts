@@ -1,0 +1,24 @@
+import { Command } from "@effect/cli"
+import { Console, Effect, Option } from "effect"
+import { InvalidInput } from "../domain/errors.js"
+import { GlobalFlags, globalOptions, parseDuration } from "./globals.js"
+import { remote } from "./remote.js"
+
+export const fazt = Command.make("fazt", globalOptions, () =>
+  Console.log("fazt: manage the peers of this fazt. Start with 'fazt remote' or 'fazt --help'.")).pipe(
+    Command.withDescription("A personal PaaS in one binary and one SQLite file; 'remote' talks to other fazt nodes."),
+    Command.withSubcommands([remote]),
+    Command.provideEffect(GlobalFlags, (flags) =>
+      Effect.gen(function* () {
+        const timeout = parseDuration(flags.timeout)
+        if (Option.isNone(timeout)) {
+          return yield* new InvalidInput({ message: `--timeout ${flags.timeout}: expected e.g. 30s, 500ms, 2m` })
+        }
+        if (flags.retries < 0) return yield* new InvalidInput({ message: "--retries must be 0 or more" })
+        return { json: flags.json, db: flags.db, timeout: timeout.value, retries: flags.retries, insecure: flags.insecure }
+      }))
+  )
+
+export const VERSION = "0.1.0"
+
+export const cli = Command.run(fazt, { name: "fazt", version: VERSION })

@@ -1,0 +1,32 @@
+import { Command } from "@effect/cli"
+import { Effect } from "effect"
+import { RemoteLayer } from "./layers.js"
+import { add } from "./remote/add.js"
+import { setDefault } from "./remote/default.js"
+import { importLegacyConfig } from "./remote/legacy.js"
+import { listPeers } from "./remote/list.js"
+import { migrate } from "./remote/migrate.js"
+import { remove } from "./remote/remove.js"
+import { rename } from "./remote/rename.js"
+import { setToken } from "./remote/set-token.js"
+import { setUrl } from "./remote/set-url.js"
+import { show } from "./remote/show.js"
+
+// Every verb but `migrate` first imports an old config file, once.
+const afterImport = <N extends string, R, E, A>(command: Command.Command<N, R, E, A>) =>
+  Command.transformHandler(command, (effect) => Effect.zipRight(importLegacyConfig, effect))
+
+export const remote = Command.make("remote", {}, () => Effect.zipRight(importLegacyConfig, listPeers)).pipe(
+  Command.withDescription("List the peers in this fazt's database (local only).\n\nExample: fazt remote --json"),
+  Command.withSubcommands([
+    afterImport(add),
+    afterImport(remove),
+    afterImport(setDefault),
+    afterImport(rename),
+    afterImport(setUrl),
+    afterImport(setToken),
+    afterImport(show),
+    migrate
+  ]),
+  Command.provide(RemoteLayer)
+)

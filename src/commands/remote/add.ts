@@ -1,0 +1,42 @@
+import { Args, Command, Options } from "@effect/cli"
+import { Effect, Option } from "effect"
+import { viewPeer } from "../../domain/Peer.js"
+import { isLoopbackHost } from "../../domain/transportPolicy.js"
+import { PeerStore } from "../../services/PeerStore.js"
+import { emit, notice, warn } from "../output.js"
+import { readToken, tokenOptions } from "../token.js"
+
+export const add = Command.make(
+  "add",
+  {
+    name: Args.text({ name: "name" }).pipe(Args.withDescription("A short name: lowercase letters, digits, '-'")),
+    url: Args.text({ name: "url" }).pipe(Args.withDescription("The peer's admin URL, e.g. https://admin.example.com")),
+    ...tokenOptions,
+    description: Options.text("description").pipe(Options.withDescription("A note about the peer"), Options.optional),
+    makeDefault: Options.boolean("default").pipe(Options.withDescription("Make it the default peer"))
+  },
+  (args) =>
+    Effect.gen(function* () {
+      const token = yield* readToken(args)
+      const store = yield* PeerStore
+      const peer = yield* store.add({
+        name: args.name,
+        url: args.url,
+        token: Option.getOrNull(token),
+        description: Option.getOrNull(args.description),
+        makeDefault: args.makeDefault
+      })
+      const url = new URL(peer.url)
+      if (url.protocol === "http:" && !isLoopbackHost(url.hostname) && peer.token !== null) {
+        yield* warn(
+          `${peer.url} is plain http: the token would cross the network unencrypted, so fazt will refuse to send it unless you pass --insecure`
+        )
+      }
+      yield* notice(`Added peer '${peer.name}' (${peer.url})${peer.isDefault ? " as the default" : ""}`)
+      yield* emit(viewPeer(peer), () => null)
+    })
+).pipe(
+  Command.withDescription(
+    "Add a peer.\n\nExample: printf %s \"$KEY\" | fazt remote add zyt https://admin.zyt.app --token-stdin"
+  )
+)

@@ -1,0 +1,26 @@
+import { Effect } from "effect"
+import { viewPeer } from "../../domain/Peer.js"
+import { PeerStore } from "../../services/PeerStore.js"
+import { ago, emit, notice, table } from "../output.js"
+
+/** `fazt remote`: the peers table, read locally only (never the network). */
+export const listPeers = Effect.gen(function* () {
+  const store = yield* PeerStore
+  const peers = (yield* store.list).map((p) => viewPeer(p))
+  if (peers.length === 0) {
+    yield* notice("No peers yet. Add one with: fazt remote add <name> <url> --token-stdin")
+  }
+  yield* emit(peers, (views) =>
+    views.length === 0 ? null : table(
+      ["", "NAME", "URL", "STATUS", "VERSION", "LAST SEEN", "TOKEN"],
+      views.map((p) => [
+        p.is_default ? "*" : "",
+        p.name,
+        p.url,
+        p.last_status ?? "-",
+        p.last_version ?? "-",
+        ago(p.last_seen_at),
+        p.token ?? "-"
+      ])
+    ))
+})

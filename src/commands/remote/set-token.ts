@@ -1,0 +1,24 @@
+import { Command } from "@effect/cli"
+import { Effect, Option } from "effect"
+import { InvalidInput } from "../../domain/errors.js"
+import { viewPeer } from "../../domain/Peer.js"
+import { PeerStore } from "../../services/PeerStore.js"
+import { emit, notice } from "../output.js"
+import { readToken, tokenOptions } from "../token.js"
+import { peerName } from "./args.js"
+
+export const setToken = Command.make("set-token", { name: peerName, ...tokenOptions }, (args) =>
+  Effect.gen(function* () {
+    const token = yield* readToken(args)
+    if (Option.isNone(token)) {
+      return yield* new InvalidInput({ message: "no token given: pipe it to --token-stdin, or set FAZT_TOKEN" })
+    }
+    const store = yield* PeerStore
+    const peer = yield* store.updateToken(args.name, token.value)
+    yield* notice(`Stored a new token for '${peer.name}'`)
+    yield* emit(viewPeer(peer), () => null)
+  })).pipe(
+    Command.withDescription(
+      "Replace a peer's API key.\n\nExample: printf %s \"$KEY\" | fazt remote set-token zyt --token-stdin"
+    )
+  )

@@ -1,0 +1,21 @@
+import { Command, Options } from "@effect/cli"
+import { Effect } from "effect"
+import { viewPeer } from "../../domain/Peer.js"
+import { PeerStore } from "../../services/PeerStore.js"
+import { emit } from "../output.js"
+import { peerName } from "./args.js"
+import { describePeer } from "./describe.js"
+
+export const show = Command.make(
+  "show",
+  {
+    name: peerName,
+    showToken: Options.boolean("show-token").pipe(Options.withDescription("Print the whole token instead of a mask"))
+  },
+  ({ name, showToken }) =>
+    Effect.gen(function* () {
+      const store = yield* PeerStore
+      const peer = yield* store.get(name)
+      yield* emit(viewPeer(peer, showToken), describePeer)
+    })
+).pipe(Command.withDescription("Show one peer as stored (no network).\n\nExample: fazt remote show zyt"))

@@ -1,0 +1,114 @@
+import { Effect, Schema } from "effect"
+import { InvalidPeerName, InvalidPeerUrl } from "./errors.js"
+
+const NAME_RULE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/
+
+/** Why `name` is not a valid peer/site name, or undefined when it is. */
+export const nameProblem = (name: string): string | undefined => {
+  if (name.length === 0) return "it is empty"
+  if (name.length > 63) return "it is longer than 63 characters"
+  if (!NAME_RULE.test(name)) {
+    return "use lowercase letters, digits and '-', not starting or ending with '-'"
+  }
+  return undefined
+}
+
+/** Validates a name the user typed for a new peer. */
+export const validatePeerName = (name: string): Effect.Effect<string, InvalidPeerName> => {
+  const reason = nameProblem(name)
+  return reason === undefined ? Effect.succeed(name) : Effect.fail(new InvalidPeerName({ name, reason }))
+}
+
+/**
+ * Validates and normalises a peer URL the user typed: absolute http(s), no
+ * credentials, no query or fragment, no trailing slash.
+ */
+export const validatePeerUrl = (input: string): Effect.Effect<string, InvalidPeerUrl> =>
+  Effect.suspend(() => {
+    const fail = (reason: string) => Effect.fail(new InvalidPeerUrl({ url: redactUrl(input), reason }))
+    let url: URL
+    try {
+      url = new URL(input)
+    } catch {
+      return fail("not an absolute URL (expected e.g. https://admin.example.com)")
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      return fail(`scheme ${url.protocol.replace(/:$/, "")} is not supported (use http or https)`)
+    }
+    if (url.username !== "" || url.password !== "") {
+      return fail("credentials do not belong in the URL (use --token)")
+    }
+    if (url.search !== "" || input.includes("?")) return fail("a query string is not allowed")
+    if (url.hash !== "" || input.includes("#")) return fail("a fragment is not allowed")
+    if (url.hostname === "") return fail("the host is missing")
+    return Effect.succeed(url.toString().replace(/\/+$/, ""))
+  })
+
+/** Removes user:password from something URL-like before it is echoed back. */
+export const redactUrl = (input: string): string => input.replace(/\/\/[^/@]*@/, "//***@")
+
+/** `fzt_…e3f`: enough to tell keys apart, never enough to use one. */
+export const maskToken = (token: string | null): string | null => {
+  if (token === null || token === "") return null
+  if (token.length < 12) return "…"
+  const prefix = token.startsWith("fzt_") ? "fzt_" : token.slice(0, 2)
+  return `${prefix}…${token.slice(-3)}`
+}
+
+export const PeerStatus = Schema.Literal("healthy", "unreachable", "unauthorized", "error")
+export type PeerStatus = typeof PeerStatus.Type
+
+/** One row of the `peers` table, as fazt defines it. */
+export class Peer extends Schema.Class<Peer>("Peer")({
+  id: Schema.String,
+  name: Schema.String,
+  url: Schema.String,
+  token: Schema.NullOr(Schema.String),
+  description: Schema.NullOr(Schema.String),
+  isDefault: Schema.Boolean,
+  lastSeenAt: Schema.NullOr(Schema.String),
+  lastVersion: Schema.NullOr(Schema.String),
+  lastStatus: Schema.NullOr(Schema.String),
+  nodeId: Schema.NullOr(Schema.String),
+  createdAt: Schema.NullOr(Schema.String),
+  updatedAt: Schema.NullOr(Schema.String)
+}) {}
+
+/**
+ * fazt writes `datetime('now')` (UTC, no zone) and sometimes RFC 3339; both
+ * become an ISO string, anything else is passed through untouched.
+ */
+export const toIsoTime = (value: string | null): string | null => {
+  if (value === null || value === "") return null
+  const sqlite = /^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d(?:\.\d+)?)$/.exec(value)
+  const parsed = sqlite ? Date.parse(`${sqlite[1]}T${sqlite[2]}Z`) : Date.parse(value)
+  return Number.isNaN(parsed) ? value : new Date(parsed).toISOString()
+}
+
+/** What listings show and `--json` prints for a peer: the token masked. */
+export const PeerView = Schema.Struct({
+  name: Schema.String,
+  url: Schema.String,
+  description: Schema.NullOr(Schema.String),
+  is_default: Schema.Boolean,
+  token: Schema.NullOr(Schema.String),
+  last_status: Schema.NullOr(Schema.String),
+  last_version: Schema.NullOr(Schema.String),
+  last_seen_at: Schema.NullOr(Schema.String),
+  created_at: Schema.NullOr(Schema.String),
+  updated_at: Schema.NullOr(Schema.String)
+})
+export type PeerView = typeof PeerView.Type
+
+export const viewPeer = (peer: Peer, showToken = false): PeerView => ({
+  name: peer.name,
+  url: peer.url,
+  description: peer.description,
+  is_default: peer.isDefault,
+  token: showToken ? peer.token : maskToken(peer.token),
+  last_status: peer.lastStatus,
+  last_version: peer.lastVersion,
+  last_seen_at: toIsoTime(peer.lastSeenAt),
+  created_at: toIsoTime(peer.createdAt),
+  updated_at: toIsoTime(peer.updatedAt)
+})

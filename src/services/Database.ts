@@ -1,0 +1,264 @@
+import * as Reactivity from "@effect/experimental/Reactivity"
+import * as SqlClient from "@effect/sql/SqlClient"
+import type * as SqlConnection from "@effect/sql/SqlConnection"
+import { SqlError } from "@effect/sql/SqlError"
+import * as Statement from "@effect/sql/Statement"
+import Sqlite from "better-sqlite3"
+import { Config, Context, Effect, Layer, Option, Scope } from "effect"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { DatabaseError } from "../domain/errors.js"
+import { migrations as bundledMigrations } from "../migrations/index.js"
+import { Migrator } from "./Migrator.js"
+
+export interface DatabaseOptions {
+  readonly filename: string
+  /** Milliseconds a statement waits for another process's lock. */
+  readonly busyTimeoutMs?: number
+}
+
+/**
+ * One open fazt SQLite file. `sql` is an `@effect/sql` client whose
+ * transactions begin IMMEDIATE: every read-then-write takes the write lock
+ * first, so concurrent processes queue instead of failing with SQLITE_BUSY.
+ */
+export declare namespace Database {
+  export interface Service {
+  readonly path: string
+  readonly sql: SqlClient.SqlClient
+  /** Runs a multi-statement script (migrations); never user input. */
+  readonly exec: (script: string) => Effect.Effect<void, DatabaseError>
+  /** `effect` in one IMMEDIATE transaction, SQL failures as `DatabaseError`. */
+  readonly transaction: <A, E, R>(
+    effect: Effect.Effect<A, E | SqlError, R>
+  ) => Effect.Effect<A, Exclude<E, SqlError> | DatabaseError, R>
+  /** Maps `SqlError` to `DatabaseError` for a single statement. */
+  readonly use: <A, E, R>(
+    effect: Effect.Effect<A, E | SqlError, R>
+  ) => Effect.Effect<A, Exclude<E, SqlError> | DatabaseError, R>
+  }
+}
+
+const SQLITE_HEADER = Buffer.from("SQLite format 3\0", "latin1")
+
+/** A one-line reason for a SQLite or file-system failure. */
+export const describeFailure = (cause: unknown): string => {
+  const inner = cause instanceof SqlError ? cause.cause : cause
+  const code = typeof inner === "object" && inner !== null && "code" in inner ? String(inner.code) : ""
+  const message = inner instanceof Error ? inner.message : String(inner)
+  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
+    return "the database is locked by another process and stayed locked past the busy timeout"
+  }
+  if (code === "SQLITE_NOTADB") return "the file is not a SQLite database"
+  if (code.startsWith("SQLITE_CORRUPT")) return "the database file is corrupt"
+  if (code === "SQLITE_FULL") return "the disk is full"
+  if (code.startsWith("SQLITE_READONLY")) return "the database is read-only"
+  if (code.startsWith("SQLITE_CANTOPEN")) return "the database file cannot be opened"
+  if (code === "EACCES" || code === "EPERM") return "permission denied"
+  if (code === "ENOSPC") return "the disk is full"
+  if (code === "ENOTDIR" || code === "EEXIST") return "a file stands where a folder of its path should be"
+  if (code === "EISDIR") return "the path is a folder, not a file"
+  if (code === "ENOENT") return "a folder of its path cannot be created"
+  if (code === "EROFS") return "the file system is read-only"
+  return message.split("\n")[0] ?? "unknown failure"
+}
+
+/** `mkdir -p` with mode 0700; Node's own recursive mkdir spins forever under /proc. */
+const makeFolders = (dir: string): void => {
+  const missing: Array<string> = []
+  let current = path.resolve(dir)
+  while (!fs.existsSync(current)) {
+    missing.push(current)
+    const parent = path.dirname(current)
+    if (parent === current) break
+    current = parent
+  }
+  for (const folder of missing.reverse()) {
+    try {
+      fs.mkdirSync(folder, { mode: 0o700 })
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e
+    }
+  }
+}
+
+/**
+ * Creates the folder (0700) and an empty file (0600) when missing, and
+ * refuses a non-empty file that is not SQLite before SQLite touches it, so a
+ * wrong path is never modified.
+ */
+const prepareFile = (filename: string): Effect.Effect<void, DatabaseError> =>
+  Effect.try({
+    try: () => {
+      if (filename === ":memory:") return
+      makeFolders(path.dirname(filename))
+      let fd: number
+      try {
+        fd = fs.openSync(filename, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600)
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e
+        fd = fs.openSync(filename, "r")
+      }
+      try {
+        const head = Buffer.alloc(SQLITE_HEADER.length)
+        const read = fs.readSync(fd, head, 0, head.length, 0)
+        if (read > 0 && !head.subarray(0, read).equals(SQLITE_HEADER.subarray(0, read))) {
+          throw Object.assign(new Error("not a database"), { code: "SQLITE_NOTADB" })
+        }
+        if (read > 0 && read < SQLITE_HEADER.length) {
+          throw Object.assign(new Error("truncated"), { code: "SQLITE_CORRUPT" })
+        }
+      } finally {
+        fs.closeSync(fd)
+      }
+    },
+    catch: (cause) => new DatabaseError({ path: filename, reason: describeFailure(cause) })
+  })
+
+const makeConnection = (db: Sqlite.Database): SqlConnection.Connection => {
+  const cache = new Map<string, Sqlite.Statement>()
+  const prepare = (sql: string) => {
+    let statement = cache.get(sql)
+    if (statement === undefined) {
+      statement = db.prepare(sql)
+      cache.set(sql, statement)
+    }
+    return statement
+  }
+  const run = (statement: () => Sqlite.Statement, params: ReadonlyArray<unknown>, raw: boolean) =>
+    Effect.try({
+      try: () => {
+        const s = statement()
+        if (s.reader) return s.all(...params) as ReadonlyArray<any>
+        const result = s.run(...params)
+        return raw ? (result as unknown as ReadonlyArray<any>) : []
+      },
+      catch: (cause) => new SqlError({ cause, message: "Failed to execute statement" })
+    })
+  return {
+    execute: (sql, params, transformRows) => {
+      const rows = run(() => prepare(sql), params, false)
+      return transformRows ? Effect.map(rows, transformRows) : rows
+    },
+    executeRaw: (sql, params) => run(() => prepare(sql), params, true),
+    executeValues: (sql, params) =>
+      Effect.try({
+        try: () => {
+          const s = prepare(sql)
+          if (!s.reader) {
+            s.run(...params)
+            return []
+          }
+          s.raw(true)
+          try {
+            return s.all(...params) as ReadonlyArray<ReadonlyArray<unknown>>
+          } finally {
+            s.raw(false)
+          }
+        },
+        catch: (cause) => new SqlError({ cause, message: "Failed to execute statement" })
+      }),
+    executeUnprepared: (sql, params, transformRows) => {
+      const rows = run(() => db.prepare(sql), params ?? [], false)
+      return transformRows ? Effect.map(rows, transformRows) : rows
+    },
+    executeStream: () => Effect.dieMessage("streaming queries are not used by fazt remote")
+  }
+}
+
+/** Opens the file without running migrations. */
+const open = (options: DatabaseOptions): Effect.Effect<Database.Service, DatabaseError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const filename = options.filename
+    yield* prepareFile(filename)
+    const fail = (cause: unknown) => new DatabaseError({ path: filename, reason: describeFailure(cause) })
+    const db = yield* Effect.acquireRelease(
+      Effect.try({
+        try: () => {
+          const db = new Sqlite(filename, { timeout: options.busyTimeoutMs ?? 5000 })
+          try {
+            db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`)
+            // fazt runs in WAL; only switch when needed, as switching takes a write lock.
+            if (filename !== ":memory:" && db.pragma("journal_mode", { simple: true }) !== "wal") {
+              db.pragma("journal_mode = WAL")
+            }
+            db.pragma("foreign_keys = ON")
+          } catch (e) {
+            db.close()
+            throw e
+          }
+          return db
+        },
+        catch: fail
+      }),
+      (db) => Effect.sync(() => db.close())
+    )
+    const connection = makeConnection(db)
+    const semaphore = yield* Effect.makeSemaphore(1)
+    const acquirer = semaphore.withPermits(1)(Effect.succeed(connection))
+    const transactionAcquirer = Effect.uninterruptibleMask((restore) =>
+      Effect.as(
+        Effect.zipRight(
+          restore(semaphore.take(1)),
+          Effect.tap(Effect.scope, (scope) => Scope.addFinalizer(scope, semaphore.release(1)))
+        ),
+        connection
+      )
+    )
+    const sql = yield* SqlClient.make({
+      acquirer,
+      transactionAcquirer,
+      compiler: Statement.makeCompilerSqlite(),
+      spanAttributes: [["db.system.name", "sqlite"]],
+      beginTransaction: "BEGIN IMMEDIATE"
+    }).pipe(Effect.provide(Reactivity.layer))
+
+    const use = <A, E, R>(effect: Effect.Effect<A, E | SqlError, R>) =>
+      Effect.catchIf(effect, (e): e is SqlError => e instanceof SqlError, (e) => Effect.fail(fail(e))) as Effect.Effect<
+        A,
+        Exclude<E, SqlError> | DatabaseError,
+        R
+      >
+    return {
+      path: filename,
+      sql,
+      // Synchronous, so it cannot interleave with another fiber's statements;
+      // inside `transaction` it joins that transaction.
+      exec: (script) => Effect.try({ try: () => void db.exec(script), catch: fail }),
+      transaction: (effect) => use(sql.withTransaction(effect)),
+      use
+    }
+  })
+
+export class Database extends Context.Tag("fazt/Database")<Database, Database.Service>() {
+  /** Opens the file and applies no migration: for tools that must not change the schema. */
+  static readonly layerUnmigrated = (
+    options: DatabaseOptions
+  ): Layer.Layer<Database | SqlClient.SqlClient, DatabaseError> =>
+    Layer.scopedContext(
+      Effect.map(open(options), (db) => Context.make(Database, db).pipe(Context.add(SqlClient.SqlClient, db.sql)))
+    )
+
+  /** Opens (creating when missing) a fazt database and applies the peers migration. */
+  static readonly layer = (options: DatabaseOptions): Layer.Layer<Database | SqlClient.SqlClient, DatabaseError> =>
+    Layer.effectDiscard(Effect.flatMap(Migrator, (m) => m.apply(bundledMigrations))).pipe(
+      Layer.provide(Migrator.layer),
+      Layer.provideMerge(Database.layerUnmigrated(options))
+    )
+}
+
+/** Where a command finds its database; see DESIGN.md. */
+export type DatabaseMode = "client" | "server"
+
+export const resolvePath = (flag: Option.Option<string>, mode: DatabaseMode) =>
+  Effect.gen(function* () {
+    if (Option.isSome(flag)) return path.resolve(flag.value)
+    const env = yield* Config.option(Config.nonEmptyString("FAZT_DB"))
+    if (Option.isSome(env)) return path.resolve(env.value)
+    if (mode === "server") return path.resolve("data.db")
+    const xdg = yield* Config.option(Config.nonEmptyString("XDG_CONFIG_HOME"))
+    const home = yield* Config.nonEmptyString("HOME").pipe(Config.withDefault(os.homedir()))
+    const base = Option.getOrElse(xdg, () => path.join(home, ".config"))
+    return path.join(base, "fazt", "data.db")
+  }).pipe(Effect.orDie)

@@ -1,0 +1,57 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { maskToken, nameProblem, toIsoTime, validatePeerUrl } from "../../src/domain/Peer.js"
+import { hoistGlobalFlags, parseDuration } from "../../src/commands/globals.js"
+import { isLoopbackHost } from "../../src/domain/transportPolicy.js"
+import { Duration, Option } from "effect"
+
+describe("peer names", () => {
+  it("accepts 1–63 lowercase letters, digits and inner dashes", () => {
+    for (const ok of ["a", "zyt", "home-1", "a".repeat(63), "0"]) expect(nameProblem(ok)).toBeUndefined()
+    for (const bad of ["", "A", "a_b", "-a", "a-", "a".repeat(64), "a.b", "é"]) expect(nameProblem(bad)).toBeDefined()
+  })
+})
+
+describe("peer URLs", () => {
+  it.effect("normalise and refuse what fazt cannot use", () =>
+    Effect.gen(function* () {
+      expect(yield* validatePeerUrl("https://admin.zyt.app/")).toBe("https://admin.zyt.app")
+      expect(yield* validatePeerUrl("http://127.0.0.1:8080")).toBe("http://127.0.0.1:8080")
+      for (const bad of ["ftp://x", "https://u:p@x", "x", "https://x/?q", "https://x/#f", "file:///etc/passwd"]) {
+        const e = yield* Effect.flip(validatePeerUrl(bad))
+        expect(e._tag).toBe("InvalidPeerUrl")
+        expect(e.message).not.toContain("u:p")
+      }
+    }))
+})
+
+describe("helpers", () => {
+  it("masks tokens", () => {
+    expect(maskToken("fzt_fixture_laptop_3b1f0c9e5d7a4b2c8e6f1a0d9c7b5e3f")).toBe("fzt_…e3f")
+    expect(maskToken("short")).toBe("…")
+    expect(maskToken(null)).toBeNull()
+  })
+  it("reads both of fazt's time formats", () => {
+    expect(toIsoTime("2026-11-25 17:01:21")).toBe("2026-11-25T17:01:21.000Z")
+    expect(toIsoTime("2026-11-25T18:01:21+01:00")).toBe("2026-11-25T17:01:21.000Z")
+    expect(toIsoTime(null)).toBeNull()
+  })
+  it("parses durations", () => {
+    expect(Option.map(parseDuration("30s"), Duration.toMillis)).toEqual(Option.some(30_000))
+    expect(Option.map(parseDuration("500ms"), Duration.toMillis)).toEqual(Option.some(500))
+    expect(Option.map(parseDuration("2m"), Duration.toMillis)).toEqual(Option.some(120_000))
+    expect(Option.map(parseDuration("5"), Duration.toMillis)).toEqual(Option.some(5_000))
+    expect(parseDuration("soon")).toEqual(Option.none())
+    expect(parseDuration("0")).toEqual(Option.none())
+  })
+  it("hoists global flags, leaving what follows -- alone", () => {
+    expect(hoistGlobalFlags(["remote", "add", "--json", "x", "--db=/a", "y", "--", "--json"])).toEqual([
+      "--json", "--db", "/a", "remote", "add", "x", "y", "--", "--json"
+    ])
+    expect(hoistGlobalFlags(["remote", "status", "--timeout", "2s", "zyt"])).toEqual(["--timeout", "2s", "remote", "status", "zyt"])
+  })
+  it("knows loopback hosts", () => {
+    for (const h of ["localhost", "127.0.0.1", "127.5.5.5", "[::1]", "site.localhost"]) expect(isLoopbackHost(h)).toBe(true)
+    for (const h of ["10.0.0.1", "example.com", "localhost.example.com", "128.0.0.1"]) expect(isLoopbackHost(h)).toBe(false)
+  })
+})

@@ -1,0 +1,53 @@
+import { spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+
+export const root = fileURLToPath(new URL("../../", import.meta.url))
+export const bin = path.join(root, "bin", "fazt.js")
+export const fixtures = path.join(root, "..", "shared", "fixtures")
+export const FIXTURE_DB = path.join(fixtures, "fazt-v0.29.0-data.db")
+export const FIXTURE_CONFIG = path.join(fixtures, "legacy-config.json")
+export const FIXTURE_KEY = "fzt_fixture_laptop_3b1f0c9e5d7a4b2c8e6f1a0d9c7b5e3f"
+
+export interface RunResult {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** A throwaway HOME with nothing in it. */
+export const tempHome = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "fazt-home-"))
+
+export interface RunOptions {
+  readonly home: string
+  readonly env?: Record<string, string | undefined>
+  readonly stdin?: string
+  readonly cwd?: string
+  /** Kill the process after this many ms (SIGKILL). */
+  readonly killAfterMs?: number
+}
+
+/** Runs the built CLI as a user would, with only HOME/PATH from this process. */
+export const runFazt = (args: ReadonlyArray<string>, options: RunOptions): Promise<RunResult> =>
+  new Promise((resolve, reject) => {
+    const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: options.home }
+    for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v
+    const child = spawn(process.execPath, [bin, ...args], { env, cwd: options.cwd ?? options.home })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.setEncoding("utf8").on("data", (c) => (stdout += c))
+    child.stderr.setEncoding("utf8").on("data", (c) => (stderr += c))
+    child.on("error", reject)
+    if (options.stdin !== undefined) child.stdin.end(options.stdin)
+    else child.stdin.end()
+    const timer = options.killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), options.killAfterMs)
+    child.on("close", (code, signal) => {
+      if (timer) clearTimeout(timer)
+      resolve({ code, signal, stdout, stderr })
+    })
+  })
+
+export const clientDb = (home: string) => path.join(home, ".config", "fazt", "data.db")
