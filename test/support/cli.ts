@@ -6,7 +6,8 @@ import { fileURLToPath } from "node:url"
 
 export const root = fileURLToPath(new URL("../../", import.meta.url))
 export const bin = path.join(root, "bin", "fazt.js")
-export const fixtures = path.join(root, "..", "shared", "fixtures")
+// Copies of ../shared/fixtures, so a clone tests on its own.
+export const fixtures = path.join(root, "test", "fixtures")
 export const FIXTURE_DB = path.join(fixtures, "fazt-v0.29.0-data.db")
 export const FIXTURE_CONFIG = path.join(fixtures, "legacy-config.json")
 export const FIXTURE_KEY = "fzt_fixture_laptop_3b1f0c9e5d7a4b2c8e6f1a0d9c7b5e3f"
