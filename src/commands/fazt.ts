@@ -2,12 +2,14 @@ import { Command } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import { InvalidInput } from "../domain/errors.js"
 import { GlobalFlags, globalOptions, parseDuration } from "./globals.js"
+import { VERSION } from "../version.js"
 import { remote } from "./remote.js"
+import { server } from "./server.js"
 
 export const fazt = Command.make("fazt", globalOptions, () =>
   Console.log("fazt: manage the peers of this fazt. Start with 'fazt remote' or 'fazt --help'.")).pipe(
     Command.withDescription("A personal PaaS in one binary and one SQLite file; 'remote' talks to other fazt nodes."),
-    Command.withSubcommands([remote]),
+    Command.withSubcommands([remote, server]),
     Command.provideEffect(GlobalFlags, (flags) =>
       Effect.gen(function* () {
         const timeout = parseDuration(flags.timeout)
@@ -18,7 +20,5 @@ export const fazt = Command.make("fazt", globalOptions, () =>
         return { json: flags.json, db: flags.db, timeout: timeout.value, retries: flags.retries, insecure: flags.insecure }
       }))
   )
-
-export const VERSION = "0.1.0"
 
 export const cli = Command.run(fazt, { name: "fazt", version: VERSION })

@@ -1,7 +1,13 @@
-import { Effect, Layer } from "effect"
+import { Duration, Effect, Layer } from "effect"
 import { Database, resolvePath } from "../services/Database.js"
 import { LegacyConfig } from "../services/LegacyConfig.js"
+import { Migrator } from "../services/Migrator.js"
+import { NodeKeys } from "../services/NodeKeys.js"
+import { NodeSites } from "../services/NodeSites.js"
+import { nodeMigrations } from "../migrations/index.js"
+import { PeerClient } from "../services/PeerClient.js"
 import { PeerStore } from "../services/PeerStore.js"
+import { PeerTransport } from "../services/PeerTransport.js"
 import { GlobalFlags } from "./globals.js"
 
 /** The services of `fazt remote …` on the client database (`--db`, `FAZT_DB`, XDG). */
@@ -9,6 +15,28 @@ export const RemoteLayer = Layer.unwrapEffect(
   Effect.gen(function* () {
     const flags = yield* GlobalFlags
     const filename = yield* resolvePath(flags.db, "client")
-    return Layer.mergeAll(PeerStore.layer, LegacyConfig.layer).pipe(Layer.provideMerge(Database.layer({ filename })))
+    const transport = PeerTransport.layer({
+      timeout: Duration.toMillis(flags.timeout),
+      retries: flags.retries,
+      insecure: flags.insecure
+    })
+    return Layer.mergeAll(PeerStore.layer, LegacyConfig.layer, PeerClient.layer.pipe(Layer.provide(transport))).pipe(
+      Layer.provide(PeerStore.layer),
+      Layer.provideMerge(Database.layer({ filename }))
+    )
+  })
+)
+
+/** The services of `fazt server …`: the node's database (`./data.db` by default) with its own tables. */
+export const ServerLayer = Layer.unwrapEffect(
+  Effect.gen(function* () {
+    const flags = yield* GlobalFlags
+    const filename = yield* resolvePath(flags.db, "server")
+    const migrated = Layer.effectDiscard(Effect.flatMap(Migrator, (m) => m.apply(nodeMigrations))).pipe(
+      Layer.provide(Migrator.layer)
+    )
+    return Layer.mergeAll(NodeKeys.layer, NodeSites.layer, migrated).pipe(
+      Layer.provideMerge(Database.layer({ filename }))
+    )
   })
 )

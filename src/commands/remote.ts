@@ -2,6 +2,7 @@ import { Command } from "@effect/cli"
 import { Effect } from "effect"
 import { RemoteLayer } from "./layers.js"
 import { add } from "./remote/add.js"
+import { apps } from "./remote/apps.js"
 import { setDefault } from "./remote/default.js"
 import { importLegacyConfig } from "./remote/legacy.js"
 import { listPeers } from "./remote/list.js"
@@ -11,6 +12,8 @@ import { rename } from "./remote/rename.js"
 import { setToken } from "./remote/set-token.js"
 import { setUrl } from "./remote/set-url.js"
 import { show } from "./remote/show.js"
+import { status } from "./remote/status.js"
+import { upgrade } from "./remote/upgrade.js"
 
 // Every verb but `migrate` first imports an old config file, once.
 const afterImport = <N extends string, R, E, A>(command: Command.Command<N, R, E, A>) =>
@@ -26,6 +29,9 @@ export const remote = Command.make("remote", {}, () => Effect.zipRight(importLeg
     afterImport(setUrl),
     afterImport(setToken),
     afterImport(show),
+    afterImport(status),
+    afterImport(apps),
+    afterImport(upgrade),
     migrate
   ]),
   Command.provide(RemoteLayer)

@@ -1,0 +1,42 @@
+import { Command } from "@effect/cli"
+import { Effect } from "effect"
+import { toIsoTime } from "../../domain/Peer.js"
+import { PeerClient } from "../../services/PeerClient.js"
+import { PeerStore } from "../../services/PeerStore.js"
+import { ago, emit, notice, table } from "../output.js"
+import { optionalPeerName } from "./args.js"
+
+export const formatBytes = (n: number | null): string => {
+  if (n === null) return "-"
+  if (n < 1024) return `${n} B`
+  const units = ["KB", "MB", "GB", "TB"]
+  let value = n / 1024
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`
+}
+
+export const apps = Command.make("apps", { name: optionalPeerName }, ({ name }) =>
+  Effect.gen(function* () {
+    const store = yield* PeerStore
+    const client = yield* PeerClient
+    const peer = yield* store.resolve(name)
+    const list = yield* client.apps(peer)
+    if (list.length === 0) {
+      yield* notice(`No apps on '${peer.name}' yet. Deploy one with: fazt remote deploy <dir> ${peer.name}`)
+    }
+    yield* emit(list, (rows) =>
+      rows.length === 0 ? null : table(
+        ["NAME", "VISIBILITY", "FILES", "SIZE", "UPDATED"],
+        rows.map((a) => [
+          a.name,
+          a.visibility ?? "-",
+          a.file_count === null ? "-" : String(a.file_count),
+          formatBytes(a.size_bytes),
+          ago(toIsoTime(a.updated_at))
+        ])
+      ))
+  })).pipe(Command.withDescription("List the apps on a peer, private ones included.\n\nExample: fazt remote apps zyt"))

@@ -1,0 +1,115 @@
+import { Command, Options } from "@effect/cli"
+import { Effect, Option, Schema } from "effect"
+import type { Peer } from "../../domain/Peer.js"
+import { Health } from "../../domain/wire.js"
+import { PeerClient, type PeerClientError } from "../../services/PeerClient.js"
+import { PeerStore } from "../../services/PeerStore.js"
+import { emit, table, warn } from "../output.js"
+import { errorCode } from "../failure.js"
+import { optionalPeerName } from "./args.js"
+
+/** One row of `remote status`, healthy or not. */
+export const StatusReport = Schema.Struct({
+  name: Schema.String,
+  url: Schema.String,
+  status: Schema.Literal("healthy", "unreachable", "unauthorized", "error"),
+  version: Schema.NullOr(Schema.String),
+  uptime_seconds: Schema.NullOr(Schema.Number),
+  health: Schema.NullOr(Health),
+  error: Schema.NullOr(Schema.Struct({ code: Schema.String, message: Schema.String }))
+})
+export type StatusReport = typeof StatusReport.Type
+
+/** `4d 0h 1m`; under a minute, seconds. */
+export const formatUptime = (seconds: number | null): string => {
+  if (seconds === null) return "-"
+  const s = Math.floor(seconds)
+  if (s < 60) return `${s}s`
+  const d = Math.floor(s / 86400)
+  const h = Math.floor((s % 86400) / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  return d > 0 ? `${d}d ${h}h ${m}m` : `${h}h ${m}m`
+}
+
+const formatMemory = (health: Health | null): string => {
+  const used = health?.memory?.used_mb
+  if (used === undefined || used === null) return "-"
+  const limit = health?.memory?.limit_mb
+  return limit ? `${used.toFixed(1)}/${Math.round(limit)} MB` : `${used.toFixed(1)} MB`
+}
+
+const report = (peer: Peer, health: Health): StatusReport => ({
+  name: peer.name,
+  url: peer.url,
+  status: health.status === "healthy" ? "healthy" : "error",
+  version: health.version ?? null,
+  uptime_seconds: health.uptime_seconds ?? null,
+  health,
+  error: null
+})
+
+const failedReport = (peer: Peer, error: PeerClientError): StatusReport => ({
+  name: peer.name,
+  url: peer.url,
+  status: error._tag === "PeerUnreachable"
+    ? "unreachable"
+    : error._tag === "PeerUnauthorized"
+    ? "unauthorized"
+    : "error",
+  version: null,
+  uptime_seconds: null,
+  health: null,
+  error: { code: errorCode(error._tag), message: error.message }
+})
+
+const render = (rows: ReadonlyArray<StatusReport>) =>
+  table(
+    ["NAME", "URL", "STATUS", "VERSION", "UPTIME", "MEMORY"],
+    rows.map((r) => [r.name, r.url, r.status, r.version ?? "-", formatUptime(r.uptime_seconds), formatMemory(r.health)])
+  )
+
+/** Peers asked at once: enough for a fleet in about one round trip, bounded all the same. */
+export const FLEET_CONCURRENCY = 64
+
+export const status = Command.make(
+  "status",
+  {
+    name: optionalPeerName,
+    all: Options.boolean("all").pipe(Options.withDescription("Ask every peer at once, one row each"))
+  },
+  ({ name, all }) =>
+    Effect.gen(function* () {
+      const store = yield* PeerStore
+      const client = yield* PeerClient
+      if (!all) {
+        const peer = yield* store.resolve(name)
+        const health = yield* client.status(peer)
+        const row = report(peer, health)
+        return yield* emit(row, (r) => render([r]))
+      }
+      const peers = yield* store.list
+      const rows = yield* Effect.forEach(
+        peers,
+        (peer) =>
+          client.status(peer).pipe(
+            Effect.map((health) => ({ row: report(peer, health), error: undefined })),
+            Effect.catchAll((error) =>
+              error._tag === "DatabaseError"
+                ? Effect.fail(error)
+                : Effect.succeed({ row: failedReport(peer, error), error })
+            )
+          ),
+        { concurrency: FLEET_CONCURRENCY }
+      )
+      if (rows.length === 0) yield* warn("no peers yet: add one with 'fazt remote add <name> <url> --token-stdin'")
+      yield* emit(rows.map((r) => r.row), render)
+      const failed = rows.filter((r) => r.error !== undefined)
+      for (const f of failed.slice(1)) yield* warn(f.error!.message)
+      if (failed[0]?.error) return yield* Effect.fail(failed[0].error)
+      if (Option.isSome(name)) yield* warn("a name is ignored with --all")
+    })
+).pipe(
+  Command.withDescription(
+    "Ask a peer (default: the default peer) or every peer (--all) how it is.\n\nExample: fazt remote status --all --timeout 5s"
+  )
+)

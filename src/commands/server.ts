@@ -1,0 +1,10 @@
+import { Command } from "@effect/cli"
+import { ServerLayer } from "./layers.js"
+import { createKey } from "./server/create-key.js"
+import { start } from "./server/start.js"
+
+export const server = Command.make("server", {}).pipe(
+  Command.withDescription("This machine's own fazt node (database ./data.db unless --db or FAZT_DB)."),
+  Command.withSubcommands([createKey, start]),
+  Command.provide(ServerLayer)
+)

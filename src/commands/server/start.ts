@@ -1,0 +1,66 @@
+import { Command, Options } from "@effect/cli"
+import * as HttpServer from "@effect/platform/HttpServer"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import { Console, Effect, Layer } from "effect"
+import { createServer } from "node:http"
+import { InvalidInput } from "../../domain/errors.js"
+import { Database } from "../../services/Database.js"
+import * as NodeServer from "../../services/NodeServer.js"
+import { NodeSites } from "../../services/NodeSites.js"
+import { VERSION } from "../../version.js"
+
+const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?$/i
+
+export const parseSize = (input: string): number | undefined => {
+  const m = SIZE.exec(input.trim())
+  if (!m) return undefined
+  const unit = (m[2] ?? "b").toLowerCase()
+  const factor = unit.startsWith("g") ? 1024 ** 3 : unit.startsWith("m") ? 1024 ** 2 : unit.startsWith("k") ? 1024 : 1
+  return Math.floor(Number(m[1]) * factor)
+}
+
+export const start = Command.make(
+  "start",
+  {
+    port: Options.integer("port").pipe(Options.withDescription("TCP port (0: any free port)"), Options.withDefault(8080)),
+    host: Options.text("host").pipe(Options.withDescription("Address to listen on"), Options.withDefault("127.0.0.1")),
+    maxUpload: Options.text("max-upload").pipe(
+      Options.withDescription("Largest deploy upload accepted, e.g. 100MB"),
+      Options.withDefault("100MB")
+    ),
+    deploysPerMinute: Options.integer("deploys-per-minute").pipe(
+      Options.withDescription("Deploys each client may make per minute (0: no limit)"),
+      Options.withDefault(5)
+    )
+  },
+  (o) =>
+    Effect.gen(function* () {
+      const maxUploadBytes = parseSize(o.maxUpload)
+      if (maxUploadBytes === undefined || maxUploadBytes <= 0) {
+        return yield* new InvalidInput({ message: `--max-upload ${o.maxUpload}: expected e.g. 100MB` })
+      }
+      if (o.port < 0 || o.port > 65535) return yield* new InvalidInput({ message: `--port ${o.port}: expected 0–65535` })
+      const db = yield* Database
+      const sites = yield* NodeSites
+      const dropped = yield* sites.removeUnfinished
+      if (dropped > 0) yield* Console.error(`Removed ${dropped} unfinished deploy(s) left by an earlier crash`)
+      const announce = Layer.effectDiscard(
+        Effect.flatMap(HttpServer.HttpServer, (server) => {
+          const address = server.address._tag === "TcpAddress"
+            ? `http://${server.address.hostname.includes(":") ? `[${server.address.hostname}]` : server.address.hostname}:${server.address.port}`
+            : server.address.path
+          return Console.error(`fazt node ${VERSION} listening on ${address} (database ${db.path})`)
+        })
+      )
+      return yield* Layer.launch(
+        Layer.mergeAll(
+          NodeServer.layer({ version: VERSION, maxUploadBytes, deploysPerMinute: o.deploysPerMinute }),
+          announce
+        ).pipe(Layer.provide(NodeHttpServer.layer(createServer, { port: o.port, host: o.host })))
+      )
+    })
+).pipe(
+  Command.withDescription(
+    "Run this machine's fazt node: the admin API and every deployed site at http://<site>.localhost:<port>/.\n\nExample: fazt server start --port 8080"
+  )
+)

@@ -1,0 +1,70 @@
+import { Data } from "effect"
+import { nameProblem } from "./Peer.js"
+
+/** Sub-domains a fazt node keeps for itself. */
+export const RESERVED_SITE_NAMES: ReadonlySet<string> = new Set([
+  "www", "api", "mail", "ftp", "smtp", "pop", "imap", "ns1", "ns2", "localhost"
+])
+
+/** Why `name` cannot be a site, or undefined when it can. */
+export const siteNameProblem = (name: string): string | undefined =>
+  nameProblem(name) ?? (RESERVED_SITE_NAMES.has(name) ? `'${name}' is reserved` : undefined)
+
+/** A deploy the node refuses: answered 400 BAD_REQUEST (or 413 when too large). */
+export class DeployRejected extends Data.TaggedError("DeployRejected")<{
+  readonly status: 400 | 413
+  readonly reason: string
+}> {
+  override get message() {
+    return this.reason
+  }
+}
+
+const TYPES: Record<string, string> = {
+  html: "text/html; charset=utf-8",
+  htm: "text/html; charset=utf-8",
+  css: "text/css; charset=utf-8",
+  js: "text/javascript; charset=utf-8",
+  mjs: "text/javascript; charset=utf-8",
+  json: "application/json",
+  map: "application/json",
+  txt: "text/plain; charset=utf-8",
+  md: "text/markdown; charset=utf-8",
+  xml: "application/xml",
+  svg: "image/svg+xml",
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  gif: "image/gif",
+  webp: "image/webp",
+  avif: "image/avif",
+  ico: "image/x-icon",
+  woff: "font/woff",
+  woff2: "font/woff2",
+  ttf: "font/ttf",
+  otf: "font/otf",
+  pdf: "application/pdf",
+  wasm: "application/wasm",
+  mp4: "video/mp4",
+  webm: "video/webm",
+  mp3: "audio/mpeg",
+  wav: "audio/wav",
+  zip: "application/zip",
+  webmanifest: "application/manifest+json"
+}
+
+export const contentTypeOf = (path: string): string => {
+  const dot = path.lastIndexOf(".")
+  const ext = dot === -1 ? "" : path.slice(dot + 1).toLowerCase()
+  return TYPES[ext] ?? "application/octet-stream"
+}
+
+/** A zip entry path a node may store: relative, `/`-separated, no `..`. */
+export const entryPathProblem = (path: string): string | undefined => {
+  if (path.length === 0) return "an empty path"
+  if (path.includes("\\")) return `'${path}' uses backslashes`
+  if (path.startsWith("/") || /^[a-zA-Z]:/.test(path)) return `'${path}' is absolute`
+  if (path.split("/").some((part) => part === "..")) return `'${path}' climbs out with '..'`
+  if (path.includes("\0")) return "a path with a NUL byte"
+  return undefined
+}
