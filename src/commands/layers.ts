@@ -8,6 +8,7 @@ import { nodeMigrations } from "../migrations/index.js"
 import { PeerClient } from "../services/PeerClient.js"
 import { PeerStore } from "../services/PeerStore.js"
 import { PeerTransport } from "../services/PeerTransport.js"
+import { SiteArchive } from "../services/SiteArchive.js"
 import { GlobalFlags } from "./globals.js"
 
 /** The services of `fazt remote …` on the client database (`--db`, `FAZT_DB`, XDG). */
@@ -20,7 +21,7 @@ export const RemoteLayer = Layer.unwrapEffect(
       retries: flags.retries,
       insecure: flags.insecure
     })
-    return Layer.mergeAll(PeerStore.layer, LegacyConfig.layer, PeerClient.layer.pipe(Layer.provide(transport))).pipe(
+    return Layer.mergeAll(PeerStore.layer, LegacyConfig.layer, SiteArchive.layer, PeerClient.layer.pipe(Layer.provide(transport))).pipe(
       Layer.provide(PeerStore.layer),
       Layer.provideMerge(Database.layer({ filename }))
     )

@@ -4,6 +4,7 @@ import { RemoteLayer } from "./layers.js"
 import { add } from "./remote/add.js"
 import { apps } from "./remote/apps.js"
 import { setDefault } from "./remote/default.js"
+import { deploy } from "./remote/deploy.js"
 import { importLegacyConfig } from "./remote/legacy.js"
 import { listPeers } from "./remote/list.js"
 import { migrate } from "./remote/migrate.js"
@@ -32,6 +33,7 @@ export const remote = Command.make("remote", {}, () => Effect.zipRight(importLeg
     afterImport(status),
     afterImport(apps),
     afterImport(upgrade),
+    afterImport(deploy),
     migrate
   ]),
   Command.provide(RemoteLayer)

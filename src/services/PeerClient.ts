@@ -1,4 +1,5 @@
-import { Context, Effect, Layer, Schema } from "effect"
+import { Context, Effect, Layer, Schema, Stream } from "effect"
+import { randomBytes } from "node:crypto"
 import {
   type DatabaseError,
   type InvalidInput,
@@ -30,8 +31,29 @@ export interface UpgradeOptions {
 export interface DeployUpload {
   readonly site: string
   readonly spa: boolean
-  /** The multipart body; called again for each attempt. */
-  readonly body: () => RequestBody
+  /** The zip, as a stream built afresh for each attempt (a retry re-sends it whole). */
+  readonly archive: () => Stream.Stream<Uint8Array, InvalidInput>
+}
+
+/**
+ * fazt's deploy form, streamed: the text fields, then the archive as it is
+ * produced, then the closing boundary. Nothing holds the whole zip.
+ */
+export const deployForm = (upload: DeployUpload, onArchiveError: (e: InvalidInput) => void): RequestBody => {
+  const boundary = `----fazt-remote-${randomBytes(12).toString("hex")}`
+  const field = (name: string, value: string) =>
+    `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`
+  const head = field("site_name", upload.site) + (upload.spa ? field("spa", "true") : "") +
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${upload.site}.zip"\r\n` +
+    `Content-Type: application/zip\r\n\r\n`
+  const tail = `\r\n--${boundary}--\r\n`
+  return {
+    contentType: `multipart/form-data; boundary=${boundary}`,
+    stream: Stream.make(Buffer.from(head)).pipe(
+      Stream.concat(Stream.tapError(upload.archive(), (e) => Effect.sync(() => onArchiveError(e)))),
+      Stream.concat(Stream.make(Buffer.from(tail)))
+    )
+  }
 }
 
 /**
@@ -170,7 +192,14 @@ export const make: Effect.Effect<PeerClient.Service, never, PeerTransport | Peer
     deleteApp: (peer, name) =>
       call(peer, { method: "DELETE", path: `/api/apps/${encodeURIComponent(name)}`, retry: "transient" }, Schema.Unknown),
     deploy: (peer, upload) =>
-      call(peer, { method: "POST", path: "/api/deploy", body: upload.body, retry: "transient" }, DeployResult)
+      Effect.suspend(() => {
+        // The archive's own failure (a file vanished) is the real cause when the upload breaks.
+        let archiveError: InvalidInput | undefined
+        const body = () => deployForm(upload, (e) => (archiveError = e))
+        return call(peer, { method: "POST", path: "/api/deploy", body, retry: "transient" }, DeployResult).pipe(
+          Effect.catchAll((e) => Effect.fail(archiveError ?? e))
+        )
+      })
   }
 })
 

@@ -1,0 +1,68 @@
+import { Args, Command, Options } from "@effect/cli"
+import { Console, Effect, Option } from "effect"
+import * as path from "node:path"
+import { InvalidInput } from "../../domain/errors.js"
+import { siteNameProblem } from "../../domain/node.js"
+import { PeerClient } from "../../services/PeerClient.js"
+import { PeerStore } from "../../services/PeerStore.js"
+import { SiteArchive } from "../../services/SiteArchive.js"
+import { emit } from "../output.js"
+import { withUploadProgress } from "../progress.js"
+import { formatBytes } from "./apps.js"
+import { optionalPeerName } from "./args.js"
+
+/** The site name fazt's client would use: `--name`, else the folder's own name. */
+export const siteNameFor = (dir: string, name: Option.Option<string>) =>
+  Effect.gen(function* () {
+    const site = Option.getOrElse(name, () => path.basename(path.resolve(dir)))
+    const problem = siteNameProblem(site)
+    if (problem !== undefined) {
+      const hint = Option.isNone(name) ? " (taken from the folder's name; choose another with --name)" : ""
+      return yield* new InvalidInput({ message: `invalid site name '${site}': ${problem}${hint}` })
+    }
+    return site
+  })
+
+export const deploy = Command.make(
+  "deploy",
+  {
+    dir: Args.directory({ name: "dir", exists: "either" }).pipe(Args.withDescription("The folder to deploy")),
+    peer: optionalPeerName,
+    name: Options.text("name").pipe(Options.withDescription("Site name (default: the folder's name)"), Options.optional),
+    spa: Options.boolean("spa").pipe(Options.withDescription("Serve index.html for unknown paths (also set by manifest.json's \"spa\": true)")),
+    dryRun: Options.boolean("dry-run").pipe(Options.withDescription("List what would ship, send nothing"))
+  },
+  (args) =>
+    Effect.gen(function* () {
+      const site = yield* siteNameFor(args.dir, args.name)
+      const archive = yield* SiteArchive
+      const listing = yield* archive.scan(args.dir)
+      if (listing.files.length === 0) {
+        return yield* new InvalidInput({ message: `${args.dir} has nothing to deploy (hidden files, node_modules and ignored files are left out)` })
+      }
+      const spa = args.spa || listing.spa
+      const store = yield* PeerStore
+      const peer = yield* store.resolve(args.peer)
+      if (args.dryRun) {
+        yield* emit(
+          { site, peer: peer.name, spa, file_count: listing.files.length, size_bytes: listing.totalBytes, files: listing.files.map((f) => ({ path: f.path, size: f.size })) },
+          (d) => d.files.map((f) => `${f.path}\t${f.size}`).join("\n")
+        )
+        return yield* Console.error(
+          `${listing.files.length} files, ${formatBytes(listing.totalBytes)} would be deployed as '${site}' to '${peer.name}'${spa ? " (SPA)" : ""}; nothing was sent`
+        )
+      }
+      const client = yield* PeerClient
+      const result = yield* client.deploy(peer, {
+        site,
+        spa,
+        archive: () => withUploadProgress(`Deploying ${site} to ${peer.name}`, archive.zip(listing))
+      })
+      yield* emit({ ...result, peer: peer.name }, (r) =>
+        `Deployed ${r.site} to ${r.peer}: ${r.file_count} files, ${formatBytes(r.size_bytes)}`)
+    })
+).pipe(
+  Command.withDescription(
+    "Zip a folder (as fazt's own client does) and deploy it to a peer.\n\nExample: fazt remote deploy ./my-site zyt --dry-run"
+  )
+)
