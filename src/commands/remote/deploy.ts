@@ -26,7 +26,7 @@ export const siteNameFor = (dir: string, name: Option.Option<string>) =>
 export const deploy = Command.make(
   "deploy",
   {
-    dir: Args.directory({ name: "dir", exists: "either" }).pipe(Args.withDescription("The folder to deploy")),
+    dir: Args.text({ name: "dir" }).pipe(Args.withDescription("The folder to deploy")),
     peer: optionalPeerName,
     name: Options.text("name").pipe(Options.withDescription("Site name (default: the folder's name)"), Options.optional),
     spa: Options.boolean("spa").pipe(Options.withDescription("Serve index.html for unknown paths (also set by manifest.json's \"spa\": true)")),

@@ -1,0 +1,110 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Stream } from "effect"
+import { execFileSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { SiteArchive } from "../../src/services/SiteArchive.js"
+import { readZip } from "../support/zip.js"
+
+const write = (root: string, rel: string, content: string | Buffer) => {
+  fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true })
+  fs.writeFileSync(path.join(root, rel), content)
+}
+
+/** The awkward folder of issue 4: everything a real project folder holds. */
+const awkwardFolder = () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "fazt-site-"))
+  const binary = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 2654435761) % 251))
+  const shipped: Record<string, string | Buffer> = {
+    "index.html": "<h1>home</h1>",
+    "about/index.html": "<h1>about</h1>",
+    "assets/deep/er/still/app.js": "console.log(1)",
+    "assets/logo.png": binary,
+    "docs/build/keep.txt": "only the top-level build/ is anchored",
+    "notes.txt": "plain",
+    "data/ünïcode name.txt": "unicode and spaces"
+  }
+  for (const [rel, content] of Object.entries(shipped)) write(root, rel, content)
+  const skipped: Record<string, string> = {
+    ".env": "SECRET=1",
+    ".hidden/file.txt": "hidden folder",
+    "assets/.DS_Store": "mac",
+    ".git/config": "[core]",
+    "node_modules/lib/index.js": "module",
+    "sub/node_modules/x.js": "nested module",
+    "debug.log": "log",
+    "logs/today.log": "log",
+    "build/out.js": "anchored ignore",
+    "cache/tmp.bin": "folder ignore",
+    "secret.key": "pattern ignore"
+  }
+  for (const [rel, content] of Object.entries(skipped)) write(root, rel, content)
+  write(root, ".gitignore", "/build\ncache/\n*.key\n")
+  fs.symlinkSync("/etc", path.join(root, "etc-link"))
+  fs.symlinkSync("/etc/hostname", path.join(root, "hostname-link"))
+  fs.symlinkSync(root, path.join(root, "assets", "loop"))
+  fs.symlinkSync("a-loop", path.join(root, "b-loop"))
+  fs.symlinkSync("b-loop", path.join(root, "a-loop"))
+  fs.symlinkSync("notes.txt", path.join(root, "notes-link.txt"))
+  execFileSync("mkfifo", [path.join(root, "pipe")])
+  shipped["notes-link.txt"] = "plain"
+  return { root, shipped }
+}
+
+const zipToFile = (listing: Parameters<SiteArchive.Service["zip"]>[0]) =>
+  Effect.gen(function* () {
+    const archive = yield* SiteArchive
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "fazt-zip-")), "site.zip")
+    const out = fs.createWriteStream(file)
+    yield* Stream.runForEach(archive.zip(listing), (chunk) => Effect.sync(() => out.write(chunk)))
+    yield* Effect.promise(() => new Promise<void>((resolve) => out.end(resolve)))
+    return file
+  })
+
+describe("SiteArchive", () => {
+  it.effect("ships exactly the expected files, byte-identical, without hanging", () =>
+    Effect.gen(function* () {
+      const { root, shipped } = awkwardFolder()
+      const archive = yield* SiteArchive
+      const listing = yield* archive.scan(root)
+      expect(listing.files.map((f) => f.path).sort()).toEqual(Object.keys(shipped).sort())
+      const zip = yield* zipToFile(listing)
+      const entries = yield* Effect.promise(() => readZip(zip))
+      expect([...entries.keys()].sort()).toEqual(Object.keys(shipped).sort())
+      for (const [rel, content] of Object.entries(shipped)) {
+        expect(entries.get(rel)!.equals(Buffer.isBuffer(content) ? content : Buffer.from(content))).toBe(true)
+      }
+    }).pipe(Effect.provide(SiteArchive.layer)))
+
+  it.effect("reads manifest.json's spa flag and survives 30 levels of nesting", () =>
+    Effect.gen(function* () {
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), "fazt-site-"))
+      write(root, "manifest.json", JSON.stringify({ name: "x", spa: true }))
+      const deep = Array.from({ length: 30 }, (_, i) => `d${i}`).join("/")
+      write(root, `${deep}/leaf.txt`, "deep")
+      const listing = yield* (yield* SiteArchive).scan(root)
+      expect(listing.spa).toBe(true)
+      expect(listing.files.map((f) => f.path)).toContain(`${deep}/leaf.txt`)
+    }).pipe(Effect.provide(SiteArchive.layer)))
+
+  it.effect("a file that vanishes before it is read fails the zip instead of shipping less", () =>
+    Effect.gen(function* () {
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), "fazt-site-"))
+      write(root, "a.txt", "a")
+      write(root, "b.txt", "b")
+      const archive = yield* SiteArchive
+      const listing = yield* archive.scan(root)
+      fs.rmSync(path.join(root, "b.txt"))
+      const error = yield* Effect.flip(Stream.runDrain(archive.zip(listing)))
+      expect(error._tag).toBe("InvalidInput")
+      expect(error.message).toContain("b.txt")
+    }).pipe(Effect.provide(SiteArchive.layer)))
+
+  it.effect("a missing folder or a file instead of a folder is bad input", () =>
+    Effect.gen(function* () {
+      const archive = yield* SiteArchive
+      expect((yield* Effect.flip(archive.scan("/nonexistent/site"))).message).toContain("does not exist")
+      expect((yield* Effect.flip(archive.scan("/etc/hostname"))).message).toContain("not a folder")
+    }).pipe(Effect.provide(SiteArchive.layer)))
+})

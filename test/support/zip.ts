@@ -1,0 +1,76 @@
+import { ZipReader } from "../../src/services/zipReader.js"
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+  return c >>> 0
+})
+
+const crc32 = (data: Buffer): number => {
+  let c = 0xffffffff
+  for (const byte of data) c = CRC_TABLE[(c ^ byte) & 0xff]! ^ (c >>> 8)
+  return (c ^ 0xffffffff) >>> 0
+}
+
+/**
+ * A stored (uncompressed) zip written byte by byte, so tests can make the
+ * archives no well-behaved tool would: `../` entries, absolute paths.
+ */
+export const handMadeZip = (entries: ReadonlyArray<{ name: string; content: string | Buffer }>): Buffer => {
+  const locals: Array<Buffer> = []
+  const centrals: Array<Buffer> = []
+  let offset = 0
+  for (const e of entries) {
+    const name = Buffer.from(e.name)
+    const data = Buffer.isBuffer(e.content) ? e.content : Buffer.from(e.content)
+    const crc = crc32(data)
+    const local = Buffer.alloc(30)
+    local.writeUInt32LE(0x04034b50, 0)
+    local.writeUInt16LE(20, 4)
+    local.writeUInt32LE(crc, 14)
+    local.writeUInt32LE(data.length, 18)
+    local.writeUInt32LE(data.length, 22)
+    local.writeUInt16LE(name.length, 26)
+    locals.push(local, name, data)
+    const central = Buffer.alloc(46)
+    central.writeUInt32LE(0x02014b50, 0)
+    central.writeUInt16LE(20, 4)
+    central.writeUInt16LE(20, 6)
+    central.writeUInt32LE(crc, 16)
+    central.writeUInt32LE(data.length, 20)
+    central.writeUInt32LE(data.length, 24)
+    central.writeUInt16LE(name.length, 28)
+    central.writeUInt32LE(offset, 42)
+    centrals.push(central, name)
+    offset += 30 + name.length + data.length
+  }
+  const centralSize = centrals.reduce((n, b) => n + b.length, 0)
+  const end = Buffer.alloc(22)
+  end.writeUInt32LE(0x06054b50, 0)
+  end.writeUInt16LE(entries.length, 8)
+  end.writeUInt16LE(entries.length, 10)
+  end.writeUInt32LE(centralSize, 12)
+  end.writeUInt32LE(offset, 16)
+  return Buffer.concat([...locals, ...centrals, end])
+}
+
+/** Every file in a zip on disk: path → content. */
+export const readZip = async (file: string): Promise<Map<string, Buffer>> => {
+  const reader = await ZipReader.open(file, 1 << 30)
+  const out = new Map<string, Buffer>()
+  try {
+    for (let f = await reader.next(); f !== null; f = await reader.next()) out.set(f.path, f.content)
+  } finally {
+    reader.close()
+  }
+  return out
+}
+
+/** A multipart deploy request as fazt's client sends it, for hand-made archives. */
+export const postDeploy = async (url: string, token: string, site: string, zip: Buffer, filename = `${site}.zip`) => {
+  const form = new FormData()
+  form.set("site_name", site)
+  form.set("file", new Blob([zip], { type: "application/zip" }), filename)
+  const res = await fetch(`${url}/api/deploy`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: form })
+  return { status: res.status, body: (await res.json()) as { data?: unknown; error?: { code: string; message: string } } }
+}
