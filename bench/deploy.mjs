@@ -1,0 +1,97 @@
+// `fazt remote deploy` against a local sink that drains the upload, next to
+// `zip -qr - . | curl -F file=@-` to the same sink, with peak RSS of each.
+import { randomBytes } from "node:crypto"
+import * as fs from "node:fs"
+import * as http from "node:http"
+import * as path from "node:path"
+import { execFileSync } from "node:child_process"
+import { fazt, median, tempDir, timed } from "./lib.mjs"
+
+/** Answers every deploy like a fazt node, after reading (and dropping) the whole body. */
+export const sink = async () => {
+  let received = 0
+  const server = http.createServer((req, res) => {
+    let bytes = 0
+    req.on("data", (c) => (bytes += c.length))
+    req.on("end", () => {
+      received += bytes
+      res.writeHead(200, { "content-type": "application/json" })
+      res.end(JSON.stringify({ data: { site: "bench", file_count: 1, size_bytes: bytes, message: "ok" } }))
+    })
+  })
+  await new Promise((r) => server.listen(0, "127.0.0.1", r))
+  return { url: `http://127.0.0.1:${server.address().port}`, received: () => received, close: () => new Promise((r) => server.close(r)) }
+}
+
+/** Random bytes: what deflate cannot shrink. */
+export const incompressibleFolder = (totalMiB, fileMiB = 1) => {
+  const dir = path.join(tempDir("site"), "bench")
+  fs.mkdirSync(dir)
+  for (let i = 0; i < totalMiB / fileMiB; i++) fs.writeFileSync(path.join(dir, `blob-${i}.bin`), randomBytes(fileMiB * 1024 * 1024))
+  return dir
+}
+
+/** `files` files adding up to `totalMiB`: a third random, two thirds text. */
+export const mixedFolder = (totalMiB, files) => {
+  const dir = path.join(tempDir("site"), "bench")
+  const per = Math.floor((totalMiB * 1024 * 1024) / files)
+  const words = "the quick brown fox jumps over the lazy dog while fazt deploys a static site to its peers ".repeat(64)
+  for (let i = 0; i < files; i++) {
+    const sub = path.join(dir, `d${i % 30}`)
+    fs.mkdirSync(sub, { recursive: true })
+    const content = i % 3 === 0 ? randomBytes(per) : Buffer.from(words.repeat(Math.ceil(per / words.length)).slice(0, per))
+    fs.writeFileSync(path.join(sub, `f${i}.${i % 3 === 0 ? "bin" : "html"}`), content)
+  }
+  return dir
+}
+
+const hasZip = () => {
+  try {
+    execFileSync("zip", ["-v"], { stdio: "ignore" })
+    execFileSync("curl", ["--version"], { stdio: "ignore" })
+    return true
+  } catch {
+    return false
+  }
+}
+
+export const deployBench = async ({ dir, pairs = 3 }) => {
+  const target = await sink()
+  const home = tempDir("deploy-home")
+  try {
+    await fazt(["remote", "add", "sink", target.url, "--token", "fzt_bench_token_0123456789"], home)
+    const tiny = path.join(tempDir("tiny"), "tiny")
+    fs.mkdirSync(tiny)
+    fs.writeFileSync(path.join(tiny, "index.html"), "<h1>one file</h1>")
+    const zipOk = hasZip()
+    const ours = []
+    const theirs = []
+    const rssBig = []
+    const rssTiny = []
+    for (let i = 0; i < pairs; i++) {
+      const a = await fazt(["remote", "deploy", dir, "sink", "--name", "bench", "--retries", "0"], home)
+      if (a.code !== 0) throw new Error(`deploy failed: ${a.stderr}`)
+      ours.push(a.ms)
+      rssBig.push(a.rssKiB)
+      if (zipOk) {
+        const b = await timed("sh", ["-c", `cd "${dir}" && zip -qr - . | curl -s -o /dev/null -F site_name=bench -F "file=@-;filename=bench.zip" ${target.url}/api/deploy`])
+        theirs.push(b.ms)
+      }
+      const t = await fazt(["remote", "deploy", tiny, "sink", "--name", "bench", "--retries", "0"], home)
+      rssTiny.push(t.rssKiB)
+    }
+    return {
+      ours: median(ours),
+      theirs: zipOk ? median(theirs) : undefined,
+      rssBigMiB: median(rssBig) / 1024,
+      rssTinyMiB: median(rssTiny) / 1024
+    }
+  } finally {
+    await target.close()
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const r = await deployBench({ dir: incompressibleFolder(150) })
+  console.log(r)
+}
