@@ -3,8 +3,10 @@
 // the library entry for programs that embed the services.
 import { build } from "esbuild"
 import { execFileSync } from "node:child_process"
+import { rmSync } from "node:fs"
 
 execFileSync(process.execPath, ["scripts/gen-migrations.mjs"], { stdio: "inherit" })
+rmSync("dist", { recursive: true, force: true })
 
 const common = {
   bundle: true,
@@ -17,12 +19,17 @@ const common = {
   banner: { js: "import { createRequire as __faztRequire } from 'node:module'; const require = __faztRequire(import.meta.url);" }
 }
 
+// Split: code reached only through import() (HTTP client, archiver, the
+// node's server) lands in chunks that only the commands using it load.
 await build({
   ...common,
   entryPoints: { fazt: "src/main.ts" },
   outdir: "dist",
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   outExtension: { ".js": ".mjs" },
-  external: ["better-sqlite3"]
+  external: ["better-sqlite3"],
+  alias: Object.fromEntries(["yaml", "toml", "ini", "fast-check"].map((m) => [m, "./scripts/stubs/unused.cjs"]))
 })
 
 await build({

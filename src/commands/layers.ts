@@ -16,15 +16,20 @@ export const RemoteLayer = Layer.unwrapEffect(
   Effect.gen(function* () {
     const flags = yield* GlobalFlags
     const filename = yield* resolvePath(flags.db, "client")
+    return Layer.mergeAll(PeerStore.layer, LegacyConfig.layer).pipe(Layer.provideMerge(Database.layer({ filename })))
+  })
+)
+
+/** For the verbs that talk to peers: the client on the transport the global flags describe. */
+export const NetworkLayer = Layer.unwrapEffect(
+  Effect.gen(function* () {
+    const flags = yield* GlobalFlags
     const transport = PeerTransport.layer({
       timeout: Duration.toMillis(flags.timeout),
       retries: flags.retries,
       insecure: flags.insecure
     })
-    return Layer.mergeAll(PeerStore.layer, LegacyConfig.layer, SiteArchive.layer, PeerClient.layer.pipe(Layer.provide(transport))).pipe(
-      Layer.provide(PeerStore.layer),
-      Layer.provideMerge(Database.layer({ filename }))
-    )
+    return Layer.merge(PeerClient.layer.pipe(Layer.provide(transport)), SiteArchive.layer)
   })
 )
 

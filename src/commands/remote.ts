@@ -1,6 +1,6 @@
 import { Command } from "@effect/cli"
 import { Effect } from "effect"
-import { RemoteLayer } from "./layers.js"
+import { NetworkLayer, RemoteLayer } from "./layers.js"
 import { add } from "./remote/add.js"
 import { apps } from "./remote/apps.js"
 import { setDefault } from "./remote/default.js"
@@ -20,6 +20,10 @@ import { upgrade } from "./remote/upgrade.js"
 const afterImport = <N extends string, R, E, A>(command: Command.Command<N, R, E, A>) =>
   Command.transformHandler(command, (effect) => Effect.zipRight(importLegacyConfig, effect))
 
+// Only the verbs that talk to peers build (and load) the network client.
+const online = <N extends string, R, E, A>(command: Command.Command<N, R, E, A>) =>
+  afterImport(Command.provide(command, NetworkLayer))
+
 export const remote = Command.make("remote", {}, () => Effect.zipRight(importLegacyConfig, listPeers)).pipe(
   Command.withDescription("List the peers in this fazt's database (local only).\n\nExample: fazt remote --json"),
   Command.withSubcommands([
@@ -30,10 +34,10 @@ export const remote = Command.make("remote", {}, () => Effect.zipRight(importLeg
     afterImport(setUrl),
     afterImport(setToken),
     afterImport(show),
-    afterImport(status),
-    afterImport(apps),
-    afterImport(upgrade),
-    afterImport(deploy),
+    online(status),
+    online(apps),
+    online(upgrade),
+    online(deploy),
     migrate
   ]),
   Command.provide(RemoteLayer)

@@ -1,4 +1,3 @@
-import bcrypt from "bcryptjs"
 import { Context, Deferred, Effect, Exit, Layer } from "effect"
 import { createHash, randomBytes } from "node:crypto"
 import type { DatabaseError } from "../domain/errors.js"
@@ -23,6 +22,9 @@ export declare namespace NodeKeys {
 const CACHE_TTL_MS = 60_000
 const CACHE_MAX = 1024
 
+// bcryptjs is loaded by the first key operation, not at CLI start-up.
+const bcrypt = Effect.promise(() => import("bcryptjs").then((m) => m.default))
+
 export const make: Effect.Effect<NodeKeys.Service, never, Database> = Effect.gen(function* () {
   const db = yield* Database
   const sql = db.sql
@@ -35,7 +37,8 @@ export const make: Effect.Effect<NodeKeys.Service, never, Database> = Effect.gen
   const create = (name: string) =>
     Effect.gen(function* () {
       const token = `fzt_${randomBytes(16).toString("hex")}`
-      const hash = yield* Effect.promise(() => bcrypt.hash(token, 10))
+      const { hash: bcryptHash } = yield* bcrypt
+      const hash = yield* Effect.promise(() => bcryptHash(token, 10))
       const rows = yield* db.use(
         sql<{ id: number }>`INSERT INTO api_keys (name, key_hash, scopes) VALUES (${name}, ${hash}, '["*"]') RETURNING id`
       )
@@ -46,9 +49,10 @@ export const make: Effect.Effect<NodeKeys.Service, never, Database> = Effect.gen
   const check = (token: string) =>
     Effect.gen(function* () {
       const keys = yield* db.use(sql<{ key_hash: string }>`SELECT key_hash FROM api_keys`)
+      const { compare } = yield* bcrypt
       for (const key of keys) {
         // fazt's Go bcrypt writes $2a$; bcryptjs reads $2a$/$2b$/$2y$ alike.
-        if (yield* Effect.promise(() => bcrypt.compare(token, key.key_hash).catch(() => false))) return true
+        if (yield* Effect.promise(() => compare(token, key.key_hash).catch(() => false))) return true
       }
       return false
     })

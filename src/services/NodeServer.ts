@@ -1,8 +1,10 @@
 import * as HttpServer from "@effect/platform/HttpServer"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import { createServer } from "node:http"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Multipart from "@effect/platform/Multipart"
-import { Effect, Layer, Option } from "effect"
+import { Console, Effect, Layer, Option } from "effect"
 import * as os from "node:os"
 import { DeployRejected } from "../domain/node.js"
 import { Database } from "./Database.js"
@@ -241,3 +243,20 @@ export const makeApp = (options: NodeOptions) =>
 /** Serves the node on whatever `HttpServer` is provided (Node's, in `fazt server start`). */
 export const layer = (options: NodeOptions) =>
   Layer.unwrapEffect(Effect.map(makeApp(options), (app) => HttpServer.serve(app)))
+
+/** Listens on `host:port` until interrupted, announcing the address on stderr. */
+export const run = (options: NodeOptions, listen: { readonly port: number; readonly host: string }) =>
+  Effect.gen(function* () {
+    const db = yield* Database
+    const announce = Layer.effectDiscard(
+      Effect.flatMap(HttpServer.HttpServer, (server) => {
+        const address = server.address._tag === "TcpAddress"
+          ? `http://${server.address.hostname.includes(":") ? `[${server.address.hostname}]` : server.address.hostname}:${server.address.port}`
+          : server.address.path
+        return Console.error(`fazt node ${options.version} listening on ${address} (database ${db.path})`)
+      })
+    )
+    return yield* Layer.launch(
+      Layer.mergeAll(layer(options), announce).pipe(Layer.provide(NodeHttpServer.layer(createServer, listen)))
+    )
+  })

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto"
 import type { DatabaseError } from "../domain/errors.js"
 import { contentTypeOf, DeployRejected, entryPathProblem, siteNameProblem } from "../domain/node.js"
 import { Database } from "./Database.js"
-import { BadZip, ZipReader } from "./zipReader.js"
+import type { ZipReader } from "./zipReader.js"
 
 export interface SiteRecord {
   readonly name: string
@@ -79,10 +79,10 @@ export const make: Effect.Effect<NodeSites.Service, never, Database> = Effect.ge
   const stage = (deployId: number, input: DeployInput) =>
     Effect.acquireUseRelease(
       Effect.tryPromise({
-        try: () => ZipReader.open(input.zipPath, input.maxUnpackedBytes),
+        try: () => import("./zipReader.js").then((m) => m.ZipReader.open(input.zipPath, input.maxUnpackedBytes)),
         catch: (e) => new DeployRejected({ status: 400, reason: e instanceof Error ? e.message : "not a zip file" })
       }),
-      (reader) =>
+      (reader: ZipReader) =>
         Effect.gen(function* () {
           let batch: Array<{ path: string; content: Buffer }> = []
           let batchBytes = 0
@@ -102,7 +102,7 @@ export const make: Effect.Effect<NodeSites.Service, never, Database> = Effect.ge
           for (;;) {
             const next = yield* Effect.tryPromise({
               try: () => reader.next(),
-              catch: (e) => new DeployRejected({ status: 400, reason: e instanceof BadZip ? e.message : "a broken zip file" })
+              catch: (e) => new DeployRejected({ status: 400, reason: e instanceof Error && e.name === "BadZip" ? e.message : "a broken zip file" })
             })
             if (next === null) break
             const problem = entryPathProblem(next.path)

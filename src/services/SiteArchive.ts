@@ -1,10 +1,5 @@
-import { ZipArchive } from "archiver"
-import * as NodeStream from "@effect/platform-node/NodeStream"
-import { Context, Effect, Layer, Stream } from "effect"
-import ignore, { type Ignore } from "ignore"
-import * as fs from "node:fs"
-import * as path from "node:path"
-import { InvalidInput } from "../domain/errors.js"
+import { Context, Effect, Layer, type Stream } from "effect"
+import type { InvalidInput } from "../domain/errors.js"
 
 export interface SiteFileEntry {
   /** Relative to the folder, `/`-separated: the name inside the zip. */
@@ -36,105 +31,10 @@ export declare namespace SiteArchive {
   }
 }
 
-// Already compressed: deflating them again costs time and saves nothing.
-const STORED = /\.(png|jpe?g|gif|webp|avif|ico|woff2?|zip|gz|tgz|br|zst|xz|bz2|7z|mp3|mp4|m4a|webm|ogg|ogv|mov|pdf|wasm)$/i
-
-const isInside = (root: string, candidate: string) =>
-  candidate === root || candidate.startsWith(root.endsWith(path.sep) ? root : root + path.sep)
-
-const readGitignore = (root: string): Ignore => {
-  const rules = ignore()
-  try {
-    rules.add(fs.readFileSync(path.join(root, ".gitignore"), "utf8"))
-  } catch {
-    // No .gitignore (or unreadable): nothing beyond the fixed rules.
-  }
-  return rules
-}
-
-const readSpa = (root: string): boolean => {
-  try {
-    const manifest = JSON.parse(fs.readFileSync(path.join(root, "manifest.json"), "utf8")) as unknown
-    return typeof manifest === "object" && manifest !== null && (manifest as { spa?: unknown }).spa === true
-  } catch {
-    return false
-  }
-}
-
-const scanSync = (dir: string): SiteListing => {
-  const root = path.resolve(dir)
-  const rootStat = fs.statSync(root)
-  if (!rootStat.isDirectory()) throw new InvalidInput({ message: `${dir} is not a folder` })
-  const rootReal = fs.realpathSync(root)
-  const rules = readGitignore(root)
-  const files: Array<SiteFileEntry> = []
-  const visited = new Set<string>([rootReal])
-
-  const walk = (abs: string, rel: string) => {
-    const entries = fs.readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    for (const entry of entries) {
-      const name = entry.name
-      if (name.startsWith(".") || name === "node_modules") continue
-      const relPath = rel === "" ? name : `${rel}/${name}`
-      const absPath = path.join(abs, name)
-      let source = absPath
-      let stat: fs.Stats
-      try {
-        if (entry.isSymbolicLink()) {
-          source = fs.realpathSync(absPath) // throws on loops and dangling links
-          if (!isInside(rootReal, source)) continue
-        }
-        stat = entry.isSymbolicLink() ? fs.statSync(source) : fs.lstatSync(absPath)
-      } catch {
-        continue
-      }
-      if (stat.isDirectory()) {
-        if (rules.ignores(`${relPath}/`)) continue
-        const real = entry.isSymbolicLink() ? source : fs.realpathSync(absPath)
-        if (visited.has(real)) continue
-        visited.add(real)
-        walk(absPath, relPath)
-      } else if (stat.isFile()) {
-        if (name.endsWith(".log") || rules.ignores(relPath)) continue
-        files.push({ path: relPath, source, size: stat.size })
-      }
-      // FIFOs, sockets and devices are never opened.
-    }
-  }
-  walk(root, "")
-  return { root, files, totalBytes: files.reduce((n, f) => n + f.size, 0), spa: readSpa(root) }
-}
-
-export const make: SiteArchive.Service = {
-  scan: (dir) =>
-    Effect.try({
-      try: () => scanSync(dir),
-      catch: (e) => {
-        if (e instanceof InvalidInput) return e
-        const code = (e as NodeJS.ErrnoException).code
-        if (code === "ENOENT") return new InvalidInput({ message: `folder ${dir} does not exist` })
-        if (code === "ENOTDIR") return new InvalidInput({ message: `${dir} is not a folder` })
-        if (code === "EACCES") return new InvalidInput({ message: `cannot read ${dir}: permission denied` })
-        return new InvalidInput({ message: `cannot read ${dir}: ${(e as Error).message}` })
-      }
-    }),
-  zip: (listing) =>
-    Stream.suspend(() => {
-      const archive = new ZipArchive({ zlib: { level: 6 }, statConcurrency: 4, highWaterMark: 256 * 1024 })
-      // A file that vanished or cannot be read fails the deploy instead of shipping an incomplete site.
-      archive.on("warning", (e) => archive.destroy(e))
-      for (const file of listing.files) {
-        archive.file(file.source, { name: file.path, store: STORED.test(file.path) } as never)
-      }
-      void archive.finalize().catch(() => {})
-      return NodeStream.fromReadable<InvalidInput, Uint8Array>(
-        () => archive,
-        (e) => new InvalidInput({ message: `cannot read the folder while zipping it: ${(e as Error).message}` }),
-        { chunkSize: 64 * 1024 }
-      )
-    })
-}
-
 export class SiteArchive extends Context.Tag("fazt/SiteArchive")<SiteArchive, SiteArchive.Service>() {
-  static readonly layer: Layer.Layer<SiteArchive> = Layer.succeed(SiteArchive, make)
+  /** Loaded on first use, so only `deploy` pays for archiver. */
+  static readonly layer: Layer.Layer<SiteArchive> = Layer.effect(
+    SiteArchive,
+    Effect.map(Effect.promise(() => import("./SiteArchiveZip.js")), (m) => m.make)
+  )
 }

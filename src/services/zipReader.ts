@@ -6,7 +6,9 @@ export interface ZipFile {
 }
 
 /** A zip the node refuses to take, with a reason for the 400 answer. */
-export class BadZip extends Error {}
+export class BadZip extends Error {
+  override readonly name = "BadZip"
+}
 
 /**
  * Reads a zip file on disk one entry at a time (never the whole archive in

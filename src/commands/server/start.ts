@@ -1,11 +1,6 @@
 import { Command, Options } from "@effect/cli"
-import * as HttpServer from "@effect/platform/HttpServer"
-import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Console, Effect, Layer } from "effect"
-import { createServer } from "node:http"
+import { Console, Effect } from "effect"
 import { InvalidInput } from "../../domain/errors.js"
-import { Database } from "../../services/Database.js"
-import * as NodeServer from "../../services/NodeServer.js"
 import { NodeSites } from "../../services/NodeSites.js"
 import { VERSION } from "../../version.js"
 
@@ -40,23 +35,13 @@ export const start = Command.make(
         return yield* new InvalidInput({ message: `--max-upload ${o.maxUpload}: expected e.g. 100MB` })
       }
       if (o.port < 0 || o.port > 65535) return yield* new InvalidInput({ message: `--port ${o.port}: expected 0–65535` })
-      const db = yield* Database
       const sites = yield* NodeSites
       const dropped = yield* sites.removeUnfinished
       if (dropped > 0) yield* Console.error(`Removed ${dropped} unfinished deploy(s) left by an earlier crash`)
-      const announce = Layer.effectDiscard(
-        Effect.flatMap(HttpServer.HttpServer, (server) => {
-          const address = server.address._tag === "TcpAddress"
-            ? `http://${server.address.hostname.includes(":") ? `[${server.address.hostname}]` : server.address.hostname}:${server.address.port}`
-            : server.address.path
-          return Console.error(`fazt node ${VERSION} listening on ${address} (database ${db.path})`)
-        })
-      )
-      return yield* Layer.launch(
-        Layer.mergeAll(
-          NodeServer.layer({ version: VERSION, maxUploadBytes, deploysPerMinute: o.deploysPerMinute }),
-          announce
-        ).pipe(Layer.provide(NodeHttpServer.layer(createServer, { port: o.port, host: o.host })))
+      const NodeServer = yield* Effect.promise(() => import("../../services/NodeServer.js"))
+      return yield* NodeServer.run(
+        { version: VERSION, maxUploadBytes, deploysPerMinute: o.deploysPerMinute },
+        { port: o.port, host: o.host }
       )
     })
 ).pipe(

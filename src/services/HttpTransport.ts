@@ -1,0 +1,195 @@
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { Data, Duration, Effect, Layer, Schedule, Stream } from "effect"
+import { InvalidInput, PeerProtocolError, PeerUnreachable } from "../domain/errors.js"
+import type { Peer } from "../domain/Peer.js"
+import { isLoopbackHost } from "../domain/transportPolicy.js"
+import {
+  type PeerRequest,
+  type PeerResponse,
+  PeerTransport,
+  type TransportError,
+  type TransportOptions
+} from "./PeerTransport.js"
+
+/** One failed attempt, before it becomes a user-facing error. */
+class AttemptFailed extends Data.TaggedError("AttemptFailed")<{
+  readonly kind: "refused" | "reset" | "network" | "timeout" | "too-large" | "status"
+  readonly reason: string
+  readonly response?: PeerResponse
+  readonly retryAfter?: Duration.Duration
+}> {}
+
+const TRANSIENT_STATUS = new Set([429, 502, 503, 504])
+const RETRY_AFTER_CEILING = Duration.seconds(60)
+
+const errorCode = (cause: unknown): string | undefined => {
+  let current: unknown = cause
+  for (let depth = 0; depth < 6 && typeof current === "object" && current !== null; depth++) {
+    const code = (current as { code?: unknown }).code
+    if (typeof code === "string") return code
+    current = (current as { cause?: unknown }).cause
+  }
+  return undefined
+}
+
+const describeNetworkError = (cause: unknown, host: string): { kind: AttemptFailed["kind"]; reason: string } => {
+  const code = errorCode(cause) ?? ""
+  if (code === "ECONNREFUSED") return { kind: "refused", reason: "connection refused" }
+  if (code === "ECONNRESET" || code === "EPIPE" || code === "ECONNABORTED") {
+    return { kind: "reset", reason: "the connection was reset" }
+  }
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME") {
+    return { kind: code === "EAI_AGAIN" ? "reset" : "network", reason: `DNS lookup of ${host} failed (${code})` }
+  }
+  if (/CERT|TLS|SSL|EPROTO|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
+    return { kind: "network", reason: `TLS handshake with ${host} failed (${code})` }
+  }
+  if (code === "EHOSTUNREACH" || code === "ENETUNREACH") return { kind: "network", reason: `no route to ${host} (${code})` }
+  if (code === "ETIMEDOUT") return { kind: "network", reason: `connecting to ${host} timed out` }
+  return { kind: "network", reason: code !== "" ? `network error (${code})` : "network error" }
+}
+
+/** `Retry-After` as seconds or an HTTP date. */
+const parseRetryAfter = (value: string | undefined): Duration.Duration | undefined => {
+  if (value === undefined) return undefined
+  if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Duration.millis(Number(value) * 1000)
+  const at = Date.parse(value)
+  return Number.isNaN(at) ? undefined : Duration.millis(Math.max(0, at - Date.now()))
+}
+
+const isRetryable = (mode: PeerRequest["retry"]) => (failure: AttemptFailed): boolean => {
+  if (mode === "refused-only") return failure.kind === "refused"
+  if (failure.kind === "refused" || failure.kind === "reset") return true
+  if (failure.kind !== "status") return false
+  return failure.retryAfter === undefined || Duration.lessThanOrEqualTo(failure.retryAfter, RETRY_AFTER_CEILING)
+}
+
+/**
+ * Exponential backoff with jitter for `retries` more attempts, only while the
+ * failure is transient; a `Retry-After` longer than the backoff wins.
+ */
+export const retryPolicy = (options: Pick<TransportOptions, "retries" | "backoff">, mode: PeerRequest["retry"]) =>
+  Schedule.exponential(options.backoff, 2).pipe(
+    Schedule.jittered,
+    Schedule.intersect(Schedule.recurs(options.retries)),
+    Schedule.whileInput(isRetryable(mode)),
+    // Output the failure itself, so the delay can read its Retry-After.
+    Schedule.passthrough,
+    Schedule.modifyDelay((failure: AttemptFailed, delay) =>
+      failure.retryAfter !== undefined ? Duration.max(delay, failure.retryAfter) : delay
+    )
+  )
+
+const readCapped = <E>(stream: Stream.Stream<Uint8Array, E>, cap: number): Effect.Effect<Buffer, E | AttemptFailed> =>
+  Effect.suspend(() => {
+    const chunks: Array<Uint8Array> = []
+    let size = 0
+    return Stream.runForEach(stream, (chunk) => {
+      size += chunk.length
+      if (size > cap) {
+        return Effect.fail(new AttemptFailed({ kind: "too-large", reason: `an answer larger than ${cap} bytes` }))
+      }
+      chunks.push(chunk)
+      return Effect.void
+    }).pipe(Effect.map(() => Buffer.concat(chunks)))
+  })
+
+const MAX_REDIRECTS = 5
+
+export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Service, never, HttpClient.HttpClient> =>
+  Effect.gen(function* () {
+    const client = yield* HttpClient.HttpClient
+    const cap = options.maxResponseBytes
+
+    const exchange = (peer: Peer, request: PeerRequest, start: URL) => {
+      const loop = (url: URL, leftOrigin: boolean, hops: number): Effect.Effect<PeerResponse, AttemptFailed> =>
+        Effect.gen(function* () {
+          let outgoing = HttpClientRequest.make(request.method)(url.toString(), {
+            acceptJson: true,
+            ...(request.query ? { urlParams: request.query } : {})
+          })
+          if (peer.token !== null && !leftOrigin) outgoing = HttpClientRequest.bearerToken(outgoing, peer.token)
+          if (request.body) {
+            const body = request.body()
+            outgoing = HttpClientRequest.bodyStream(outgoing, body.stream as Stream.Stream<Uint8Array>, {
+              contentType: body.contentType,
+              ...(body.contentLength !== undefined ? { contentLength: body.contentLength } : {})
+            })
+          }
+          const response = yield* client.execute(outgoing).pipe(
+            Effect.mapError((e) => new AttemptFailed(describeNetworkError(e, url.host)))
+          )
+          const declared = Number(response.headers["content-length"] ?? "0")
+          if (declared > cap) {
+            return yield* new AttemptFailed({ kind: "too-large", reason: `an answer of ${declared} bytes (the limit is ${cap})` })
+          }
+          const location = response.headers["location"]
+          if (request.method === "GET" && response.status >= 300 && response.status < 400 && location) {
+            yield* readCapped(response.stream, cap).pipe(Effect.ignore)
+
+            if (hops >= MAX_REDIRECTS) {
+              return yield* new AttemptFailed({ kind: "network", reason: `more than ${MAX_REDIRECTS} redirects` })
+            }
+            const next = new URL(location, url)
+            return yield* loop(next, leftOrigin || next.origin !== start.origin, hops + 1)
+          }
+          const body = yield* readCapped(
+            Stream.mapError(response.stream, (e) => new AttemptFailed(describeNetworkError(e, url.host))),
+            cap
+          )
+          const result: PeerResponse = { status: response.status, headers: response.headers, body, url: url.toString(), leftOrigin }
+          if (TRANSIENT_STATUS.has(response.status)) {
+            const retryAfter = parseRetryAfter(response.headers["retry-after"])
+            return yield* new AttemptFailed({
+              kind: "status",
+              reason: `HTTP ${response.status}`,
+              response: result,
+              ...(retryAfter ? { retryAfter } : {})
+            })
+          }
+          return result
+        })
+      return loop(start, false, 0).pipe(
+        Effect.timeoutFail({
+          duration: options.timeout,
+          onTimeout: () =>
+            new AttemptFailed({ kind: "timeout", reason: `no complete answer within ${Duration.format(Duration.decode(options.timeout))}` })
+        })
+      )
+    }
+
+    const send = (peer: Peer, request: PeerRequest): Effect.Effect<PeerResponse, TransportError> =>
+      Effect.gen(function* () {
+        let base: URL
+        try {
+          base = new URL(peer.url)
+        } catch {
+          return yield* new InvalidInput({ message: `peer '${peer.name}' has an unusable URL; fix it with 'fazt remote set-url ${peer.name} <url>'` })
+        }
+        if (peer.token !== null && base.protocol === "http:" && !isLoopbackHost(base.hostname) && !options.insecure) {
+          return yield* new InvalidInput({
+            message: `refusing to send the token of '${peer.name}' over plain http to ${base.host}: use an https URL, or pass --insecure`
+          })
+        }
+        const target = new URL(base.pathname.replace(/\/+$/, "") + request.path, base)
+        return yield* exchange(peer, request, target).pipe(
+          Effect.retry(retryPolicy(options, request.retry)),
+          Effect.catchAll((failure): Effect.Effect<PeerResponse, TransportError> => {
+            if (failure.kind === "status" && failure.response) return Effect.succeed(failure.response)
+            if (failure.kind === "too-large") {
+              return Effect.fail(new PeerProtocolError({ peer: peer.name, status: 200, reason: failure.reason }))
+            }
+            return Effect.fail(new PeerUnreachable({ peer: peer.name, url: peer.url, reason: failure.reason }))
+          })
+        )
+      })
+
+    return { options, send }
+  })
+
+
+/** HTTP with Node's client: keep-alive connections shared by all peers. */
+export const layer = (options: TransportOptions): Layer.Layer<PeerTransport> =>
+  Layer.effect(PeerTransport, make(options)).pipe(Layer.provide(NodeHttpClient.layer))
