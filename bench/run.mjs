@@ -1,12 +1,28 @@
-// `npm run bench`: prints each figure next to what it is compared with.
-import { deployBench, incompressibleFolder } from "./deploy.mjs"
+// `npm run bench`: each figure next to what it is compared with, and the target.
+import * as os from "node:os"
+import { deployBench, incompressibleFolder, mixedFolder } from "./deploy.mjs"
 import { fleetStatus } from "./fleet.mjs"
+import { startup } from "./startup.mjs"
 
-const row = (label, value, against, verdict) => console.log(`${label.padEnd(44)} ${value.padEnd(22)} ${against.padEnd(40)} ${verdict}`)
+const row = (label, value, against, ratio, target) =>
+  console.log(`${label.padEnd(46)} ${value.padEnd(12)} ${against.padEnd(28)} ${ratio.padEnd(12)} ${target}`)
 
-const fleet = await fleetStatus()
-row("status --all: 30 peers @400 ms + 1 dead", `${fleet.all.toFixed(0)} ms (exit ${fleet.code})`, `one peer: ${fleet.one.toFixed(0)} ms`, `+${(fleet.all - fleet.one).toFixed(0)} ms`)
+console.log(`fazt remote benchmarks — ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}\n`)
+row("figure", "ours", "compared with", "ratio", "target")
+
+const s = await startup()
+row("`fazt remote` listing 20 peers (wall)", `${s.ours.toFixed(0)} ms`, `node -e 0: ${s.node.toFixed(0)} ms`, `${(s.ours / s.node).toFixed(2)}×`, "≤ 2.0×")
+
+const fleet = await fleetStatus({ peers: 100, delayMs: 200, dead: false })
+row("status --all, 100 peers @200 ms", `${fleet.all.toFixed(0)} ms`, `one such peer: ${fleet.one.toFixed(0)} ms`, `+${(fleet.all - fleet.one).toFixed(0)} ms`, "≤ +600 ms")
+
+const mixed = await deployBench({ dir: mixedFolder(60, 3000) })
+row("deploy 60 MB / 3,000 files (wall)", `${mixed.ours.toFixed(0)} ms`, mixed.theirs ? `zip | curl: ${mixed.theirs.toFixed(0)} ms` : "zip/curl missing", mixed.theirs ? `${(mixed.ours / mixed.theirs).toFixed(2)}×` : "-", "≤ 1.5×")
+row("deploy 60 MB / 3,000 files (peak RSS)", `${mixed.rssBigMiB.toFixed(0)} MiB`, `1-file deploy: ${mixed.rssTinyMiB.toFixed(0)} MiB`, `+${(mixed.rssBigMiB - mixed.rssTinyMiB).toFixed(0)} MiB`, "≤ +64 MiB")
+
+const fleet30 = await fleetStatus({ peers: 30, delayMs: 400, dead: true })
+row("status --all, 30 peers @400 ms + 1 dead", `${fleet30.all.toFixed(0)} ms`, `exit ${fleet30.code}`, "-", "< 3 s, exit ≠ 0")
 
 const big = await deployBench({ dir: incompressibleFolder(150) })
-row("deploy 150 MB incompressible: peak RSS", `${big.rssBigMiB.toFixed(0)} MiB`, `1-file deploy: ${big.rssTinyMiB.toFixed(0)} MiB`, `+${(big.rssBigMiB - big.rssTinyMiB).toFixed(0)} MiB (limit +64)`)
-row("deploy 150 MB incompressible: wall time", `${big.ours.toFixed(0)} ms`, big.theirs ? `zip | curl: ${big.theirs.toFixed(0)} ms` : "zip/curl not installed", big.theirs ? `${(big.ours / big.theirs).toFixed(2)}×` : "-")
+row("deploy 150 MB incompressible (wall)", `${big.ours.toFixed(0)} ms`, big.theirs ? `zip | curl: ${big.theirs.toFixed(0)} ms` : "zip/curl missing", big.theirs ? `${(big.ours / big.theirs).toFixed(2)}×` : "-", "-")
+row("deploy 150 MB incompressible (peak RSS)", `${big.rssBigMiB.toFixed(0)} MiB`, `1-file deploy: ${big.rssTinyMiB.toFixed(0)} MiB`, `+${(big.rssBigMiB - big.rssTinyMiB).toFixed(0)} MiB`, "< +64 MiB")

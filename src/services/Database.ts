@@ -184,6 +184,8 @@ const open = (options: DatabaseOptions): Effect.Effect<Database.Service, Databas
               db.pragma("journal_mode = WAL")
             }
             db.pragma("foreign_keys = ON")
+            // In WAL mode NORMAL never corrupts the file; it only skips an fsync per commit.
+            db.pragma("synchronous = NORMAL")
           } catch (e) {
             db.close()
             throw e

@@ -7,6 +7,8 @@ export interface SiteFileEntry {
   /** Where the bytes are read from (a symlink's target inside the folder). */
   readonly source: string
   readonly size: number
+  /** Modification time, for the zip entry's date. */
+  readonly mtimeMs: number
 }
 
 export interface SiteListing {

@@ -1,14 +1,10 @@
-import { ZipArchive } from "archiver"
-import * as NodeStream from "@effect/platform-node/NodeStream"
-import { Effect, Stream } from "effect"
+import { Effect } from "effect"
 import ignore, { type Ignore } from "ignore"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { InvalidInput } from "../domain/errors.js"
 import type { SiteArchive, SiteFileEntry, SiteListing } from "./SiteArchive.js"
-
-// Already compressed: deflating them again costs time and saves nothing.
-const STORED = /\.(png|jpe?g|gif|webp|avif|ico|woff2?|zip|gz|tgz|br|zst|xz|bz2|7z|mp3|mp4|m4a|webm|ogg|ogv|mov|pdf|wasm)$/i
+import { zipStream } from "./zipWriter.js"
 
 const isInside = (root: string, candidate: string) =>
   candidate === root || candidate.startsWith(root.endsWith(path.sep) ? root : root + path.sep)
@@ -67,7 +63,7 @@ const scanSync = (dir: string): SiteListing => {
         walk(absPath, relPath)
       } else if (stat.isFile()) {
         if (name.endsWith(".log") || rules.ignores(relPath)) continue
-        files.push({ path: relPath, source, size: stat.size })
+        files.push({ path: relPath, source, size: stat.size, mtimeMs: stat.mtimeMs })
       }
       // FIFOs, sockets and devices are never opened.
     }
@@ -89,20 +85,5 @@ export const make: SiteArchive.Service = {
         return new InvalidInput({ message: `cannot read ${dir}: ${(e as Error).message}` })
       }
     }),
-  zip: (listing) =>
-    Stream.suspend(() => {
-      const archive = new ZipArchive({ zlib: { level: 6 }, statConcurrency: 4, highWaterMark: 256 * 1024 })
-      // A file that vanished or cannot be read fails the deploy instead of shipping an incomplete site.
-      archive.on("warning", (e) => archive.destroy(e))
-      for (const file of listing.files) {
-        archive.file(file.source, { name: file.path, store: STORED.test(file.path) } as never)
-      }
-      void archive.finalize().catch(() => {})
-      return NodeStream.fromReadable<InvalidInput, Uint8Array>(
-        () => archive,
-        (e) => new InvalidInput({ message: `cannot read the folder while zipping it: ${(e as Error).message}` }),
-        { chunkSize: 64 * 1024 }
-      )
-    })
+  zip: (listing) => zipStream(listing)
 }
-

@@ -69,7 +69,7 @@ const render = (rows: ReadonlyArray<StatusReport>) =>
   )
 
 /** Peers asked at once: enough for a fleet in about one round trip, bounded all the same. */
-export const FLEET_CONCURRENCY = 64
+export const FLEET_CONCURRENCY = 128
 
 export const status = Command.make(
   "status",
