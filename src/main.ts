@@ -2,7 +2,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
-import { Effect, Layer } from "effect"
+import { Config, Effect, Layer, Logger, LogLevel } from "effect"
 import { cli } from "./commands/fazt.js"
 import { exitCodeOf, reportFailure } from "./commands/failure.js"
 import { hoistGlobalFlags } from "./commands/globals.js"
@@ -11,12 +11,29 @@ const userArgs = hoistGlobalFlags(process.argv.slice(2))
 const end = userArgs.indexOf("--")
 const json = (end === -1 ? userArgs : userArgs.slice(0, end)).includes("--json")
 
+// Logs are messages, so they go to stderr, at FAZT_LOG_LEVEL (default: warnings).
+const StderrLogger = Logger.replace(
+  Logger.defaultLogger,
+  Logger.make(({ date, logLevel, message }) => {
+    const text = (Array.isArray(message) ? message : [message]).map((m) => (typeof m === "string" ? m : JSON.stringify(m))).join(" ")
+    process.stderr.write(`${date.toISOString()} ${logLevel.label} ${text}\n`)
+  })
+)
+const LogLevelFromEnv = Layer.unwrapEffect(
+  Config.logLevel("FAZT_LOG_LEVEL").pipe(
+    Config.withDefault(LogLevel.Warning),
+    Effect.orElseSucceed(() => LogLevel.Warning),
+    Effect.map(Logger.minimumLogLevel)
+  )
+)
+
 cli([process.argv[0]!, process.argv[1]!, ...userArgs]).pipe(
   Effect.tapErrorCause((cause) => reportFailure(cause, json)),
   // What @effect/cli and multipart uploads need, and nothing more (no child processes, no workers).
-  Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer)),
+  Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer, StderrLogger, LogLevelFromEnv)),
   NodeRuntime.runMain({
     disableErrorReporting: true,
+    disablePrettyLogger: true,
     teardown: (exit, onExit) => onExit(exitCodeOf(exit))
   })
 )

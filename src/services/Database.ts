@@ -53,6 +53,7 @@ export const describeFailure = (cause: unknown): string => {
   if (code === "SQLITE_NOTADB") return "the file is not a SQLite database"
   if (code.startsWith("SQLITE_CORRUPT")) return "the database file is corrupt"
   if (code === "SQLITE_FULL") return "the disk is full"
+  if (code.startsWith("SQLITE_IOERR")) return "a disk I/O error (the disk may be full or failing)"
   if (code.startsWith("SQLITE_READONLY")) return "the database is read-only"
   if (code.startsWith("SQLITE_CANTOPEN")) return "the database file cannot be opened"
   if (code === "EACCES" || code === "EPERM") return "permission denied"
@@ -160,6 +161,9 @@ const makeConnection = (db: Sqlite.Database): SqlConnection.Connection => {
         catch: (cause) => new SqlError({ cause, message: "Failed to execute statement" })
       }),
     executeUnprepared: (sql, params, transformRows) => {
+      // @effect/sql rolls back after a failed BEGIN too; with no transaction
+      // open that would raise a second error and hide the first (a lock timeout).
+      if (sql === "ROLLBACK" && !db.inTransaction) return Effect.succeed([])
       const rows = run(() => db.prepare(sql), params ?? [], false)
       return transformRows ? Effect.map(rows, transformRows) : rows
     },
@@ -228,7 +232,17 @@ const open = (options: DatabaseOptions): Effect.Effect<Database.Service, Databas
       // Synchronous, so it cannot interleave with another fiber's statements;
       // inside `transaction` it joins that transaction.
       exec: (script) => Effect.try({ try: () => void db.exec(script), catch: fail }),
-      transaction: (effect) => use(sql.withTransaction(effect)),
+      // @effect/sql turns a failed COMMIT (disk full, I/O error) into a defect;
+      // here it is the DatabaseError it is, with the transaction rolled back.
+      transaction: (effect) =>
+        use(sql.withTransaction(effect)).pipe(
+          Effect.catchAllDefect((defect) => {
+            if (!(defect instanceof SqlError)) return Effect.die(defect)
+            return Effect.sync(() => {
+              if (db.inTransaction) db.exec("ROLLBACK")
+            }).pipe(Effect.ignore, Effect.zipRight(Effect.fail(fail(defect))))
+          })
+        ),
       use
     }
   })

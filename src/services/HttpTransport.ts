@@ -118,6 +118,7 @@ export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Ser
               ...(body.contentLength !== undefined ? { contentLength: body.contentLength } : {})
             })
           }
+          yield* Effect.logDebug(`→ ${request.method} ${url.toString()}${peer.token !== null && !leftOrigin ? " (with token)" : ""}`)
           const response = yield* client.execute(outgoing).pipe(
             Effect.mapError((e) => new AttemptFailed(describeNetworkError(e, url.host)))
           )
@@ -136,9 +137,15 @@ export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Ser
             return yield* loop(next, leftOrigin || next.origin !== start.origin, hops + 1)
           }
           const body = yield* readCapped(
-            Stream.mapError(response.stream, (e) => new AttemptFailed(describeNetworkError(e, url.host))),
+            // Once an answer has begun, a broken connection is not retried: the node may have acted.
+            Stream.mapError(response.stream, (e) =>
+              new AttemptFailed({
+                kind: "network",
+                reason: `the connection broke while the answer was arriving (${describeNetworkError(e, url.host).reason})`
+              })),
             cap
           )
+          yield* Effect.logDebug(`← ${response.status} ${url.toString()} (${body.length} bytes)`)
           const result: PeerResponse = { status: response.status, headers: response.headers, body, url: url.toString(), leftOrigin }
           if (TRANSIENT_STATUS.has(response.status)) {
             const retryAfter = parseRetryAfter(response.headers["retry-after"])
@@ -175,6 +182,7 @@ export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Ser
         }
         const target = new URL(base.pathname.replace(/\/+$/, "") + request.path, base)
         return yield* exchange(peer, request, target).pipe(
+          Effect.tapError((failure) => Effect.logDebug(`attempt failed for '${peer.name}': ${failure.reason}`)),
           Effect.retry(retryPolicy(options, request.retry)),
           Effect.catchAll((failure): Effect.Effect<PeerResponse, TransportError> => {
             if (failure.kind === "status" && failure.response) return Effect.succeed(failure.response)

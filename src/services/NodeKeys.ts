@@ -48,6 +48,7 @@ export const make: Effect.Effect<NodeKeys.Service, never, Database> = Effect.gen
 
   const check = (token: string) =>
     Effect.gen(function* () {
+      yield* Effect.logDebug("api key check: bcrypt (not cached)")
       const keys = yield* db.use(sql<{ key_hash: string }>`SELECT key_hash FROM api_keys`)
       const { compare } = yield* bcrypt
       for (const key of keys) {

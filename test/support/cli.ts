@@ -29,6 +29,12 @@ export interface RunOptions {
   readonly cwd?: string
   /** Kill the process after this many ms (SIGKILL). */
   readonly killAfterMs?: number
+  /** Send this signal after `signalAfterMs`. */
+  readonly signal?: { readonly name: NodeJS.Signals; readonly afterMs: number }
+  /** Shell commands run before exec'ing the CLI (e.g. `ulimit -f 40;`). */
+  readonly shellPrefix?: string
+  /** Called with the child's pid once it runs. */
+  readonly onSpawn?: (pid: number) => void
 }
 
 /** Runs the built CLI as a user would, with only HOME/PATH from this process. */
@@ -36,7 +42,13 @@ export const runFazt = (args: ReadonlyArray<string>, options: RunOptions): Promi
   new Promise((resolve, reject) => {
     const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: options.home }
     for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v
-    const child = spawn(process.execPath, [bin, ...args], { env, cwd: options.cwd ?? options.home })
+    const child = options.shellPrefix === undefined
+      ? spawn(process.execPath, [bin, ...args], { env, cwd: options.cwd ?? options.home })
+      : spawn("sh", ["-c", `${options.shellPrefix} exec "$0" "$@"`, process.execPath, bin, ...args], { env, cwd: options.cwd ?? options.home })
+    if (child.pid !== undefined) options.onSpawn?.(child.pid)
+    const signalTimer = options.signal === undefined
+      ? undefined
+      : setTimeout(() => child.kill(options.signal!.name), options.signal.afterMs)
     let stdout = ""
     let stderr = ""
     child.stdout.setEncoding("utf8").on("data", (c) => (stdout += c))
@@ -47,6 +59,7 @@ export const runFazt = (args: ReadonlyArray<string>, options: RunOptions): Promi
     const timer = options.killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), options.killAfterMs)
     child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer)
+      if (signalTimer) clearTimeout(signalTimer)
       resolve({ code, signal, stdout, stderr })
     })
   })

@@ -14,12 +14,13 @@ export const startNode = (options: {
   readonly db: string
   readonly home: string
   readonly args?: ReadonlyArray<string>
+  readonly env?: Record<string, string>
 }): Promise<RunningNode> =>
   new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
       [bin, "server", "start", "--port", "0", "--db", options.db, ...(options.args ?? [])],
-      { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: options.home }, cwd: options.home }
+      { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: options.home, ...options.env }, cwd: options.home }
     )
     let stderr = ""
     const timer = setTimeout(() => reject(new Error(`node did not start: ${stderr}`)), 15_000)
