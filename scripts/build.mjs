@@ -38,3 +38,6 @@ await build({
   outdir: "dist",
   packages: "external"
 })
+
+// Type declarations for programs that embed the library.
+execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" })

@@ -1,9 +1,23 @@
 // Library entry: the services, layers, errors and schemas of fazt remote, for
-// Effect programs that embed them. Importing this module has no side effects.
+// Effect programs that embed them. Importing this module has no side effects:
+// it reads no environment, no argv, and opens nothing.
 export * from "./domain/errors.js"
 export * from "./domain/Peer.js"
+export * as Json from "./domain/json.js"
+export * as Wire from "./domain/wire.js"
 export { isLoopbackHost } from "./domain/transportPolicy.js"
-export { Database, type DatabaseOptions, type DatabaseMode, resolvePath } from "./services/Database.js"
-export { Migrator, type MigrationReport, type MigrationSource } from "./services/Migrator.js"
-export { PeerStore, type NewPeer, type ContactResult } from "./services/PeerStore.js"
+export { FaztRemote, type FaztRemoteOptions, type FaztRemoteServices } from "./FaztRemote.js"
+export { Database, type DatabaseMode, type DatabaseOptions, resolvePath } from "./services/Database.js"
 export { LegacyConfig, LegacyConfigFile, type LegacyImport } from "./services/LegacyConfig.js"
+export { type MigrationReport, type MigrationSource, Migrator } from "./services/Migrator.js"
+export { PeerClient, type PeerClientError, type DeployUpload, type UpgradeOptions } from "./services/PeerClient.js"
+export { type ContactResult, type NewPeer, PeerStore } from "./services/PeerStore.js"
+export {
+  defaultTransportOptions,
+  type PeerRequest,
+  type PeerResponse,
+  PeerTransport,
+  type RequestBody,
+  type TransportOptions
+} from "./services/PeerTransport.js"
+export { SiteArchive, type SiteFileEntry, type SiteListing } from "./services/SiteArchive.js"

@@ -7,8 +7,10 @@ import { remote } from "./remote.js"
 import { server } from "./server.js"
 
 export const fazt = Command.make("fazt", globalOptions, () =>
-  Console.log("fazt: manage the peers of this fazt. Start with 'fazt remote' or 'fazt --help'.")).pipe(
-    Command.withDescription("A personal PaaS in one binary and one SQLite file; 'remote' talks to other fazt nodes."),
+  Console.error("fazt: manage the peers of this fazt. Start with 'fazt remote' or 'fazt --help'.")).pipe(
+    Command.withDescription(
+      "A personal PaaS in one binary and one SQLite file; 'remote' talks to other fazt nodes.\n\nExample: fazt @zyt status --json"
+    ),
     Command.withSubcommands([remote, server]),
     Command.provideEffect(GlobalFlags, (flags) =>
       Effect.gen(function* () {
@@ -17,7 +19,14 @@ export const fazt = Command.make("fazt", globalOptions, () =>
           return yield* new InvalidInput({ message: `--timeout ${flags.timeout}: expected e.g. 30s, 500ms, 2m` })
         }
         if (flags.retries < 0) return yield* new InvalidInput({ message: "--retries must be 0 or more" })
-        return { json: flags.json, db: flags.db, timeout: timeout.value, retries: flags.retries, insecure: flags.insecure }
+        return {
+          json: flags.json,
+          db: flags.db,
+          timeout: timeout.value,
+          retries: flags.retries,
+          insecure: flags.insecure,
+          peer: flags.peer
+        }
       }))
   )
 

@@ -8,6 +8,8 @@ export interface GlobalFlags {
   readonly timeout: Duration.Duration
   readonly retries: number
   readonly insecure: boolean
+  /** The peer for commands that name none (`--peer`, or `fazt @name …`). */
+  readonly peer: Option.Option<string>
 }
 
 export const GlobalFlags = Context.GenericTag<GlobalFlags>("fazt/cli/GlobalFlags")
@@ -40,10 +42,14 @@ export const globalOptions = {
   ),
   insecure: Options.boolean("insecure").pipe(
     Options.withDescription("Allow sending a token over plain http to a host that is not loopback")
+  ),
+  peer: Options.text("peer").pipe(
+    Options.withDescription("The peer for commands that name none (also: fazt @name <command>, or FAZT_PEER)"),
+    Options.optional
   )
 }
 
-const VALUED = new Set(["--db", "--timeout", "--retries"])
+const VALUED = new Set(["--db", "--timeout", "--retries", "--peer"])
 const BARE = new Set(["--json", "--insecure"])
 
 /**
@@ -77,4 +83,33 @@ export const hoistGlobalFlags = (args: ReadonlyArray<string>): Array<string> => 
     }
   }
   return [...hoisted, ...rest]
+}
+
+/** Verbs whose first argument is the peer's name: `fazt @zyt show` → `fazt remote show zyt`. */
+const NAME_FIRST = new Set(["show", "remove", "default", "set-url", "set-token", "rename"])
+
+/**
+ * `fazt @zyt status` → `fazt --peer zyt remote status`, and for the verbs that
+ * take the name first, `fazt @zyt show` → `fazt remote show zyt`. `fazt @zyt`
+ * alone shows the peer.
+ */
+export const expandPeerShorthand = (args: ReadonlyArray<string>): Array<string> => {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if (arg === "--") break
+    if (VALUED.has(arg)) {
+      i++
+      continue
+    }
+    if (arg.startsWith("-")) continue
+    if (!arg.startsWith("@") || arg.length < 2) break
+    const name = arg.slice(1)
+    const verb = args[i + 1]
+    const before = args.slice(0, i)
+    const after = args.slice(i + 2)
+    if (verb === undefined) return [...before, "remote", "show", name]
+    if (NAME_FIRST.has(verb)) return [...before, "remote", verb, name, ...after]
+    return [...before, "--peer", name, "remote", verb, ...after]
+  }
+  return [...args]
 }

@@ -2,9 +2,9 @@ import { Command } from "@effect/cli"
 import { Effect } from "effect"
 import { toIsoTime } from "../../domain/Peer.js"
 import { PeerClient } from "../../services/PeerClient.js"
-import { PeerStore } from "../../services/PeerStore.js"
 import { ago, emit, notice, table } from "../output.js"
 import { optionalPeerName } from "./args.js"
+import { selectPeer } from "./select.js"
 
 export const formatBytes = (n: number | null): string => {
   if (n === null) return "-"
@@ -21,9 +21,8 @@ export const formatBytes = (n: number | null): string => {
 
 export const apps = Command.make("apps", { name: optionalPeerName }, ({ name }) =>
   Effect.gen(function* () {
-    const store = yield* PeerStore
     const client = yield* PeerClient
-    const peer = yield* store.resolve(name)
+    const peer = yield* selectPeer(name)
     const list = yield* client.apps(peer)
     if (list.length === 0) {
       yield* notice(`No apps on '${peer.name}' yet. Deploy one with: fazt remote deploy <dir> ${peer.name}`)

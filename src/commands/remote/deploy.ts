@@ -4,12 +4,12 @@ import * as path from "node:path"
 import { InvalidInput } from "../../domain/errors.js"
 import { siteNameProblem } from "../../domain/node.js"
 import { PeerClient } from "../../services/PeerClient.js"
-import { PeerStore } from "../../services/PeerStore.js"
 import { SiteArchive } from "../../services/SiteArchive.js"
 import { emit } from "../output.js"
 import { withUploadProgress } from "../progress.js"
 import { formatBytes } from "./apps.js"
 import { optionalPeerName } from "./args.js"
+import { selectPeer } from "./select.js"
 
 /** The site name fazt's client would use: `--name`, else the folder's own name. */
 export const siteNameFor = (dir: string, name: Option.Option<string>) =>
@@ -41,8 +41,7 @@ export const deploy = Command.make(
         return yield* new InvalidInput({ message: `${args.dir} has nothing to deploy (hidden files, node_modules and ignored files are left out)` })
       }
       const spa = args.spa || listing.spa
-      const store = yield* PeerStore
-      const peer = yield* store.resolve(args.peer)
+      const peer = yield* selectPeer(args.peer)
       if (args.dryRun) {
         yield* emit(
           { site, peer: peer.name, spa, file_count: listing.files.length, size_bytes: listing.totalBytes, files: listing.files.map((f) => ({ path: f.path, size: f.size })) },

@@ -1,15 +1,35 @@
 import { Command } from "@effect/cli"
 import { Effect } from "effect"
-import { LegacyConfig } from "../../services/LegacyConfig.js"
+import type { MigrateOutput } from "../../domain/json.js"
+import { LegacyConfig, type LegacyImport } from "../../services/LegacyConfig.js"
 import { emit, warn } from "../output.js"
 import { describeImport } from "./legacy.js"
+
+const toJson = (r: LegacyImport): typeof MigrateOutput.Type => {
+  switch (r._tag) {
+    case "Absent":
+      return { outcome: "absent", path: r.path }
+    case "Malformed":
+      return { outcome: "malformed", path: r.path, reason: r.reason }
+    case "Imported":
+      return {
+        outcome: "imported",
+        path: r.path,
+        renamed_to: r.renamedTo,
+        imported: r.imported,
+        kept: r.kept,
+        default_peer: r.defaultPeer,
+        rename_error: r.renameError
+      }
+  }
+}
 
 export const migrate = Command.make("migrate", {}, () =>
   Effect.gen(function* () {
     const legacy = yield* LegacyConfig
     const result = yield* legacy.importIfPresent
     if (result._tag === "Malformed") yield* warn(describeImport(result)!)
-    yield* emit(result, (r) => describeImport(r) ?? `Nothing to import: ${r.path} does not exist`)
+    yield* emit(toJson(result), () => describeImport(result) ?? `Nothing to import: ${result.path} does not exist`)
   })).pipe(
     Command.withDescription(
       "Import the peers of the old ~/.fazt/config.json now (it also happens on the first command).\n\nExample: fazt remote migrate"

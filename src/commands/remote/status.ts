@@ -1,24 +1,14 @@
 import { Command, Options } from "@effect/cli"
-import { Effect, Option, Schema } from "effect"
+import { Effect, Option } from "effect"
 import type { Peer } from "../../domain/Peer.js"
-import { Health } from "../../domain/wire.js"
+import type { StatusReport } from "../../domain/json.js"
+import type { Health } from "../../domain/wire.js"
 import { PeerClient, type PeerClientError } from "../../services/PeerClient.js"
 import { PeerStore } from "../../services/PeerStore.js"
 import { emit, table, warn } from "../output.js"
 import { errorCode } from "../failure.js"
 import { optionalPeerName } from "./args.js"
-
-/** One row of `remote status`, healthy or not. */
-export const StatusReport = Schema.Struct({
-  name: Schema.String,
-  url: Schema.String,
-  status: Schema.Literal("healthy", "unreachable", "unauthorized", "error"),
-  version: Schema.NullOr(Schema.String),
-  uptime_seconds: Schema.NullOr(Schema.Number),
-  health: Schema.NullOr(Health),
-  error: Schema.NullOr(Schema.Struct({ code: Schema.String, message: Schema.String }))
-})
-export type StatusReport = typeof StatusReport.Type
+import { selectPeer } from "./select.js"
 
 /** `4d 0h 1m`; under a minute, seconds. */
 export const formatUptime = (seconds: number | null): string => {
@@ -82,7 +72,7 @@ export const status = Command.make(
       const store = yield* PeerStore
       const client = yield* PeerClient
       if (!all) {
-        const peer = yield* store.resolve(name)
+        const peer = yield* selectPeer(name)
         const health = yield* client.status(peer)
         const row = report(peer, health)
         return yield* emit(row, (r) => render([r]))

@@ -1,9 +1,9 @@
 import { Command, Options } from "@effect/cli"
 import { Effect } from "effect"
 import { PeerClient } from "../../services/PeerClient.js"
-import { PeerStore } from "../../services/PeerStore.js"
 import { emit } from "../output.js"
 import { optionalPeerName } from "./args.js"
+import { selectPeer } from "./select.js"
 
 export const upgrade = Command.make(
   "upgrade",
@@ -14,9 +14,8 @@ export const upgrade = Command.make(
   },
   ({ check, force, name }) =>
     Effect.gen(function* () {
-      const store = yield* PeerStore
       const client = yield* PeerClient
-      const peer = yield* store.resolve(name)
+      const peer = yield* selectPeer(name)
       const result = yield* client.upgrade(peer, { check, force })
       yield* emit({ peer: peer.name, ...result }, (r) =>
         `${r.peer}: ${r.current_version} → ${r.new_version ?? "?"} (${r.action ?? "unknown"}): ${r.message}`)

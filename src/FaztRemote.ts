@@ -1,0 +1,39 @@
+import type * as SqlClient from "@effect/sql/SqlClient"
+import { Layer } from "effect"
+import type { DatabaseError } from "./domain/errors.js"
+import { Database } from "./services/Database.js"
+import { LegacyConfig } from "./services/LegacyConfig.js"
+import { PeerClient } from "./services/PeerClient.js"
+import { PeerStore } from "./services/PeerStore.js"
+import { PeerTransport, type TransportOptions } from "./services/PeerTransport.js"
+import { SiteArchive } from "./services/SiteArchive.js"
+
+export interface FaztRemoteOptions {
+  /** The fazt SQLite file (created 0600 when missing; the peers migration is applied). */
+  readonly filename: string
+  /** Timeout, retries, `insecure` and the response cap of every call to a peer. */
+  readonly transport?: Partial<TransportOptions>
+  /** Where `LegacyConfig` looks for fazt's old client config (default `~/.fazt/config.json`). */
+  readonly legacyConfigPath?: string
+}
+
+/** Every service of fazt remote, wired for a host program. */
+export type FaztRemoteServices = Database | SqlClient.SqlClient | PeerStore | LegacyConfig | PeerTransport | PeerClient | SiteArchive
+
+export const FaztRemote = {
+  /**
+   * The whole set on one database: `Effect.provide(program, FaztRemote.layer({ filename }))`.
+   * Nothing is opened or loaded until the layer is built.
+   */
+  layer: (options: FaztRemoteOptions): Layer.Layer<FaztRemoteServices, DatabaseError> => {
+    const database = Database.layer({ filename: options.filename })
+    const transport = PeerTransport.layer(options.transport ?? {})
+    const legacy = options.legacyConfigPath === undefined ? LegacyConfig.layer : LegacyConfig.layerAt(options.legacyConfigPath)
+    const store = PeerStore.layer
+    return Layer.mergeAll(
+      PeerClient.layer.pipe(Layer.provideMerge(transport), Layer.provideMerge(store)),
+      legacy,
+      SiteArchive.layer
+    ).pipe(Layer.provideMerge(database))
+  }
+}

@@ -1,0 +1,82 @@
+import { Schema } from "effect"
+import { PeerView } from "./Peer.js"
+import { AppView, Health } from "./wire.js"
+
+/**
+ * What each command prints under `--json`, as schemas: docs/JSON.md lists
+ * them and the tests decode the real output with these same definitions.
+ * Success is `{"data": …}` on stdout; failure `{"error": …}` on stderr.
+ */
+
+export const Data = <A, I, R>(data: Schema.Schema<A, I, R>) => Schema.Struct({ data })
+
+export const ErrorEnvelope = Schema.Struct({
+  error: Schema.Struct({
+    code: Schema.String,
+    message: Schema.String,
+    details: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+  })
+})
+
+export { PeerView }
+
+/** `fazt remote`: every peer. */
+export const PeerList = Schema.Array(PeerView)
+
+/** `remote status` (one peer) and each row of `remote status --all`. */
+export const StatusReport = Schema.Struct({
+  name: Schema.String,
+  url: Schema.String,
+  status: Schema.Literal("healthy", "unreachable", "unauthorized", "error"),
+  version: Schema.NullOr(Schema.String),
+  uptime_seconds: Schema.NullOr(Schema.Number),
+  health: Schema.NullOr(Health),
+  error: Schema.NullOr(Schema.Struct({ code: Schema.String, message: Schema.String }))
+})
+export type StatusReport = typeof StatusReport.Type
+
+export const StatusReports = Schema.Array(StatusReport)
+
+export const AppList = Schema.Array(AppView)
+
+export const UpgradeOutput = Schema.Struct({
+  peer: Schema.String,
+  success: Schema.Boolean,
+  message: Schema.String,
+  current_version: Schema.String,
+  new_version: Schema.optional(Schema.NullOr(Schema.String)),
+  action: Schema.optional(Schema.String)
+})
+
+export const DeployOutput = Schema.Struct({
+  peer: Schema.String,
+  site: Schema.String,
+  file_count: Schema.Number,
+  size_bytes: Schema.Number,
+  message: Schema.optional(Schema.NullOr(Schema.String))
+})
+
+export const DeployPlan = Schema.Struct({
+  site: Schema.String,
+  peer: Schema.String,
+  spa: Schema.Boolean,
+  file_count: Schema.Number,
+  size_bytes: Schema.Number,
+  files: Schema.Array(Schema.Struct({ path: Schema.String, size: Schema.Number }))
+})
+
+export const MigrateOutput = Schema.Union(
+  Schema.Struct({ outcome: Schema.Literal("absent"), path: Schema.String }),
+  Schema.Struct({ outcome: Schema.Literal("malformed"), path: Schema.String, reason: Schema.String }),
+  Schema.Struct({
+    outcome: Schema.Literal("imported"),
+    path: Schema.String,
+    renamed_to: Schema.NullOr(Schema.String),
+    imported: Schema.Array(Schema.String),
+    kept: Schema.Array(Schema.String),
+    default_peer: Schema.NullOr(Schema.String),
+    rename_error: Schema.NullOr(Schema.String)
+  })
+)
+
+export const CreatedKeyOutput = Schema.Struct({ id: Schema.Number, name: Schema.String, token: Schema.String })
