@@ -39,3 +39,17 @@ export const ago = (iso: string | null, now = Date.now()): string => {
   if (s < 86400) return `${Math.floor(s / 3600)}h ago`
   return `${Math.floor(s / 86400)}d ago`
 }
+
+/** `512 B`, `2.9 KB`, `21 MB`. */
+export const formatBytes = (n: number | null): string => {
+  if (n === null) return "-"
+  if (n < 1024) return `${n} B`
+  const units = ["KB", "MB", "GB", "TB"]
+  let value = n / 1024
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`
+}

@@ -1,5 +1,5 @@
 import { Effect, Stream } from "effect"
-import { formatBytes } from "./remote/apps.js"
+import { formatBytes } from "./output.js"
 
 /**
  * Counts the bytes of an upload and, when stderr is a terminal, redraws one

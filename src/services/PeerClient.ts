@@ -159,10 +159,13 @@ export const make: Effect.Effect<PeerClient.Service, never, PeerTransport | Peer
     peer: Peer,
     request: PeerRequest,
     schema: Schema.Schema<A, I>,
-    versionOf: (a: A) => string | undefined = () => undefined
+    versionOf: (a: A) => string | undefined = () => undefined,
+    // Lets a caller name the real cause before the outcome is recorded.
+    explain: (e: PeerClientError) => PeerClientError = (e) => e
   ): Effect.Effect<A, PeerClientError> =>
     transport.send(peer, request).pipe(
       Effect.flatMap((response) => decodeAnswer(schema, peer, response)),
+      Effect.mapError(explain),
       Effect.tap((a) => store.updateStatus(peer.name, { status: "healthy", version: versionOf(a) })),
       Effect.tapError((error) => {
         const status = outcomeOf(error)
@@ -196,9 +199,7 @@ export const make: Effect.Effect<PeerClient.Service, never, PeerTransport | Peer
         // The archive's own failure (a file vanished) is the real cause when the upload breaks.
         let archiveError: InvalidInput | undefined
         const body = () => deployForm(upload, (e) => (archiveError = e))
-        return call(peer, { method: "POST", path: "/api/deploy", body, retry: "transient" }, DeployResult).pipe(
-          Effect.catchAll((e) => Effect.fail(archiveError ?? e))
-        )
+        return call(peer, { method: "POST", path: "/api/deploy", body, retry: "transient" }, DeployResult, undefined, (e) => archiveError ?? e)
       })
   }
 })

@@ -2,22 +2,9 @@ import { Command } from "@effect/cli"
 import { Effect } from "effect"
 import { toIsoTime } from "../../domain/Peer.js"
 import { PeerClient } from "../../services/PeerClient.js"
-import { ago, emit, notice, table } from "../output.js"
+import { ago, emit, formatBytes, notice, table } from "../output.js"
 import { optionalPeerName } from "./args.js"
 import { selectPeer } from "./select.js"
-
-export const formatBytes = (n: number | null): string => {
-  if (n === null) return "-"
-  if (n < 1024) return `${n} B`
-  const units = ["KB", "MB", "GB", "TB"]
-  let value = n / 1024
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`
-}
 
 export const apps = Command.make("apps", { name: optionalPeerName }, ({ name }) =>
   Effect.gen(function* () {

@@ -77,6 +77,7 @@ export const status = Command.make(
         const row = report(peer, health)
         return yield* emit(row, (r) => render([r]))
       }
+      if (Option.isSome(name)) yield* warn("a name is ignored with --all")
       const peers = yield* store.list
       const rows = yield* Effect.forEach(
         peers,
@@ -96,7 +97,6 @@ export const status = Command.make(
       const failed = rows.filter((r) => r.error !== undefined)
       for (const f of failed.slice(1)) yield* warn(f.error!.message)
       if (failed[0]?.error) return yield* Effect.fail(failed[0].error)
-      if (Option.isSome(name)) yield* warn("a name is ignored with --all")
     })
 ).pipe(
   Command.withDescription(
