@@ -7,7 +7,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
 export const root = fileURLToPath(new URL("../", import.meta.url))
-export const bin = path.join(root, "bin", "fazt.js")
+export const bin = path.join(root, "bin", "fazt.cjs")
 
 export const tempDir = (prefix) => fs.mkdtempSync(path.join(os.tmpdir(), `fazt-bench-${prefix}-`))
 

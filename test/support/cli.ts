@@ -5,7 +5,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
 export const root = fileURLToPath(new URL("../../", import.meta.url))
-export const bin = path.join(root, "bin", "fazt.js")
+export const bin = path.join(root, "bin", "fazt.cjs")
 // Copies of ../shared/fixtures, so a clone tests on its own.
 export const fixtures = path.join(root, "test", "fixtures")
 export const FIXTURE_DB = path.join(fixtures, "fazt-v0.29.0-data.db")
