@@ -5,7 +5,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { SiteArchive } from "../../src/services/SiteArchive.js"
-import { readZip } from "../support/zip.js"
+import { compressionMethods, readZip } from "../support/zip.js"
 
 const write = (root: string, rel: string, content: string | Buffer) => {
   fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true })
@@ -96,6 +96,20 @@ describe("SiteArchive", () => {
       const entries = yield* Effect.promise(() => readZip(zip))
       expect([...entries.keys()].sort()).toEqual(Object.keys(files).sort())
       for (const [rel, content] of Object.entries(files)) expect(entries.get(rel)!.equals(content)).toBe(true)
+    }).pipe(Effect.provide(SiteArchive.layer)))
+
+  it.effect("stores random-looking and already-compressed files, deflates text", () =>
+    Effect.gen(function* () {
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), "fazt-site-"))
+      const noise = Buffer.from(Array.from({ length: 40_000 }, () => Math.floor(Math.random() * 256)))
+      write(root, "noise.dat", noise)
+      write(root, "big-noise.dat", Buffer.concat(Array.from({ length: 20 }, () => noise)))
+      write(root, "page.html", "<p>hello fazt</p>\n".repeat(3000))
+      write(root, "photo.png", "not really a png, but named like one ".repeat(200))
+      const listing = yield* (yield* SiteArchive).scan(root)
+      const zip = yield* zipToFile(listing)
+      const methods = yield* Effect.promise(() => compressionMethods(zip))
+      expect(methods).toEqual({ "big-noise.dat": 0, "noise.dat": 0, "page.html": 8, "photo.png": 0 })
     }).pipe(Effect.provide(SiteArchive.layer)))
 
   it.effect("reads manifest.json's spa flag and survives 30 levels of nesting", () =>

@@ -1,3 +1,4 @@
+import yauzl from "yauzl"
 import { ZipReader } from "../../src/services/zipReader.js"
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -74,3 +75,19 @@ export const postDeploy = async (url: string, token: string, site: string, zip: 
   const res = await fetch(`${url}/api/deploy`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: form })
   return { status: res.status, body: (await res.json()) as { data?: unknown; error?: { code: string; message: string } } }
 }
+
+/** Each entry's compression method: 0 stored, 8 deflated. */
+export const compressionMethods = (file: string): Promise<Record<string, number>> =>
+  new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true }, (err, zip) => {
+      if (err || !zip) return reject(err)
+      const out: Record<string, number> = {}
+      zip.on("entry", (e: yauzl.Entry) => {
+        out[e.fileName] = e.compressionMethod
+        zip.readEntry()
+      })
+      zip.on("end", () => resolve(out))
+      zip.on("error", reject)
+      zip.readEntry()
+    })
+  })
