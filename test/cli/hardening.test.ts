@@ -227,6 +227,18 @@ describe("secrets", () => {
   })
 })
 
+describe("the node's own database", () => {
+  it("is created 0600 in a 0700 folder by fazt server start", async () => {
+    const home = tempHome()
+    const db = path.join(home, "fresh", "node.db")
+    const node = await startNode({ db, home })
+    await node.stop()
+    expect(fs.statSync(db).mode & 0o777).toBe(0o600)
+    expect(fs.statSync(path.dirname(db)).mode & 0o777).toBe(0o700)
+    expect(query(db, "SELECT version FROM migrations ORDER BY version")).toEqual([{ version: 9 }, { version: 1000 }, { version: 1001 }])
+  })
+})
+
 describe("folders", () => {
   it("sockets, FIFOs, loops, 30 levels, unicode and spaces: deploy ships the regular files and never hangs", async () => {
     const home = tempHome()

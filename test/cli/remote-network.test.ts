@@ -197,6 +197,7 @@ describe("against misbehaving peers", () => {
     expect(r.code).toBe(0)
     expect(times).toHaveLength(2)
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(2_000)
+    expect(lastState(home, "p")).toMatchObject({ last_status: "healthy", last_version: "0.29.0" })
   })
 
   it("429 that never ends → exit 7 after the retries", async () => {
@@ -207,6 +208,7 @@ describe("against misbehaving peers", () => {
     expect(r.code).toBe(7)
     expect(r.stderr).toContain("RATE_LIMIT_EXCEEDED")
     expect(peer.seen).toHaveLength(3)
+    expect(lastState(home, "p").last_status).toBe("error")
   })
 
   it("truncated JSON and JSON of the wrong shape → exit 7", async () => {
@@ -234,6 +236,7 @@ describe("against misbehaving peers", () => {
     expect(r.code).toBe(7)
     expect(peer.seen).toHaveLength(1)
     expect(peer.seen[0]!.method).toBe("POST")
+    expect(lastState(home, "p").last_status).toBe("error")
   })
 
   it("a redirect to another port never receives the token", async () => {
@@ -247,6 +250,7 @@ describe("against misbehaving peers", () => {
     expect(peer.seen[0]!.headers.authorization).toBe(`Bearer ${TOKEN}`)
     expect(other.seen).toHaveLength(1)
     expect(other.seen[0]!.headers.authorization).toBeUndefined()
+    expect(lastState(home, "p")).toMatchObject({ last_status: "healthy", last_version: "0.29.0" })
   })
 
   it("apps accepts v0.10+ titles, old names, null lists and unknown fields", async () => {
