@@ -18,7 +18,8 @@ try {
 } catch {
   cachedData = undefined
 }
-const script = new Script(Module.wrap(readFileSync(file, "utf8")), { filename: file, cachedData })
+// esbuild writes pure ASCII (it escapes the rest), so latin1 reads it without UTF-8 decoding.
+const script = new Script(Module.wrap(readFileSync(file, "latin1")), { filename: file, cachedData })
 if (cachedData === undefined || script.cachedDataRejected) {
   process.once("exit", () => {
     try {

@@ -3,7 +3,7 @@
 // the library entry for programs that embed the services.
 import { build } from "esbuild"
 import { execFileSync } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
@@ -32,6 +32,7 @@ await build({
   banner: {},
   // Whitespace and syntax only (names are kept): less to read and to cache.
   minifyWhitespace: true,
+  charset: "ascii",
   minifySyntax: true,
   entryPoints: { fazt: "src/main.ts" },
   outdir: "dist",
@@ -49,6 +50,9 @@ await build({
 
 // Type declarations for programs that embed the library.
 execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" })
+
+// bin/fazt.cjs reads the bundle as latin1 (no UTF-8 decoding): it must stay ASCII.
+if (readFileSync("dist/fazt.cjs").some((byte) => byte > 0x7f)) throw new Error("dist/fazt.cjs is not pure ASCII")
 
 // Warm the code cache with a real command (listing peers on a scratch
 // database), so the first run after install is already fast.
