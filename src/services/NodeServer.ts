@@ -6,6 +6,7 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Multipart from "@effect/platform/Multipart"
 import { Console, Effect, Layer, Option } from "effect"
 import * as os from "node:os"
+import { InvalidInput } from "../domain/errors.js"
 import { DeployRejected } from "../domain/node.js"
 import { Database } from "./Database.js"
 import { NodeKeys } from "./NodeKeys.js"
@@ -258,5 +259,11 @@ export const run = (options: NodeOptions, listen: { readonly port: number; reado
     )
     return yield* Layer.launch(
       Layer.mergeAll(layer(options), announce).pipe(Layer.provide(NodeHttpServer.layer(createServer, listen)))
+    ).pipe(
+      Effect.catchTag("ServeError", (e) => {
+        const code = (e.cause as NodeJS.ErrnoException | undefined)?.code
+        const why = code === "EADDRINUSE" ? "the port is in use" : code === "EACCES" ? "permission denied" : (code ?? String(e.cause))
+        return Effect.fail(new InvalidInput({ message: `cannot listen on ${listen.host}:${listen.port}: ${why}` }))
+      })
     )
   })

@@ -228,6 +228,16 @@ describe("secrets", () => {
 })
 
 describe("the node's own database", () => {
+  it("a port already in use → exit 2, one line", async () => {
+    const busy = http.createServer()
+    const port = await listen(busy)
+    cleanups.push(() => new Promise((r) => busy.close(() => r(undefined))))
+    const home = tempHome()
+    const r = await runFazt(["server", "start", "--port", String(port), "--db", path.join(home, "n.db")], { home })
+    expect(r.code).toBe(2)
+    expect(r.stderr.trim()).toBe(`error: cannot listen on 127.0.0.1:${port}: the port is in use`)
+  })
+
   it("is created 0600 in a 0700 folder by fazt server start", async () => {
     const home = tempHome()
     const db = path.join(home, "fresh", "node.db")
