@@ -24,6 +24,12 @@ const homeWithPeer = async (url: string, token = TOKEN) => {
   return home
 }
 
+/** Polls every 10 ms until `ready()` (for at most 10 s). */
+const until = async (ready: () => boolean) => {
+  for (let i = 0; i < 1000 && !ready(); i++) await new Promise((r) => setTimeout(r, 10))
+  expect(ready()).toBe(true)
+}
+
 const listen = (server: net.Server) =>
   new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)))
 
@@ -108,7 +114,12 @@ describe("network faults", () => {
     const peer = await scriptedPeer([hang])
     cleanups.push(peer.close)
     const home = await homeWithPeer(peer.url)
-    const r = await runFazt(["remote", "status"], { home, signal: { name: "SIGINT", afterMs: 700 } })
+    // Ctrl-C once the request is in flight (so the CLI is surely past start-up).
+    let pid = 0
+    const running = runFazt(["remote", "status"], { home, onSpawn: (p) => (pid = p) })
+    await until(() => peer.seen.length > 0)
+    process.kill(pid, "SIGINT")
+    const r = await running
     expect(r.code).toBe(130)
     expect(r.stderr).not.toContain("error")
     expect(query(clientDb(home), "PRAGMA integrity_check")).toEqual([{ integrity_check: "ok" }])
@@ -121,7 +132,11 @@ describe("network faults", () => {
     const site = path.join(home, "site")
     fs.mkdirSync(site)
     fs.writeFileSync(path.join(site, "index.html"), "x")
-    const r = await runFazt(["remote", "deploy", site], { home, signal: { name: "SIGINT", afterMs: 700 } })
+    let pid = 0
+    const running = runFazt(["remote", "deploy", site], { home, onSpawn: (p) => (pid = p) })
+    await until(() => peer.seen.length > 0)
+    process.kill(pid, "SIGINT")
+    const r = await running
     expect(r.code).toBe(130)
     expect(query(clientDb(home), "PRAGMA integrity_check")).toEqual([{ integrity_check: "ok" }])
   })

@@ -29,8 +29,6 @@ export interface RunOptions {
   readonly cwd?: string
   /** Kill the process after this many ms (SIGKILL). */
   readonly killAfterMs?: number
-  /** Send this signal after `signalAfterMs`. */
-  readonly signal?: { readonly name: NodeJS.Signals; readonly afterMs: number }
   /** Shell commands run before exec'ing the CLI (e.g. `ulimit -f 40;`). */
   readonly shellPrefix?: string
   /** Called with the child's pid once it runs. */
@@ -46,9 +44,7 @@ export const runFazt = (args: ReadonlyArray<string>, options: RunOptions): Promi
       ? spawn(process.execPath, [bin, ...args], { env, cwd: options.cwd ?? options.home })
       : spawn("sh", ["-c", `${options.shellPrefix} exec "$0" "$@"`, process.execPath, bin, ...args], { env, cwd: options.cwd ?? options.home })
     if (child.pid !== undefined) options.onSpawn?.(child.pid)
-    const signalTimer = options.signal === undefined
-      ? undefined
-      : setTimeout(() => child.kill(options.signal!.name), options.signal.afterMs)
+
     let stdout = ""
     let stderr = ""
     child.stdout.setEncoding("utf8").on("data", (c) => (stdout += c))
@@ -59,7 +55,6 @@ export const runFazt = (args: ReadonlyArray<string>, options: RunOptions): Promi
     const timer = options.killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), options.killAfterMs)
     child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer)
-      if (signalTimer) clearTimeout(signalTimer)
       resolve({ code, signal, stdout, stderr })
     })
   })
