@@ -5,7 +5,7 @@ import * as https from "node:https"
 import * as net from "node:net"
 import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
-import { clientDb, FIXTURE_KEY, FIXTURE_DB, runFazt, tempHome } from "../support/cli.js"
+import { clientDb, FIXTURE_DB, FIXTURE_KEY, homeWithPeer, runFazt, tempHome } from "../support/cli.js"
 import { getSite } from "../support/http.js"
 import { holdWriteLock } from "../support/lock.js"
 import { startNode } from "../support/node.js"
@@ -18,11 +18,6 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!()
 })
 
-const homeWithPeer = async (url: string, token = TOKEN) => {
-  const home = tempHome()
-  expect((await runFazt(["remote", "add", "p", url, "--token-stdin"], { home, stdin: token })).code).toBe(0)
-  return home
-}
 
 /** Polls every 10 ms until `ready()` (for at most 10 s). */
 const until = async (ready: () => boolean) => {
@@ -50,7 +45,7 @@ describe("network faults", () => {
     })
     const port = await listen(server)
     cleanups.push(() => new Promise((r) => { server.closeAllConnections(); server.close(() => r(undefined)) }))
-    const home = await homeWithPeer(`http://127.0.0.1:${port}`)
+    const home = await homeWithPeer(`http://127.0.0.1:${port}`, TOKEN)
     const r = await runFazt(["remote", "status"], { home })
     expect(r.code).toBe(7)
     expect(r.stderr).toContain("larger than 16777216 bytes")
@@ -62,7 +57,7 @@ describe("network faults", () => {
       res.write("{")
     }])
     cleanups.push(peer.close)
-    const home = await homeWithPeer(peer.url)
+    const home = await homeWithPeer(peer.url, TOKEN)
     const r = await runFazt(["remote", "status", "--timeout", "10s"], { home })
     expect(r.code).toBe(7)
     expect(r.stderr).toContain("an answer of 314572800 bytes")
@@ -75,7 +70,7 @@ describe("network faults", () => {
       setTimeout(() => req.socket.destroy(), 50)
     }])
     cleanups.push(peer.close)
-    const home = await homeWithPeer(peer.url)
+    const home = await homeWithPeer(peer.url, TOKEN)
     const r = await runFazt(["remote", "status"], { home })
     expect(r.code).toBe(5)
     expect(r.stderr).toContain("broke while the answer was arriving")
@@ -85,7 +80,7 @@ describe("network faults", () => {
   it("a reset before any answer is retried", async () => {
     const peer = await scriptedPeer([(req) => req.socket.destroy(), json(200, { data: { status: "healthy", version: "0.29.0" } })])
     cleanups.push(peer.close)
-    const home = await homeWithPeer(peer.url)
+    const home = await homeWithPeer(peer.url, TOKEN)
     const r = await runFazt(["remote", "status"], { home })
     expect(r.code).toBe(0)
     expect(peer.seen).toHaveLength(2)
@@ -97,14 +92,14 @@ describe("network faults", () => {
     const tls = https.createServer({ key: fs.readFileSync(path.join(dir, "key.pem")), cert: fs.readFileSync(path.join(dir, "cert.pem")) }, (_req, res) => res.end("{}"))
     const tlsPort = await listen(tls)
     cleanups.push(() => new Promise((r) => tls.close(() => r(undefined))))
-    const selfSigned = await homeWithPeer(`https://127.0.0.1:${tlsPort}`)
+    const selfSigned = await homeWithPeer(`https://127.0.0.1:${tlsPort}`, TOKEN)
     const a = await runFazt(["remote", "status"], { home: selfSigned })
     expect(a.code).toBe(5)
     expect(a.stderr).toMatch(/TLS handshake with 127\.0\.0\.1:\d+ failed \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)/)
 
     const plain = await scriptedPeer([json(200, {})])
     cleanups.push(plain.close)
-    const wrongProtocol = await homeWithPeer(plain.url.replace("http:", "https:"))
+    const wrongProtocol = await homeWithPeer(plain.url.replace("http:", "https:"), TOKEN)
     const b = await runFazt(["remote", "status", "--retries", "0"], { home: wrongProtocol })
     expect(b.code).toBe(5)
     expect(b.stderr).toMatch(/TLS handshake with 127\.0\.0\.1:\d+ failed/)
@@ -113,7 +108,7 @@ describe("network faults", () => {
   it("Ctrl-C during status → exit 130, database consistent", async () => {
     const peer = await scriptedPeer([hang])
     cleanups.push(peer.close)
-    const home = await homeWithPeer(peer.url)
+    const home = await homeWithPeer(peer.url, TOKEN)
     // Ctrl-C once the request is in flight (so the CLI is surely past start-up).
     let pid = 0
     const running = runFazt(["remote", "status"], { home, onSpawn: (p) => (pid = p) })
@@ -128,7 +123,7 @@ describe("network faults", () => {
   it("Ctrl-C during deploy → exit 130, database consistent", async () => {
     const peer = await scriptedPeer([hang])
     cleanups.push(peer.close)
-    const home = await homeWithPeer(peer.url)
+    const home = await homeWithPeer(peer.url, TOKEN)
     const site = path.join(home, "site")
     fs.mkdirSync(site)
     fs.writeFileSync(path.join(site, "index.html"), "x")

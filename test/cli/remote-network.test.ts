@@ -1,7 +1,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
-import { clientDb, FIXTURE_DB, FIXTURE_KEY, type RunResult, runFazt, tempHome } from "../support/cli.js"
+import { clientDb, FIXTURE_DB, FIXTURE_KEY, homeWithPeer, type RunResult, runFazt, tempHome } from "../support/cli.js"
 import { startNode } from "../support/node.js"
 import { closedPort, hang, HEALTHY, json, raw, scriptedPeer } from "../support/scriptedPeer.js"
 import { query } from "../support/sqlite.js"
@@ -18,14 +18,6 @@ const lastState = (home: string, name: string) =>
     "SELECT last_status, last_seen_at, last_version FROM peers WHERE name = ?",
     name
   )[0]!
-
-/** A HOME with one peer `p` at `url` holding TOKEN. */
-const homeWithPeer = async (url: string, token = TOKEN) => {
-  const home = tempHome()
-  const r = await runFazt(["remote", "add", "p", url, "--token-stdin"], { home, stdin: token })
-  expect(r.code).toBe(0)
-  return home
-}
 
 const noSecrets = (r: RunResult, token = TOKEN) => {
   expect(r.stdout).not.toContain(token)
@@ -93,7 +85,7 @@ describe("against the project's own node", () => {
 describe("against misbehaving peers", () => {
   it("refused port → exit 5, last_status unreachable", async () => {
     const port = await closedPort()
-    const home = await homeWithPeer(`http://127.0.0.1:${port}`)
+    const home = await homeWithPeer(`http://127.0.0.1:${port}`, TOKEN)
     const r = await runFazt(["remote", "status", "--retries", "1"], { home })
     expect(r.code).toBe(5)
     expect(r.stderr).toContain("connection refused")
@@ -104,7 +96,7 @@ describe("against misbehaving peers", () => {
   it("no answer → exit 5 within the timeout, not retried", async () => {
     const peer = await scriptedPeer([hang])
     cleanups.push(peer.close)
-    const home = await homeWithPeer(peer.url)
+    const home = await homeWithPeer(peer.url, TOKEN)
     const started = Date.now()
     const r = await runFazt(["remote", "status", "--timeout", "1s"], { home })
     const elapsed = Date.now() - started
@@ -123,7 +115,7 @@ describe("against misbehaving peers", () => {
       res.on("close", () => clearInterval(t))
     }])
     cleanups.push(peer.close)
-    const home = await homeWithPeer(peer.url)
+    const home = await homeWithPeer(peer.url, TOKEN)
     const r = await runFazt(["remote", "status", "--timeout", "800ms"], { home })
     expect(r.code).toBe(5)
   })
@@ -131,7 +123,7 @@ describe("against misbehaving peers", () => {
   it("401 → exit 6 without retry", async () => {
     const peer = await scriptedPeer([json(401, { data: null, error: { code: "UNAUTHORIZED", message: "Invalid API key" } })])
     cleanups.push(peer.close)
-    const home = await homeWithPeer(peer.url)
+    const home = await homeWithPeer(peer.url, TOKEN)
     const r = await runFazt(["remote", "status"], { home })
     expect(r.code).toBe(6)
     expect(r.stderr).toContain("UNAUTHORIZED")
@@ -145,7 +137,7 @@ describe("against misbehaving peers", () => {
     for (const status of [403, 404, 400]) {
       const peer = await scriptedPeer([json(status, { error: { code: "NOPE", message: "no" } })])
       cleanups.push(peer.close)
-      const home = await homeWithPeer(peer.url)
+      const home = await homeWithPeer(peer.url, TOKEN)
       const r = await runFazt(["remote", "status"], { home })
       expect(r.code).toBe(status === 403 ? 6 : 7)
       expect(peer.seen).toHaveLength(1)
@@ -156,7 +148,7 @@ describe("against misbehaving peers", () => {
     const page = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"
     const peer = await scriptedPeer([raw(502, page, { "content-type": "text/html" })])
     cleanups.push(peer.close)
-    const home = await homeWithPeer(peer.url)
+    const home = await homeWithPeer(peer.url, TOKEN)
     const r = await runFazt(["remote", "status", "--retries", "2"], { home })
     expect(r.code).toBe(7)
     expect(r.stderr).toContain("HTTP 502")
@@ -169,7 +161,7 @@ describe("against misbehaving peers", () => {
   it("502, 503, then 200 → success on the third attempt", async () => {
     const peer = await scriptedPeer([raw(502, "bad gateway"), json(503, { error: { code: "UNAVAILABLE", message: "busy" } }), json(200, HEALTHY)])
     cleanups.push(peer.close)
-    const home = await homeWithPeer(peer.url)
+    const home = await homeWithPeer(peer.url, TOKEN)
     const r = await runFazt(["remote", "status", "--json"], { home })
     expect(r.code).toBe(0)
     expect(peer.seen).toHaveLength(3)
@@ -192,7 +184,7 @@ describe("against misbehaving peers", () => {
       }
     ])
     cleanups.push(peer.close)
-    const home = await homeWithPeer(peer.url)
+    const home = await homeWithPeer(peer.url, TOKEN)
     const r = await runFazt(["remote", "status"], { home })
     expect(r.code).toBe(0)
     expect(times).toHaveLength(2)
@@ -203,7 +195,7 @@ describe("against misbehaving peers", () => {
   it("429 that never ends → exit 7 after the retries", async () => {
     const peer = await scriptedPeer([json(429, { error: { code: "RATE_LIMIT_EXCEEDED", message: "slow down" } }, { "retry-after": "0" })])
     cleanups.push(peer.close)
-    const home = await homeWithPeer(peer.url)
+    const home = await homeWithPeer(peer.url, TOKEN)
     const r = await runFazt(["remote", "status", "--retries", "2"], { home })
     expect(r.code).toBe(7)
     expect(r.stderr).toContain("RATE_LIMIT_EXCEEDED")
@@ -220,7 +212,7 @@ describe("against misbehaving peers", () => {
     ]) {
       const peer = await scriptedPeer([reply])
       cleanups.push(peer.close)
-      const home = await homeWithPeer(peer.url)
+      const home = await homeWithPeer(peer.url, TOKEN)
       const r = await runFazt(["remote", "status"], { home })
       expect(r.code).toBe(7)
       expect(r.stderr.trim().split("\n")).toHaveLength(1)
@@ -231,7 +223,7 @@ describe("against misbehaving peers", () => {
   it("upgrade answered 503 → exactly one request", async () => {
     const peer = await scriptedPeer([json(503, { error: { code: "UNAVAILABLE", message: "restarting" } })])
     cleanups.push(peer.close)
-    const home = await homeWithPeer(peer.url)
+    const home = await homeWithPeer(peer.url, TOKEN)
     const r = await runFazt(["remote", "upgrade"], { home })
     expect(r.code).toBe(7)
     expect(peer.seen).toHaveLength(1)
@@ -244,7 +236,7 @@ describe("against misbehaving peers", () => {
     cleanups.push(other.close)
     const peer = await scriptedPeer([raw(302, "", { location: `${other.url}/api/system/health` })])
     cleanups.push(peer.close)
-    const home = await homeWithPeer(peer.url)
+    const home = await homeWithPeer(peer.url, TOKEN)
     const r = await runFazt(["remote", "status"], { home })
     expect(r.code).toBe(0)
     expect(peer.seen[0]!.headers.authorization).toBe(`Bearer ${TOKEN}`)
@@ -264,7 +256,7 @@ describe("against misbehaving peers", () => {
       })
     ])
     cleanups.push(peer.close)
-    const home = await homeWithPeer(peer.url)
+    const home = await homeWithPeer(peer.url, TOKEN)
     const empty = await runFazt(["remote", "apps", "--json"], { home })
     expect(JSON.parse(empty.stdout)).toEqual({ data: [] })
     const r = await runFazt(["remote", "apps", "--json"], { home })

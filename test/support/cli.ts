@@ -60,3 +60,11 @@ export const runFazt = (args: ReadonlyArray<string>, options: RunOptions): Promi
   })
 
 export const clientDb = (home: string) => path.join(home, ".config", "fazt", "data.db")
+
+/** A throwaway HOME whose only peer, `p`, is at `url` with `token` (given on stdin). */
+export const homeWithPeer = async (url: string, token: string): Promise<string> => {
+  const home = tempHome()
+  const r = await runFazt(["remote", "add", "p", url, "--token-stdin"], { home, stdin: token })
+  if (r.code !== 0) throw new Error(`could not add the peer: ${r.stderr}`)
+  return home
+}
