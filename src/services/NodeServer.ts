@@ -21,12 +21,6 @@ export interface NodeOptions {
   readonly deploysPerMinute: number
 }
 
-export const defaultNodeOptions = (version: string): NodeOptions => ({
-  version,
-  maxUploadBytes: 100 * 1024 * 1024,
-  deploysPerMinute: 5
-})
-
 const envelope = (data: unknown, status = 200) => HttpServerResponse.unsafeJson({ data }, { status })
 
 const failure = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
