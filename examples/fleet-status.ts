@@ -4,7 +4,7 @@
  * and handles each failure by its tag. Run by the test suite against the
  * project's own node (test/examples.test.ts).
  */
-import { Effect, Option } from "effect"
+import { Effect, Option, Redacted } from "effect"
 import { Database, FaztRemote, LegacyConfig, PeerClient, PeerStore, SiteArchive } from "fazt-remote"
 
 export interface FleetReport {
@@ -24,7 +24,7 @@ export const fleetStatus = (node: { readonly url: string; readonly token: string
     const archive = yield* SiteArchive
 
     const imported = yield* legacy.importIfPresent
-    yield* peers.add({ name: "local", url: node.url, token: node.token }).pipe(
+    yield* peers.add({ name: "local", url: node.url, token: Redacted.make(node.token) }).pipe(
       Effect.catchTag("PeerAlreadyExists", () => Effect.void)
     )
     const local = yield* peers.resolve(Option.some("local"))
@@ -44,7 +44,7 @@ export const fleetStatus = (node: { readonly url: string; readonly token: string
             PeerUnauthorized: (e) => Effect.succeed(`${peer.name}: key refused (HTTP ${e.status})`),
             PeerApiError: (e) => Effect.succeed(`${peer.name}: error ${e.code}`),
             PeerProtocolError: (e) => Effect.succeed(`${peer.name}: not speaking fazt (HTTP ${e.status})`),
-            InvalidInput: (e) => Effect.succeed(`${peer.name}: skipped (${e.message})`)
+            PlainHttpRefused: (e) => Effect.succeed(`${peer.name}: skipped (${e.message})`)
           })
         ),
       { concurrency: 8 }

@@ -7,6 +7,7 @@ export const exitCodes: { readonly [K in FaztError["_tag"]]: number } = {
   InvalidPeerName: 2,
   InvalidPeerUrl: 2,
   InvalidInput: 2,
+  PlainHttpRefused: 2,
   PeerNotFound: 3,
   NoPeers: 3,
   NoDefaultPeer: 3,
@@ -37,6 +38,33 @@ export const exitCodeOf = (exit: Exit.Exit<unknown, unknown>): number => {
   return EXIT_DEFECT
 }
 
+/**
+ * What to type next, added to the library's message at the CLI's edge: a host
+ * program embedding the services gets the message alone.
+ */
+export const cliHint = (e: FaztError): string => {
+  switch (e._tag) {
+    case "PeerNotFound":
+      return " (run 'fazt remote' to list peers)"
+    case "PeerAlreadyExists":
+      return " (use 'fazt remote set-url' or 'fazt remote set-token' to change it)"
+    case "NoPeers":
+      return ": add one with 'fazt remote add <name> <url> --token-stdin'"
+    case "NoDefaultPeer":
+      return ": name one, or run 'fazt remote default <name>'"
+    case "PeerUnauthorized":
+      return `; set a new key with 'fazt remote set-token ${e.peer}'`
+    case "PlainHttpRefused":
+      return ": use an https URL, or pass --insecure"
+    case "InvalidPeerUrl":
+      return e.peer === undefined ? "" : `; fix it with 'fazt remote set-url ${e.peer} <url>'`
+    case "PeerProtocolError":
+      return e.status >= 300 && e.status < 400 ? `; if the node moved, run 'fazt remote set-url ${e.peer} <url>'` : ""
+    default:
+      return ""
+  }
+}
+
 /** `PeerNotFound` → `PEER_NOT_FOUND`: the wire's error-code style. */
 export const errorCode = (tag: string): string => tag.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()
 
@@ -57,7 +85,7 @@ export const reportFailure = (cause: Cause.Cause<unknown>, json: boolean): Effec
   let extra: Record<string, unknown> | undefined
   if (Option.isSome(failure) && isFaztError(failure.value)) {
     code = errorCode(failure.value._tag)
-    message = failure.value.message
+    message = failure.value.message + cliHint(failure.value)
     extra = details(failure.value)
   } else {
     const squashed = Cause.squash(cause)

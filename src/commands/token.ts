@@ -30,7 +30,7 @@ const readStdin = Effect.async<string, InvalidInput>((resume) => {
 export const readToken = (flags: {
   readonly token: Option.Option<string>
   readonly tokenStdin: boolean
-}): Effect.Effect<Option.Option<string>, InvalidInput> =>
+}): Effect.Effect<Option.Option<Redacted.Redacted<string>>, InvalidInput> =>
   Effect.gen(function* () {
     if (Option.isSome(flags.token) && flags.tokenStdin) {
       return yield* new InvalidInput({ message: "give the token either with --token or with --token-stdin, not both" })
@@ -38,15 +38,15 @@ export const readToken = (flags: {
     const fromFlag = Option.map(flags.token, (t) => t.trim())
     if (Option.isSome(fromFlag)) {
       if (fromFlag.value === "") return yield* new InvalidInput({ message: "--token is empty" })
-      return fromFlag
+      return Option.map(fromFlag, Redacted.make)
     }
     if (flags.tokenStdin) {
       const text = (yield* readStdin).trim()
       if (text === "" || /\s/.test(text)) {
         return yield* new InvalidInput({ message: "--token-stdin expects exactly one token on standard input" })
       }
-      return Option.some(text)
+      return Option.some(Redacted.make(text))
     }
     const env = yield* Config.option(Config.redacted("FAZT_TOKEN")).pipe(Effect.orDie)
-    return Option.filter(Option.map(env, (t) => Redacted.value(t).trim()), (t) => t !== "")
+    return Option.map(Option.filter(Option.map(env, (t) => Redacted.value(t).trim()), (t) => t !== ""), Redacted.make)
   })

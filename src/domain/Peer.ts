@@ -1,4 +1,4 @@
-import { Effect, Schema } from "effect"
+import { Effect, Redacted, Schema } from "effect"
 import { InvalidPeerName, InvalidPeerUrl } from "./errors.js"
 
 const NAME_RULE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/
@@ -16,7 +16,7 @@ export const nameProblem = (name: string): string | undefined => {
 /** Validates a name the user typed for a new peer. */
 export const validatePeerName = (name: string): Effect.Effect<string, InvalidPeerName> => {
   const reason = nameProblem(name)
-  return reason === undefined ? Effect.succeed(name) : Effect.fail(new InvalidPeerName({ name, reason }))
+  return reason === undefined ? Effect.succeed(name) : Effect.fail(new InvalidPeerName({ value: name, reason }))
 }
 
 /**
@@ -36,7 +36,7 @@ export const validatePeerUrl = (input: string): Effect.Effect<string, InvalidPee
       return fail(`scheme ${url.protocol.replace(/:$/, "")} is not supported (use http or https)`)
     }
     if (url.username !== "" || url.password !== "") {
-      return fail("credentials do not belong in the URL (use --token)")
+      return fail("credentials do not belong in the URL (give the token separately)")
     }
     if (url.search !== "" || input.includes("?")) return fail("a query string is not allowed")
     if (url.hash !== "" || input.includes("#")) return fail("a fragment is not allowed")
@@ -48,8 +48,10 @@ export const validatePeerUrl = (input: string): Effect.Effect<string, InvalidPee
 export const redactUrl = (input: string): string => input.replace(/\/\/[^/@]*@/, "//***@")
 
 /** `fzt_…e3f`: enough to tell keys apart, never enough to use one. */
-export const maskToken = (token: string | null): string | null => {
-  if (token === null || token === "") return null
+export const maskToken = (secret: Redacted.Redacted<string> | string | null): string | null => {
+  if (secret === null) return null
+  const token = typeof secret === "string" ? secret : Redacted.value(secret)
+  if (token === "") return null
   if (token.length < 12) return "…"
   const prefix = token.startsWith("fzt_") ? "fzt_" : token.slice(0, 2)
   return `${prefix}…${token.slice(-3)}`
@@ -58,12 +60,16 @@ export const maskToken = (token: string | null): string | null => {
 export const PeerStatus = Schema.Literal("healthy", "unreachable", "unauthorized", "error")
 export type PeerStatus = typeof PeerStatus.Type
 
-/** One row of the `peers` table, as fazt defines it. */
+/**
+ * One row of the `peers` table, as fazt defines it. The token is `Redacted`:
+ * printing, inspecting or `JSON.stringify` of a peer shows `<redacted>`; only
+ * the transport reveals it, to build the Authorization header.
+ */
 export class Peer extends Schema.Class<Peer>("Peer")({
   id: Schema.String,
   name: Schema.String,
   url: Schema.String,
-  token: Schema.NullOr(Schema.String),
+  token: Schema.NullOr(Schema.Redacted(Schema.String)),
   description: Schema.NullOr(Schema.String),
   isDefault: Schema.Boolean,
   lastSeenAt: Schema.NullOr(Schema.String),
@@ -105,7 +111,7 @@ export const viewPeer = (peer: Peer, showToken = false): PeerView => ({
   url: peer.url,
   description: peer.description,
   is_default: peer.isDefault,
-  token: showToken ? peer.token : maskToken(peer.token),
+  token: showToken ? (peer.token === null ? null : Redacted.value(peer.token)) : maskToken(peer.token),
   last_status: peer.lastStatus,
   last_version: peer.lastVersion,
   last_seen_at: toIsoTime(peer.lastSeenAt),

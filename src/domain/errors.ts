@@ -1,49 +1,75 @@
 import { Data } from "effect"
 
+// Fields never shadow Error's own `name`, `message`, `stack` or `cause`:
+// `name` stays the tag, so logs read `PeerNotFound: peer 'x' not found`.
+// Messages say what happened; hints naming CLI commands are added by the CLI
+// (src/commands/failure.ts), never here.
+
 /** A name typed by the user that is not a valid peer (or site) name. */
 export class InvalidPeerName extends Data.TaggedError("InvalidPeerName")<{
-  readonly name: string
+  /** The name as typed. */
+  readonly value: string
   readonly reason: string
 }> {
   override get message() {
-    return `invalid name '${this.name}': ${this.reason}`
+    return `invalid name '${this.value}': ${this.reason}`
   }
 }
 
-/** A URL typed by the user that fazt cannot use as a peer address. */
+/**
+ * A URL that fazt cannot use as a peer address: typed by the user, or (with
+ * `peer`) the URL stored for that peer.
+ */
 export class InvalidPeerUrl extends Data.TaggedError("InvalidPeerUrl")<{
   readonly url: string
   readonly reason: string
+  /** Set when the URL is the one stored for this peer, not one just typed. */
+  readonly peer?: string
 }> {
   override get message() {
-    return `invalid URL '${this.url}': ${this.reason}`
+    return this.peer === undefined
+      ? `invalid URL '${this.url}': ${this.reason}`
+      : `peer '${this.peer}' has an unusable URL '${this.url}': ${this.reason}`
   }
 }
 
-/** Any other input the user got wrong (flags, folders, durations). */
+/**
+ * Any other input the user got wrong (flags, folders, durations). Its one
+ * field is the Error's own message, as `Data.TaggedError` documents.
+ */
 export class InvalidInput extends Data.TaggedError("InvalidInput")<{
   readonly message: string
 }> {}
 
-export class PeerNotFound extends Data.TaggedError("PeerNotFound")<{
-  readonly name: string
+/** A token would cross the network unencrypted: plain http to a host that is not loopback. */
+export class PlainHttpRefused extends Data.TaggedError("PlainHttpRefused")<{
+  readonly peer: string
+  readonly host: string
 }> {
   override get message() {
-    return `peer '${this.name}' not found (run 'fazt remote' to list peers)`
+    return `refusing to send the token of '${this.peer}' over plain http to ${this.host}`
+  }
+}
+
+export class PeerNotFound extends Data.TaggedError("PeerNotFound")<{
+  readonly peer: string
+}> {
+  override get message() {
+    return `peer '${this.peer}' not found`
   }
 }
 
 export class PeerAlreadyExists extends Data.TaggedError("PeerAlreadyExists")<{
-  readonly name: string
+  readonly peer: string
 }> {
   override get message() {
-    return `peer '${this.name}' already exists (use 'fazt remote set-url' or 'fazt remote set-token' to change it)`
+    return `peer '${this.peer}' already exists`
   }
 }
 
 export class NoPeers extends Data.TaggedError("NoPeers")<{}> {
   override get message() {
-    return "no peers yet: add one with 'fazt remote add <name> <url> --token <token>'"
+    return "no peers yet"
   }
 }
 
@@ -51,7 +77,7 @@ export class NoDefaultPeer extends Data.TaggedError("NoDefaultPeer")<{
   readonly peers: ReadonlyArray<string>
 }> {
   override get message() {
-    return `${this.peers.length} peers and none is the default: name one, or run 'fazt remote default <name>'`
+    return `${this.peers.length} peers and none is the default`
   }
 }
 
@@ -82,7 +108,7 @@ export class PeerUnauthorized extends Data.TaggedError("PeerUnauthorized")<{
   readonly reason: string
 }> {
   override get message() {
-    return `peer '${this.peer}' refused our credentials (HTTP ${this.status} ${this.code}): ${this.reason}; set a new key with 'fazt remote set-token ${this.peer}'`
+    return `peer '${this.peer}' refused our credentials (HTTP ${this.status} ${this.code}): ${this.reason}`
   }
 }
 
@@ -116,6 +142,7 @@ export type FaztError =
   | InvalidPeerName
   | InvalidPeerUrl
   | InvalidInput
+  | PlainHttpRefused
   | PeerNotFound
   | PeerAlreadyExists
   | NoPeers

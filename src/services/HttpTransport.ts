@@ -1,9 +1,9 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { Data, Duration, Effect, Layer, Schedule, Stream } from "effect"
-import { InvalidInput, PeerProtocolError, PeerUnreachable } from "../domain/errors.js"
-import type { Peer } from "../domain/Peer.js"
+import { Data, Duration, Effect, Layer, Redacted, Schedule, Stream } from "effect"
+import { InvalidPeerUrl, PeerProtocolError, PeerUnreachable, PlainHttpRefused } from "../domain/errors.js"
+import { type Peer, redactUrl } from "../domain/Peer.js"
 import { isLoopbackHost } from "../domain/transportPolicy.js"
 import {
   type PeerRequest,
@@ -110,7 +110,8 @@ export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Ser
             acceptJson: true,
             ...(request.query ? { urlParams: request.query } : {})
           })
-          if (peer.token !== null && !leftOrigin) outgoing = HttpClientRequest.bearerToken(outgoing, peer.token)
+          // The one place the token is revealed: the Authorization header.
+          if (peer.token !== null && !leftOrigin) outgoing = HttpClientRequest.bearerToken(outgoing, Redacted.value(peer.token))
           if (request.body) {
             const body = request.body()
             outgoing = HttpClientRequest.bodyStream(outgoing, body.stream as Stream.Stream<Uint8Array>, {
@@ -173,12 +174,10 @@ export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Ser
         try {
           base = new URL(peer.url)
         } catch {
-          return yield* new InvalidInput({ message: `peer '${peer.name}' has an unusable URL; fix it with 'fazt remote set-url ${peer.name} <url>'` })
+          return yield* new InvalidPeerUrl({ peer: peer.name, url: redactUrl(peer.url), reason: "not an absolute URL" })
         }
         if (peer.token !== null && base.protocol === "http:" && !isLoopbackHost(base.hostname) && !options.insecure) {
-          return yield* new InvalidInput({
-            message: `refusing to send the token of '${peer.name}' over plain http to ${base.host}: use an https URL, or pass --insecure`
-          })
+          return yield* new PlainHttpRefused({ peer: peer.name, host: base.host })
         }
         const target = new URL(base.pathname.replace(/\/+$/, "") + request.path, base)
         return yield* exchange(peer, request, target).pipe(

@@ -3,10 +3,12 @@ import { randomBytes } from "node:crypto"
 import {
   type DatabaseError,
   type InvalidInput,
+  type InvalidPeerUrl,
   PeerApiError,
   type PeerCallError,
   PeerProtocolError,
-  PeerUnauthorized
+  PeerUnauthorized,
+  type PlainHttpRefused
 } from "../domain/errors.js"
 import type { Peer, PeerStatus } from "../domain/Peer.js"
 import {
@@ -21,7 +23,7 @@ import {
 import { PeerStore } from "./PeerStore.js"
 import { type PeerRequest, type PeerResponse, PeerTransport, type RequestBody } from "./PeerTransport.js"
 
-export type PeerClientError = PeerCallError | InvalidInput | DatabaseError
+export type PeerClientError = PeerCallError | InvalidInput | InvalidPeerUrl | PlainHttpRefused | DatabaseError
 
 export interface UpgradeOptions {
   readonly check: boolean
@@ -115,7 +117,7 @@ export const decodeAnswer = <A, I>(
       return yield* new PeerProtocolError({
         peer: peer.name,
         status,
-        reason: `a redirect to ${response.headers["location"] ?? "nowhere"}; if the node moved, run 'fazt remote set-url ${peer.name} <url>'`
+        reason: `a redirect to ${response.headers["location"] ?? "nowhere"}`
       })
     }
     if (status >= 400 || (error !== undefined && error !== null)) {

@@ -1,4 +1,4 @@
-import { Context, Effect, Layer, Option } from "effect"
+import { Context, Effect, Layer, Option, Redacted } from "effect"
 import { Peer, type PeerStatus, validatePeerName, validatePeerUrl } from "../domain/Peer.js"
 import {
   type DatabaseError,
@@ -14,7 +14,7 @@ import { Database } from "./Database.js"
 export interface NewPeer {
   readonly name: string
   readonly url: string
-  readonly token?: string | null | undefined
+  readonly token?: Redacted.Redacted<string> | null | undefined
   readonly description?: string | null | undefined
   /** Mark it default; the first peer ever added is marked regardless. */
   readonly makeDefault?: boolean | undefined
@@ -49,7 +49,10 @@ export declare namespace PeerStore {
     to: string
   ) => Effect.Effect<Peer, InvalidPeerName | PeerNotFound | PeerAlreadyExists | DatabaseError>
   readonly setUrl: (name: string, url: string) => Effect.Effect<Peer, InvalidPeerUrl | PeerNotFound | DatabaseError>
-  readonly updateToken: (name: string, token: string | null) => Effect.Effect<Peer, PeerNotFound | DatabaseError>
+  readonly updateToken: (
+    name: string,
+    token: Redacted.Redacted<string> | null
+  ) => Effect.Effect<Peer, PeerNotFound | DatabaseError>
   /** Records the outcome of one contact in the `last_*` columns. */
   readonly updateStatus: (name: string, result: ContactResult) => Effect.Effect<void, DatabaseError>
   }
@@ -75,7 +78,7 @@ const toPeer = (row: PeerRow, effectiveDefault = row.is_default === 1): Peer =>
     id: String(row.id),
     name: row.name,
     url: row.url,
-    token: row.token,
+    token: row.token === null ? null : Redacted.make(row.token),
     description: row.description,
     isDefault: effectiveDefault,
     lastSeenAt: row.last_seen_at,
@@ -86,6 +89,10 @@ const toPeer = (row: PeerRow, effectiveDefault = row.is_default === 1): Peer =>
     updatedAt: row.updated_at
   })
 
+/** The stored form of a token: the table holds it as text. */
+const secret = (token: Redacted.Redacted<string> | null | undefined): string | null =>
+  token === null || token === undefined ? null : Redacted.value(token)
+
 export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.gen(function* () {
   const db = yield* Database
   const sql = db.sql
@@ -93,7 +100,7 @@ export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.ge
   const rows = sql<PeerRow>`SELECT * FROM peers ORDER BY name`
   const row = (name: string) =>
     sql<PeerRow>`SELECT * FROM peers WHERE name = ${name}`.pipe(
-      Effect.flatMap((found) => (found[0] ? Effect.succeed(found[0]) : Effect.fail(new PeerNotFound({ name }))))
+      Effect.flatMap((found) => (found[0] ? Effect.succeed(found[0]) : Effect.fail(new PeerNotFound({ peer: name }))))
     )
 
   const withEffectiveDefault = (all: ReadonlyArray<PeerRow>): ReadonlyArray<Peer> => {
@@ -106,7 +113,7 @@ export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.ge
   const reread = (name: string) =>
     Effect.flatMap(rows, (all) => {
       const peer = withEffectiveDefault(all).find((p) => p.name === name)
-      return peer ? Effect.succeed(peer) : Effect.fail(new PeerNotFound({ name }))
+      return peer ? Effect.succeed(peer) : Effect.fail(new PeerNotFound({ peer: name }))
     })
 
   const get = (name: string) => db.use(reread(name))
@@ -120,12 +127,12 @@ export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.ge
       return yield* db.transaction(
         Effect.gen(function* () {
           const existing = yield* sql<{ name: string }>`SELECT name FROM peers WHERE name = ${name}`
-          if (existing.length > 0) return yield* new PeerAlreadyExists({ name })
+          if (existing.length > 0) return yield* new PeerAlreadyExists({ peer: name })
           const count = yield* sql<{ n: number }>`SELECT count(*) AS n FROM peers`
           const makeDefault = input.makeDefault === true || (count[0]?.n ?? 0) === 0
           if (makeDefault) yield* sql`UPDATE peers SET is_default = 0, updated_at = datetime('now') WHERE is_default = 1`
           yield* sql`INSERT INTO peers (name, url, token, description, is_default, created_at, updated_at)
-            VALUES (${name}, ${url}, ${input.token ?? null}, ${input.description ?? null}, ${makeDefault ? 1 : 0},
+            VALUES (${name}, ${url}, ${secret(input.token)}, ${input.description ?? null}, ${makeDefault ? 1 : 0},
                     datetime('now'), datetime('now'))`
           return yield* written(name)
         })
@@ -173,7 +180,7 @@ export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.ge
           yield* row(from)
           if (from === name) return yield* reread(name)
           const clash = yield* sql<{ name: string }>`SELECT name FROM peers WHERE name = ${name}`
-          if (clash.length > 0) return yield* new PeerAlreadyExists({ name })
+          if (clash.length > 0) return yield* new PeerAlreadyExists({ peer: name })
           yield* sql`UPDATE peers SET name = ${name}, updated_at = datetime('now') WHERE name = ${from}`
           return yield* reread(name)
         })
@@ -192,11 +199,11 @@ export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.ge
       )
     })
 
-  const updateToken = (name: string, token: string | null) =>
+  const updateToken = (name: string, token: Redacted.Redacted<string> | null) =>
     db.transaction(
       Effect.gen(function* () {
         yield* row(name)
-        yield* sql`UPDATE peers SET token = ${token}, updated_at = datetime('now') WHERE name = ${name}`
+        yield* sql`UPDATE peers SET token = ${secret(token)}, updated_at = datetime('now') WHERE name = ${name}`
         return yield* reread(name)
       })
     )

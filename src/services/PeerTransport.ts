@@ -1,6 +1,6 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { Context, type Duration, Effect, Layer, type Stream } from "effect"
-import type { InvalidInput, PeerProtocolError, PeerUnreachable } from "../domain/errors.js"
+import type { InvalidInput, InvalidPeerUrl, PeerProtocolError, PeerUnreachable, PlainHttpRefused } from "../domain/errors.js"
 import type { Peer } from "../domain/Peer.js"
 
 export interface TransportOptions {
@@ -54,7 +54,7 @@ export interface PeerResponse {
   readonly leftOrigin: boolean
 }
 
-export type TransportError = PeerUnreachable | PeerProtocolError | InvalidInput
+export type TransportError = PeerUnreachable | PeerProtocolError | InvalidInput | InvalidPeerUrl | PlainHttpRefused
 
 /**
  * How bytes reach a peer. HTTP today; a mesh transport can provide this same

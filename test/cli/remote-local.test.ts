@@ -149,7 +149,7 @@ describe("exit codes and nothing half-written", () => {
       error: {
         code: "PEER_NOT_FOUND",
         message: "peer 'ghost' not found (run 'fazt remote' to list peers)",
-        details: { name: "ghost" }
+        details: { peer: "ghost" }
       }
     })
   })

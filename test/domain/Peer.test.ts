@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
-import { maskToken, nameProblem, toIsoTime, validatePeerUrl } from "../../src/domain/Peer.js"
+import { Effect, Inspectable, Logger, Redacted } from "effect"
+import * as util from "node:util"
+import { maskToken, nameProblem, Peer, toIsoTime, validatePeerUrl, viewPeer } from "../../src/domain/Peer.js"
 import { hoistGlobalFlags, parseDuration } from "../../src/commands/globals.js"
 import { isLoopbackHost } from "../../src/domain/transportPolicy.js"
 import { Duration, Option } from "effect"
@@ -53,5 +54,45 @@ describe("helpers", () => {
   it("knows loopback hosts", () => {
     for (const h of ["localhost", "127.0.0.1", "127.5.5.5", "[::1]", "site.localhost"]) expect(isLoopbackHost(h)).toBe(true)
     for (const h of ["10.0.0.1", "example.com", "localhost.example.com", "128.0.0.1"]) expect(isLoopbackHost(h)).toBe(false)
+  })
+})
+
+describe("a peer's token is Redacted", () => {
+  const token = "fzt_0123456789abcdef0123456789abcdef"
+  const peer = new Peer({
+    id: "1", name: "zyt", url: "https://admin.zyt.app", token: Redacted.make(token), description: null,
+    isDefault: true, lastSeenAt: null, lastVersion: null, lastStatus: null, nodeId: null, createdAt: null, updatedAt: null
+  })
+
+  it("JSON.stringify, util.inspect, String and template strings never show it", () => {
+    for (const text of [
+      JSON.stringify(peer),
+      JSON.stringify({ peers: [peer] }),
+      util.inspect(peer, { depth: 10 }),
+      util.inspect({ nested: { peer } }, { depth: 10 }),
+      String(peer),
+      `${peer}`,
+      util.format("%o %O %j %s", peer, peer, peer, peer)
+    ]) {
+      expect(text).not.toContain(token)
+      expect(text).not.toContain(token.slice(4, 20))
+    }
+    expect(JSON.parse(JSON.stringify(peer)).token).toBe("<redacted>")
+  })
+
+  it.effect("nor does Effect's own logging of a peer", () =>
+    Effect.gen(function* () {
+      const lines: Array<string> = []
+      const logger = Logger.make(({ message }) => lines.push(util.inspect(message, { depth: 10 })))
+      yield* Effect.log(peer).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+      yield* Effect.log(Inspectable.toStringUnknown(peer)).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+      expect(lines.length).toBe(2)
+      for (const line of lines) expect(line).not.toContain(token)
+    }))
+
+  it("views mask it; only --show-token reveals it", () => {
+    expect(viewPeer(peer).token).toBe("fzt_…def")
+    expect(viewPeer(peer, true).token).toBe(token)
+    expect(maskToken(Redacted.make(""))).toBeNull()
   })
 })

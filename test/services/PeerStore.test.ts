@@ -18,7 +18,7 @@ describe("PeerStore", () => {
       yield* store.add({ name: "c", url: "https://c.example" })
       const e = yield* Effect.flip(store.resolve(Option.none()))
       expect(e._tag).toBe("NoDefaultPeer")
-      expect(e.message).toContain("fazt remote default <name>")
+      expect(e.message).toBe("2 peers and none is the default")
       yield* store.setDefault("c")
       expect((yield* store.resolve(Option.none())).name).toBe("c")
       expect((yield* store.resolve(Option.some("b"))).name).toBe("b")

@@ -1,12 +1,12 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Redacted } from "effect"
 import { Peer } from "../../src/domain/Peer.js"
 import { PeerTransport } from "../../src/services/PeerTransport.js"
 
 const peer = (url: string, token: string | null = "fzt_transport_test_token_000") =>
   new Peer({
-    id: "x", name: "p", url, token, description: null, isDefault: true, lastSeenAt: null,
+    id: "x", name: "p", url, token: token === null ? null : Redacted.make(token), description: null, isDefault: true, lastSeenAt: null,
     lastVersion: null, lastStatus: null, nodeId: null, createdAt: null, updatedAt: null
   })
 
@@ -42,8 +42,8 @@ describe("PeerTransport", () => {
     Effect.gen(function* () {
       const transport = yield* PeerTransport
       const error = yield* Effect.flip(transport.send(peer("http://example.com"), { method: "GET", path: "/", retry: "transient" }))
-      expect(error._tag).toBe("InvalidInput")
-      expect(error.message).toContain("--insecure")
+      expect(error._tag).toBe("PlainHttpRefused")
+      expect(error.message).toBe("refusing to send the token of 'p' over plain http to example.com")
       expect(lookedUp).not.toContain("example.com")
     }).pipe(Effect.provide(TransportWithFailingDns)))
 })
