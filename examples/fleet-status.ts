@@ -53,7 +53,7 @@ export const fleetStatus = (node: { readonly url: string; readonly token: string
       database: db.path,
       legacyImport: imported._tag,
       deployed: `${deployed.site}: ${deployed.file_count} files`,
-      apps: apps.map((a) => a.name),
+      apps: apps.map((a) => a.title),
       health
     }
     return report

@@ -16,7 +16,9 @@ const StderrLogger = Logger.replace(
   Logger.defaultLogger,
   Logger.make(({ date, logLevel, message }) => {
     const text = (Array.isArray(message) ? message : [message]).map((m) => (typeof m === "string" ? m : JSON.stringify(m))).join(" ")
-    process.stderr.write(`${date.toISOString()} ${logLevel.label} ${text}\n`)
+    // A library warning (say, state that could not be recorded) reads like the CLI's own.
+    if (logLevel._tag === "Warning") process.stderr.write(json ? `${JSON.stringify({ warning: text })}\n` : `warning: ${text}\n`)
+    else process.stderr.write(`${date.toISOString()} ${logLevel.label} ${text}\n`)
   })
 )
 const LogLevelFromEnv = Layer.unwrapEffect(

@@ -53,7 +53,8 @@ export const cliHint = (e: FaztError): string => {
     case "NoDefaultPeer":
       return ": name one, or run 'fazt remote default <name>'"
     case "PeerUnauthorized":
-      return `; set a new key with 'fazt remote set-token ${e.peer}'`
+      // A path that wants a browser session is not the key's fault.
+      return e.scope === "key" ? `; set a new key with 'fazt remote set-token ${e.peer}'` : ""
     case "PlainHttpRefused":
       return ": use an https URL, or pass --insecure"
     case "InvalidPeerUrl":

@@ -106,9 +106,20 @@ export class PeerUnauthorized extends Data.TaggedError("PeerUnauthorized")<{
   readonly status: number
   readonly code: string
   readonly reason: string
+  /**
+   * `key`: the node refused the key we sent (or that we sent none).
+   * `session`: fazt's admin middleware wants a browser session for this path
+   * and turns away any API key (a bare-string 401 on a path that is not one of
+   * the API-key paths): the key itself may be fine.
+   */
+  readonly scope: "key" | "session"
+  /** The request, as `GET /api/apps`. */
+  readonly request: string
 }> {
   override get message() {
-    return `peer '${this.peer}' refused our credentials (HTTP ${this.status} ${this.code}): ${this.reason}`
+    return this.scope === "session"
+      ? `peer '${this.peer}' answered HTTP ${this.status} "${this.reason}" to ${this.request}: fazt's admin host takes only a browser session there, not an API key (the key may well be valid)`
+      : `peer '${this.peer}' refused our credentials (HTTP ${this.status} ${this.code}): ${this.reason}`
   }
 }
 

@@ -11,11 +11,28 @@ export const ErrorBody = Schema.Struct({
   details: Schema.optional(Schema.Unknown)
 })
 
-/** `{"data": …}` or `{"error": {code, message}}` (fazt also sends `data: null` beside an error). */
+/**
+ * `{"data": …}` or `{"error": …}`. fazt has two error shapes: the API's
+ * `{code, message}` object (internal/api/response.go, which also sends
+ * `data: null` beside it) and a bare string from the admin middleware
+ * (`{"error":"Authentication required"}`, internal/middleware/auth.go).
+ */
 export const Envelope = Schema.Struct({
   data: Schema.optional(Schema.Unknown),
   meta: Schema.optional(Schema.Unknown),
-  error: Schema.optional(Schema.NullOr(ErrorBody))
+  error: Schema.optional(Schema.NullOr(Schema.Union(ErrorBody, Schema.String)))
+})
+
+/**
+ * The command gateway's answer inside `data` (internal/handlers/cmd_gateway.go):
+ * HTTP 200 once authenticated, `success` saying whether the command ran.
+ * `data` is left out when the result is empty (Go's `omitempty` on a nil slice).
+ */
+export const GatewayAnswer = Schema.Struct({
+  success: Schema.Boolean,
+  data: Schema.optional(Schema.Unknown),
+  output: Schema.optional(Schema.NullOr(Schema.String)),
+  error: Schema.optional(Schema.NullOr(Schema.String))
 })
 
 const OptionalNumber = Schema.optional(Schema.NullOr(Schema.Number))
@@ -43,7 +60,13 @@ export const Health = Schema.Struct({
 })
 export type Health = typeof Health.Type
 
-/** One app as any fazt version lists it: `title` since v0.10, `name` before. */
+const Strings = Schema.optional(Schema.NullOr(Schema.Array(Schema.Unknown)))
+
+/**
+ * One app as any fazt version lists it: the gateway's `app list` gives
+ * `{id, title, visibility, tags?, forked_from?, aliases?}`; `GET /api/apps`
+ * adds sizes and times (v0.10+) and, before v0.10, said `name` for `title`.
+ */
 export const WireApp = Schema.Struct({
   id: OptionalString,
   title: OptionalString,
@@ -54,13 +77,12 @@ export const WireApp = Schema.Struct({
   size_bytes: OptionalNumber,
   created_at: OptionalString,
   updated_at: OptionalString,
-  description: OptionalString,
-  tags: Schema.optional(Schema.Unknown),
-  source_url: OptionalString,
-  aliases: Schema.optional(Schema.Unknown)
+  tags: Strings,
+  forked_from: OptionalString,
+  aliases: Strings
 })
 
-/** Go's nil slice arrives as `null`: an empty list. */
+/** Go's nil slice arrives as `null` (or, from the gateway, not at all): an empty list. */
 export const AppList = Schema.NullOr(Schema.Array(WireApp))
 
 export const UpgradeAction = Schema.Literal("check_only", "already_latest", "upgraded", "force_restart")
@@ -82,11 +104,14 @@ export const DeployResult = Schema.Struct({
 })
 export type DeployResult = typeof DeployResult.Type
 
-/** What `apps` reports for each app, whatever the node's version. */
+/** What `apps` reports for each app, whatever the node's version and route. */
 export const AppView = Schema.Struct({
-  name: Schema.String,
   id: Schema.NullOr(Schema.String),
+  title: Schema.String,
   visibility: Schema.NullOr(Schema.String),
+  aliases: Schema.Array(Schema.String),
+  tags: Schema.Array(Schema.String),
+  forked_from: Schema.NullOr(Schema.String),
   source: Schema.NullOr(Schema.String),
   file_count: Schema.NullOr(Schema.Number),
   size_bytes: Schema.NullOr(Schema.Number),
@@ -94,10 +119,23 @@ export const AppView = Schema.Struct({
 })
 export type AppView = typeof AppView.Type
 
+// fazt lists aliases as subdomain strings; an object with `subdomain` is read too.
+const names = (list: ReadonlyArray<unknown> | null | undefined): Array<string> =>
+  (list ?? []).flatMap((item) => {
+    if (typeof item === "string") return [item]
+    if (typeof item === "object" && item !== null && typeof (item as { subdomain?: unknown }).subdomain === "string") {
+      return [(item as { subdomain: string }).subdomain]
+    }
+    return []
+  })
+
 export const viewApp = (app: typeof WireApp.Type): AppView => ({
-  name: app.title ?? app.name ?? app.id ?? "?",
-  id: app.id ?? null,
+  id: app.id || null,
+  title: app.title || app.name || app.id || "",
   visibility: app.visibility ?? null,
+  aliases: names(app.aliases),
+  tags: names(app.tags),
+  forked_from: app.forked_from || null,
   source: app.source ?? null,
   file_count: app.file_count ?? null,
   size_bytes: app.size_bytes ?? null,

@@ -1,9 +1,12 @@
+-- Migration 009: Peers table for remote fazt nodes
+-- Enables fazt-to-fazt communication with all config in SQLite
+
 -- Known remote fazt nodes
 CREATE TABLE IF NOT EXISTS peers (
     id TEXT PRIMARY KEY DEFAULT (lower(hex(randomblob(8)))),
     name TEXT UNIQUE NOT NULL,           -- Human name: "zyt", "home", "pi"
     url TEXT NOT NULL,                   -- Admin URL: https://admin.zyt.app
-    token TEXT,                          -- API key (encrypted at rest later)
+    token TEXT,                          -- API key for authentication
 
     -- Metadata
     description TEXT,                    -- "Personal server", "Raspberry Pi"
@@ -14,7 +17,7 @@ CREATE TABLE IF NOT EXISTS peers (
     last_version TEXT,                   -- Last known fazt version
     last_status TEXT,                    -- "healthy", "unreachable", etc.
 
-    -- Future: Mesh identity
+    -- Future: Mesh identity (v0.16)
     node_id TEXT,                        -- Unique node identifier
     public_key TEXT,                     -- For encrypted mesh communication
 
@@ -23,7 +26,7 @@ CREATE TABLE IF NOT EXISTS peers (
     updated_at TEXT DEFAULT (datetime('now'))
 );
 
--- Only one default peer
+-- Only one default peer allowed
 CREATE UNIQUE INDEX IF NOT EXISTS idx_peers_default
     ON peers(is_default) WHERE is_default = 1;
 

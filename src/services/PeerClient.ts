@@ -16,11 +16,12 @@ import {
   type AppView,
   DeployResult,
   Envelope,
+  GatewayAnswer,
   Health,
   UpgradeResult,
   viewApp
 } from "../domain/wire.js"
-import { PeerStore } from "./PeerStore.js"
+import { type ContactResult, PeerStore } from "./PeerStore.js"
 import { type PeerRequest, type PeerResponse, PeerTransport, type RequestBody } from "./PeerTransport.js"
 
 export type PeerClientError = PeerCallError | InvalidInput | InvalidPeerUrl | PlainHttpRefused | DatabaseError
@@ -59,15 +60,20 @@ export const deployForm = (upload: DeployUpload, onArchiveError: (e: InvalidInpu
 }
 
 /**
- * The fazt admin API of one peer: each call decodes the wire envelope and
- * records the outcome in the peer's `last_*` columns.
+ * The fazt admin API of one peer. Each call decodes the wire envelope; the
+ * health it reveals is recorded in the peer's `last_*` columns (see
+ * docs/BOOKKEEPING.md for what is recorded when).
  */
 export declare namespace PeerClient {
   export interface Service {
     readonly status: (peer: Peer) => Effect.Effect<Health, PeerClientError>
+    /** Through the command gateway (`app list`); `GET /api/apps` on nodes without one. */
     readonly apps: (peer: Peer) => Effect.Effect<ReadonlyArray<AppView>, PeerClientError>
     readonly upgrade: (peer: Peer, options: UpgradeOptions) => Effect.Effect<UpgradeResult, PeerClientError>
-    readonly deleteApp: (peer: Peer, name: string) => Effect.Effect<unknown, PeerClientError>
+    /** Through the command gateway (`app remove`); `DELETE /api/apps/<id>` on nodes without one. */
+    readonly removeApp: (peer: Peer, app: string) => Effect.Effect<unknown, PeerClientError>
+    /** Runs a command of fazt's gateway (`POST /api/cmd`) and returns its `data`. */
+    readonly command: (peer: Peer, command: string, args: ReadonlyArray<string>) => Effect.Effect<unknown, PeerClientError>
     readonly deploy: (peer: Peer, upload: DeployUpload) => Effect.Effect<DeployResult, PeerClientError>
   }
 }
@@ -87,10 +93,29 @@ const describeBody = (response: PeerResponse): string => {
   return type === "" ? "a body that is not JSON" : `a ${type} body that is not the fazt API`
 }
 
+/**
+ * The `/api` paths where fazt's admin host (`admin.<domain>`) accepts an API
+ * key; every other `/api` path goes through its cookie-only admin middleware.
+ * From fazt v0.29's host routing in cmd/server/main.go.
+ */
+const API_KEY_PATHS = [
+  /^\/api\/deploy$/,
+  /^\/api\/users(\/|$)/,
+  /^\/api\/aliases(\/|$)/,
+  /^\/api\/apps\/[^/]+\/status$/,
+  /^\/api\/system\/health$/,
+  /^\/api\/system\/logs(\/|$)/,
+  /^\/api\/sql$/,
+  /^\/api\/upgrade$/,
+  /^\/api\/cmd$/
+]
+export const acceptsApiKey = (path: string): boolean => API_KEY_PATHS.some((rule) => rule.test(path))
+
 /** Turns an answer into the `data` of its envelope, or the matching typed error. */
 export const decodeAnswer = <A, I>(
   schema: Schema.Schema<A, I>,
   peer: Peer,
+  request: Pick<PeerRequest, "method" | "path">,
   response: PeerResponse
 ): Effect.Effect<A, PeerUnauthorized | PeerApiError | PeerProtocolError> =>
   Effect.gen(function* () {
@@ -104,13 +129,19 @@ export const decodeAnswer = <A, I>(
     }
     const envelope = parsed ? Schema.decodeUnknownOption(Envelope)(json) : undefined
     const error = envelope && envelope._tag === "Some" ? envelope.value.error : undefined
+    // The admin middleware's shape: `{"error": "text"}`, no code.
+    const bare = typeof error === "string"
     const redirected = response.leftOrigin ? ` (after a redirect to ${new URL(response.url).origin}, which is never sent the token)` : ""
     if (status === 401 || status === 403) {
+      const words = bare ? error : error?.message
+      const session = bare && status === 401 && !acceptsApiKey(request.path)
       return yield* new PeerUnauthorized({
         peer: peer.name,
         status,
-        code: error?.code ?? `HTTP_${status}`,
-        reason: clean(error?.message ?? (peer.token === null ? "no token is stored for this peer" : "the key was not accepted")) + redirected
+        code: bare || !error ? `HTTP_${status}` : clean(error.code, 64),
+        reason: clean(words ?? (peer.token === null ? "no token is stored for this peer" : "the key was not accepted")) + redirected,
+        scope: session ? "session" : "key",
+        request: `${request.method} ${request.path}`
       })
     }
     if (status >= 300 && status < 400) {
@@ -121,6 +152,7 @@ export const decodeAnswer = <A, I>(
       })
     }
     if (status >= 400 || (error !== undefined && error !== null)) {
+      if (bare) return yield* new PeerApiError({ peer: peer.name, status, code: `HTTP_${status}`, reason: clean(error) })
       if (error) {
         return yield* new PeerApiError({ peer: peer.name, status, code: clean(error.code, 64), reason: clean(error.message ?? "") })
       }
@@ -139,13 +171,19 @@ export const decodeAnswer = <A, I>(
     return decoded.right
   })
 
-const outcomeOf = (error: PeerClientError): PeerStatus | undefined => {
+/**
+ * What a failed call says about the peer's health, or undefined when it says
+ * nothing new: a node that answers a well-formed 4xx (a refused upgrade, a
+ * 429, a deploy too large, a failed gateway command) is working as designed.
+ */
+export const healthAfter = (error: PeerClientError): PeerStatus | undefined => {
   switch (error._tag) {
     case "PeerUnreachable":
       return "unreachable"
     case "PeerUnauthorized":
-      return "unauthorized"
+      return error.scope === "key" ? "unauthorized" : undefined
     case "PeerApiError":
+      return error.status >= 500 ? "error" : undefined
     case "PeerProtocolError":
       return "error"
     default:
@@ -153,55 +191,121 @@ const outcomeOf = (error: PeerClientError): PeerStatus | undefined => {
   }
 }
 
+const jsonBody = (value: unknown): (() => RequestBody) => {
+  const bytes = Buffer.from(JSON.stringify(value))
+  return () => ({ contentType: "application/json", contentLength: bytes.length, stream: Stream.make(bytes) })
+}
+
+/** The gateway is absent (fazt before v0.10): the route is not there. */
+const noGateway = (error: PeerClientError): boolean =>
+  (error._tag === "PeerApiError" || error._tag === "PeerProtocolError") && (error.status === 404 || error.status === 405)
+
 export const make: Effect.Effect<PeerClient.Service, never, PeerTransport | PeerStore> = Effect.gen(function* () {
   const transport = yield* PeerTransport
   const store = yield* PeerStore
 
-  const call = <A, I>(
+  const exchange = <A, I>(peer: Peer, request: PeerRequest, schema: Schema.Schema<A, I>): Effect.Effect<A, PeerClientError> =>
+    transport.send(peer, request).pipe(Effect.flatMap((response) => decodeAnswer(schema, peer, request, response)))
+
+  // The result beats the bookkeeping: a call that worked is reported as such
+  // even when its outcome cannot be written down (locked, read-only, full).
+  const note = (peer: Peer, result: ContactResult) =>
+    store.updateStatus(peer.name, result).pipe(
+      Effect.catchAll((e) => Effect.logWarning(`could not record the state of '${peer.name}': ${e.message}`))
+    )
+
+  /** Records what the call revealed about the peer's health, then hands back its outcome. */
+  const recorded = <A>(
     peer: Peer,
-    request: PeerRequest,
-    schema: Schema.Schema<A, I>,
-    versionOf: (a: A) => string | undefined = () => undefined,
-    // Lets a caller name the real cause before the outcome is recorded.
-    explain: (e: PeerClientError) => PeerClientError = (e) => e
-  ): Effect.Effect<A, PeerClientError> =>
-    transport.send(peer, request).pipe(
-      Effect.flatMap((response) => decodeAnswer(schema, peer, response)),
-      Effect.mapError(explain),
-      Effect.tap((a) => store.updateStatus(peer.name, { status: "healthy", version: versionOf(a) })),
+    call: Effect.Effect<A, PeerClientError>,
+    observed: (a: A) => ContactResult = () => ({ status: "healthy" })
+  ) =>
+    call.pipe(
+      Effect.tap((a) => note(peer, observed(a))),
       Effect.tapError((error) => {
-        const status = outcomeOf(error)
-        return status === undefined ? Effect.void : store.updateStatus(peer.name, { status }).pipe(Effect.ignore)
+        const status = healthAfter(error)
+        if (status !== undefined) return note(peer, { status })
+        // It answered, so it was seen, and its health is what it was.
+        return error._tag === "PeerApiError" || error._tag === "PeerUnauthorized" ? note(peer, {}) : Effect.void
       })
+    )
+
+  const gateway = (peer: Peer, command: string, args: ReadonlyArray<string>, retry: PeerRequest["retry"]) =>
+    exchange(peer, { method: "POST", path: "/api/cmd", body: jsonBody({ command, args }), retry }, GatewayAnswer).pipe(
+      Effect.flatMap((answer) =>
+        answer.success
+          ? Effect.succeed(answer.data ?? null)
+          : Effect.fail(
+            new PeerApiError({
+              peer: peer.name,
+              status: 200,
+              code: "COMMAND_FAILED",
+              reason: clean(answer.error || `'${[command, ...args].join(" ")}' failed`)
+            })
+          )
+      )
+    )
+
+  const decodeApps = (peer: Peer) => (data: unknown) =>
+    Schema.decodeUnknown(AppList)(data).pipe(
+      Effect.map((apps) => (apps ?? []).map(viewApp)),
+      Effect.mapError(() => new PeerProtocolError({ peer: peer.name, status: 200, reason: "an app list of the wrong shape" }))
     )
 
   return {
     status: (peer) =>
-      call(peer, { method: "GET", path: "/api/system/health", retry: "transient" }, Health, (h) => h.version ?? undefined),
+      recorded(
+        peer,
+        exchange(peer, { method: "GET", path: "/api/system/health", retry: "transient" }, Health),
+        // A node that answers but calls itself something other than healthy is not.
+        (h) => ({ status: h.status === "healthy" ? "healthy" : "error", version: h.version ?? undefined })
+      ),
     apps: (peer) =>
-      call(peer, { method: "GET", path: "/api/apps", query: { all: "true" }, retry: "transient" }, AppList).pipe(
-        Effect.map((apps) => (apps ?? []).map(viewApp))
+      recorded(
+        peer,
+        gateway(peer, "app", ["list"], "transient").pipe(
+          Effect.catchIf(noGateway, () => exchange(peer, { method: "GET", path: "/api/apps", query: { all: "true" }, retry: "transient" }, Schema.Unknown)),
+          Effect.flatMap(decodeApps(peer))
+        )
       ),
     upgrade: (peer, options) =>
-      call(
+      recorded(
         peer,
-        {
-          method: "POST",
-          path: "/api/upgrade",
-          query: { ...(options.check ? { check: "true" } : {}), ...(options.force ? { force: "true" } : {}) },
-          retry: "refused-only"
-        },
-        UpgradeResult,
-        (u) => u.current_version
+        exchange(
+          peer,
+          {
+            method: "POST",
+            path: "/api/upgrade",
+            query: { ...(options.check ? { check: "true" } : {}), ...(options.force ? { force: "true" } : {}) },
+            retry: "refused-only"
+          },
+          UpgradeResult
+        ),
+        (u) => ({ status: "healthy", version: u.current_version })
       ),
-    deleteApp: (peer, name) =>
-      call(peer, { method: "DELETE", path: `/api/apps/${encodeURIComponent(name)}`, retry: "transient" }, Schema.Unknown),
+    // Removing twice is not the same as once: retried only when the node never saw it.
+    removeApp: (peer, app) =>
+      recorded(
+        peer,
+        gateway(peer, "app", ["remove", app], "refused-only").pipe(
+          Effect.catchIf(
+            noGateway,
+            () => exchange(peer, { method: "DELETE", path: `/api/apps/${encodeURIComponent(app)}`, retry: "refused-only" }, Schema.Unknown)
+          )
+        )
+      ),
+    command: (peer, command, args) => recorded(peer, gateway(peer, command, args, "refused-only")),
     deploy: (peer, upload) =>
       Effect.suspend(() => {
         // The archive's own failure (a file vanished) is the real cause when the upload breaks.
         let archiveError: InvalidInput | undefined
         const body = () => deployForm(upload, (e) => (archiveError = e))
-        return call(peer, { method: "POST", path: "/api/deploy", body, retry: "transient" }, DeployResult, undefined, (e) => archiveError ?? e)
+        return recorded(
+          peer,
+          exchange(peer, { method: "POST", path: "/api/deploy", body, retry: "transient" }, DeployResult).pipe(
+            Effect.mapError((e) => archiveError ?? e)
+          )
+        )
       })
   }
 })

@@ -20,9 +20,13 @@ export interface NewPeer {
   readonly makeDefault?: boolean | undefined
 }
 
+/**
+ * What one contact revealed (docs/BOOKKEEPING.md): the health observed, if
+ * the contact said anything about it, and the node's version if it gave one.
+ */
 export interface ContactResult {
-  readonly status: PeerStatus
-  /** The node's version, when the answer carried one. */
+  /** Left out when the node answered but its health is unchanged (a refused upgrade, a 429). */
+  readonly status?: PeerStatus | undefined
   readonly version?: string | undefined
 }
 
@@ -78,12 +82,14 @@ const toPeer = (row: PeerRow, effectiveDefault = row.is_default === 1): Peer =>
     id: String(row.id),
     name: row.name,
     url: row.url,
-    token: row.token === null ? null : Redacted.make(row.token),
+    // fazt stores '' for a peer without a key (internal/remote/peer.go) and
+    // writes '' over the version when a peer is unreachable: both mean none.
+    token: row.token ? Redacted.make(row.token) : null,
     description: row.description,
     isDefault: effectiveDefault,
     lastSeenAt: row.last_seen_at,
-    lastVersion: row.last_version,
-    lastStatus: row.last_status,
+    lastVersion: row.last_version || null,
+    lastStatus: row.last_status || null,
     nodeId: row.node_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at
@@ -208,12 +214,13 @@ export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.ge
       })
     )
 
+  // last_seen_at is the last time the node answered; an unreachable node was not seen.
   const updateStatus = (name: string, result: ContactResult) =>
     db.use(
       result.status === "unreachable"
         ? sql`UPDATE peers SET last_status = ${result.status} WHERE name = ${name}`
-        : sql`UPDATE peers SET last_status = ${result.status}, last_seen_at = datetime('now'),
-                last_version = coalesce(${result.version ?? null}, last_version) WHERE name = ${name}`
+        : sql`UPDATE peers SET last_status = coalesce(${result.status ?? null}, last_status), last_seen_at = datetime('now'),
+                last_version = coalesce(${result.version || null}, last_version) WHERE name = ${name}`
     ).pipe(Effect.asVoid)
 
   return { list, get, add, remove, setDefault, resolve, rename, setUrl, updateToken, updateStatus }

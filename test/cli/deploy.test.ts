@@ -73,7 +73,7 @@ describe("fazt remote deploy to the project's node", () => {
     expect((await getSite(node.port, "my-site", "/old.txt")).status).toBe(404)
 
     const apps = JSON.parse((await runFazt(["remote", "apps", "--json"], { home: client })).stdout).data
-    expect(apps).toMatchObject([{ name: "my-site", file_count: 3 }])
+    expect(apps).toMatchObject([{ title: "my-site" }])
     // Only the current version's files are kept.
     expect(query(db, "SELECT count(*) AS n FROM fazt_remote_files")).toEqual([{ n: 3 }])
     expect(query(db, "SELECT count(*) AS n FROM fazt_remote_deploys WHERE complete = 0")).toEqual([{ n: 0 }])

@@ -57,7 +57,7 @@ describe("every command's --json output matches docs/JSON.md", () => {
     const deployed = strict(Json.Data(Json.DeployOutput), (await run(["remote", "deploy", site])).stdout)
     expect(deployed.data).toMatchObject({ site: "json-site", file_count: 1, peer: "local" })
     const apps = strict(Json.Data(Json.AppList), (await run(["remote", "apps"])).stdout)
-    expect(apps.data.map((a) => a.name)).toEqual(["json-site"])
+    expect(apps.data.map((a) => a.title)).toEqual(["json-site"])
     const upgrade = strict(Json.Data(Json.UpgradeOutput), (await run(["remote", "upgrade", "--check"])).stdout)
     expect(upgrade.data.action).toBe("check_only")
   })

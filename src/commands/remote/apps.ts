@@ -1,8 +1,7 @@
 import { Command } from "@effect/cli"
 import { Effect } from "effect"
-import { toIsoTime } from "../../domain/Peer.js"
 import { PeerClient } from "../../services/PeerClient.js"
-import { ago, emit, formatBytes, notice, table } from "../output.js"
+import { emit, notice, table } from "../output.js"
 import { optionalPeerName } from "./args.js"
 import { selectPeer } from "./select.js"
 
@@ -16,13 +15,7 @@ export const apps = Command.make("apps", { name: optionalPeerName }, ({ name }) 
     }
     yield* emit(list, (rows) =>
       rows.length === 0 ? null : table(
-        ["NAME", "VISIBILITY", "FILES", "SIZE", "UPDATED"],
-        rows.map((a) => [
-          a.name,
-          a.visibility ?? "-",
-          a.file_count === null ? "-" : String(a.file_count),
-          formatBytes(a.size_bytes),
-          ago(toIsoTime(a.updated_at))
-        ])
+        ["ID", "TITLE", "VISIBILITY", "ALIASES"],
+        rows.map((a) => [a.id ?? "-", a.title || "-", a.visibility ?? "-", a.aliases.length === 0 ? "-" : a.aliases.join(", ")])
       ))
   })).pipe(Command.withDescription("List the apps on a peer, private ones included.\n\nExample: fazt remote apps zyt"))
