@@ -35,7 +35,7 @@ const samples: { readonly [K in FaztError["_tag"]]: Extract<FaztError, { readonl
   NoDefaultPeer: new NoDefaultPeer({ peers: ["a", "b"] }),
   DatabaseError: new DatabaseError({ path: "/tmp/x.db", reason: "file is not a database" }),
   PeerUnreachable: new PeerUnreachable({ peer: "zyt", url: "https://admin.zyt.app", reason: "connection refused" }),
-  PeerUnauthorized: new PeerUnauthorized({ peer: "zyt", status: 401, code: "INVALID_API_KEY", reason: "bad key" }),
+  PeerUnauthorized: new PeerUnauthorized({ peer: "zyt", status: 401, code: "INVALID_API_KEY", reason: "bad key", scope: "key", request: "GET /api/system/health" }),
   PeerApiError: new PeerApiError({ peer: "zyt", status: 500, code: "INTERNAL", reason: "boom" }),
   PeerProtocolError: new PeerProtocolError({ peer: "zyt", status: 302, reason: "a redirect to https://elsewhere" })
 }
