@@ -53,7 +53,9 @@ export const DeployOutput = Schema.Struct({
   site: Schema.String,
   file_count: Schema.Number,
   size_bytes: Schema.Number,
-  message: Schema.optional(Schema.NullOr(Schema.String))
+  message: Schema.optional(Schema.NullOr(Schema.String)),
+  /** Where the site is served (see `siteUrl`); null when it cannot be known. */
+  url: Schema.NullOr(Schema.String)
 })
 
 export const DeployPlan = Schema.Struct({

@@ -3,6 +3,7 @@ import { Console, Effect, Option } from "effect"
 import * as path from "node:path"
 import { InvalidInput } from "../../domain/errors.js"
 import { siteNameProblem } from "../../domain/node.js"
+import { siteUrl } from "../../domain/SiteUrl.js"
 import { PeerClient } from "../../services/PeerClient.js"
 import { SiteArchive } from "../../services/SiteArchive.js"
 import { emit, formatBytes } from "../output.js"
@@ -56,8 +57,9 @@ export const deploy = Command.make(
         spa,
         archive: () => withUploadProgress(`Deploying ${site} to ${peer.name}`, archive.zip(listing))
       })
-      yield* emit({ ...result, peer: peer.name }, (r) =>
-        `Deployed ${r.site} to ${r.peer}: ${r.file_count} files, ${formatBytes(r.size_bytes)}`)
+      yield* emit({ ...result, peer: peer.name, url: siteUrl(peer.url, result.site) }, (r) =>
+        `Deployed ${r.site} to ${r.peer}: ${r.file_count} files, ${formatBytes(r.size_bytes)}` +
+        (r.url === null ? "" : `\n${r.url}`))
     })
 ).pipe(
   Command.withDescription(
