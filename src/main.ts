@@ -1,15 +1,48 @@
+import type { CliApp } from "@effect/cli"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
-import { Config, type Console, Effect, Layer, Logger, LogLevel } from "effect"
-import { cli } from "./commands/fazt.js"
-import { exitCodeOf, reportFailure } from "./commands/failure.js"
+import { Config, Console, Effect, Layer, Logger, LogLevel } from "effect"
+import { answerCompletion, completionScript } from "./commands/completion.js"
+import { cli, fazt } from "./commands/fazt.js"
+import { EXIT_INTERRUPTED, EXIT_TERMINATED, exitCodeOf, reportFailure } from "./commands/failure.js"
 import { expandPeerShorthand, hoistGlobalFlags } from "./commands/globals.js"
+import { renderHelp } from "./commands/help.js"
+import { commandSpec } from "./commands/spec.js"
+import { interpret } from "./commands/usage.js"
+import { InvalidInput } from "./domain/errors.js"
 
-const userArgs = hoistGlobalFlags(expandPeerShorthand(process.argv.slice(2)))
+const rawArgs = process.argv.slice(2)
+const userArgs = hoistGlobalFlags(expandPeerShorthand(rawArgs))
 const end = userArgs.indexOf("--")
 const json = (end === -1 ? userArgs : userArgs.slice(0, end)).includes("--json")
+
+// Help, completions and mistakes in what was typed are answered from the
+// command tree before @effect/cli parses anything (src/commands/usage.ts).
+const tree = commandSpec(fazt)
+const program = (): Effect.Effect<void, unknown, CliApp.CliApp.Environment> => {
+  if (rawArgs[0] === "__complete") return answerCompletion(tree, rawArgs.slice(1))
+  const verdict = interpret(tree, userArgs)
+  switch (verdict._tag) {
+    case "Help":
+      return Console.log(renderHelp(tree, verdict.command))
+    case "Completions": {
+      const script = completionScript(verdict.shell)
+      return script === undefined
+        ? new InvalidInput({ message: `--completions ${verdict.shell}: expected bash, zsh or fish` })
+        : Console.log(script.trimEnd())
+    }
+    case "Usage":
+      return new InvalidInput({ message: verdict.message })
+    case "Run":
+      return cli([process.argv[0]!, process.argv[1]!, ...verdict.args])
+  }
+}
+
+// runMain interrupts the program on SIGINT and SIGTERM alike; scripts tell them apart by the code (130, 143).
+let terminated = false
+process.once("SIGTERM", () => (terminated = true))
 
 // Logs are messages, so they go to stderr, at FAZT_LOG_LEVEL (default: warnings).
 const StderrLogger = Logger.replace(
@@ -42,7 +75,7 @@ const withColourPolicy = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     return Effect.consoleWith((console) => Effect.withConsole(effect, plain(console)))
   })
 
-cli([process.argv[0]!, process.argv[1]!, ...userArgs]).pipe(
+program().pipe(
   withColourPolicy,
   Effect.tapErrorCause((cause) => reportFailure(cause, json)),
   // What @effect/cli and multipart uploads need, and nothing more (no child processes, no workers).
@@ -50,6 +83,9 @@ cli([process.argv[0]!, process.argv[1]!, ...userArgs]).pipe(
   NodeRuntime.runMain({
     disableErrorReporting: true,
     disablePrettyLogger: true,
-    teardown: (exit, onExit) => onExit(exitCodeOf(exit))
+    teardown: (exit, onExit) => {
+      const code = exitCodeOf(exit)
+      onExit(terminated && code === EXIT_INTERRUPTED ? EXIT_TERMINATED : code)
+    }
   })
 )

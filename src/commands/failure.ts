@@ -22,6 +22,8 @@ export const exitCodes: { readonly [K in FaztError["_tag"]]: number } = {
 export const EXIT_DEFECT = 1
 export const EXIT_USAGE = 2
 export const EXIT_INTERRUPTED = 130
+/** Stopped by SIGTERM (128 + 15), as a shell reports a process the signal killed. */
+export const EXIT_TERMINATED = 143
 
 const isFaztError = (e: unknown): e is FaztError =>
   typeof e === "object" && e !== null && "_tag" in e && typeof e._tag === "string" && e._tag in exitCodes

@@ -93,8 +93,8 @@ describe("shorthands and completions", () => {
   it("generates a bash completion script, and help is plain text when piped", async () => {
     const bash = await runFazt(["--completions", "bash"], { home })
     expect(bash.code).toBe(0)
-    expect(bash.stdout).toContain("complete -F _fazt_bash_completions")
-    expect(bash.stdout).toContain("remote")
+    expect(bash.stdout).toContain("complete -o default -F _fazt fazt")
+    expect(bash.stdout).toContain("__complete bash")
     const verbs = ["add", "remove", "default", "rename", "set-url", "set-token", "show", "migrate", "status", "apps", "upgrade", "deploy"]
     const every = [[], ["remote"], ["server"], ["server", "create-key"], ["server", "start"], ...verbs.map((v) => ["remote", v])]
     for (const args of every.map((a) => [...a, "--help"])) {

@@ -1,0 +1,256 @@
+import type { Command } from "@effect/cli"
+
+/**
+ * The command tree as data, read from the `@effect/cli` definitions
+ * themselves: help, completions and the checks of what was typed all come
+ * from here, so a flag added to a command shows up everywhere at once.
+ *
+ * It reads the descriptors' fields (`_tag`, `options`, `args`, …) of
+ * `@effect/cli` 0.77, which that package marks internal: the pinned version
+ * and `test/cli/help.test.ts` (every command, every flag) keep it honest.
+ */
+export interface FlagSpec {
+  /** `--all` */
+  readonly name: string
+  readonly aliases: ReadonlyArray<string>
+  readonly takesValue: boolean
+  /** `NAME`, `DURATION`, … (empty for a switch) */
+  readonly placeholder: string
+  readonly description: string
+  /** Shown as `(default: …)`; undefined when there is none worth showing. */
+  readonly defaultValue: string | undefined
+  readonly choices: ReadonlyArray<string>
+}
+
+export interface ArgSpec {
+  readonly name: string
+  readonly optional: boolean
+  readonly description: string
+}
+
+export interface CommandSpec {
+  /** `["fazt", "remote", "deploy"]` */
+  readonly path: ReadonlyArray<string>
+  readonly name: string
+  readonly summary: string
+  readonly example: string | undefined
+  readonly flags: ReadonlyArray<FlagSpec>
+  readonly args: ReadonlyArray<ArgSpec>
+  readonly children: ReadonlyArray<CommandSpec>
+  /** Other words that reach this command (`rm` for `remove`). */
+  readonly aliases: ReadonlyArray<string>
+}
+
+/** Words people type out of habit (git, docker): alias → what it means under its parent. */
+export const VERB_ALIASES: Readonly<Record<string, { readonly parent: string; readonly to: string | null }>> = {
+  // `fazt remote` itself lists the peers.
+  ls: { parent: "remote", to: null },
+  list: { parent: "remote", to: null },
+  rm: { parent: "remote", to: "remove" }
+}
+
+/**
+ * The `fazt remote` verbs that talk to peers (`online` in remote.ts): the
+ * network flags (`--timeout`, `--retries`, `--insecure`, `--peer`) apply to them.
+ */
+export const NETWORK_VERBS: ReadonlySet<string> = new Set(["status", "apps", "upgrade", "deploy"])
+const NETWORK_FLAGS: ReadonlySet<string> = new Set(["--timeout", "--retries", "--insecure", "--peer"])
+
+/** The global flags that mean something to `command`. */
+export const globalFlagsFor = (root: CommandSpec, command: CommandSpec): ReadonlyArray<FlagSpec> => {
+  const network = command.path[1] === "remote" && NETWORK_VERBS.has(command.name)
+  return root.flags
+    .filter((f) => command === root || network || !NETWORK_FLAGS.has(f.name))
+    // The node's commands have a database of their own (src/services/Database.ts resolvePath).
+    .map((f) => f.name === "--db" && command.path[1] === "server" ? { ...f, description: "The node's database file (default: $FAZT_DB, else ./data.db)" } : f)
+}
+
+/** Placeholders people understand better than `text`/`integer`. */
+const PLACEHOLDERS: Readonly<Record<string, string>> = {
+  "--db": "PATH",
+  "--timeout": "DURATION",
+  "--retries": "N",
+  "--peer": "NAME",
+  "--name": "NAME",
+  "--token": "TOKEN",
+  "--description": "TEXT",
+  "--port": "PORT",
+  "--host": "ADDRESS",
+  "--max-upload": "SIZE",
+  "--deploys-per-minute": "N",
+  "--completions": "SHELL"
+}
+
+type Node = { readonly _tag: string; readonly [k: string]: any }
+
+const spanText = (span: Node | undefined): string => {
+  if (span === undefined) return ""
+  switch (span._tag) {
+    case "Sequence":
+      return spanText(span.left) + spanText(span.right)
+    case "Text":
+    case "Highlight":
+    case "Strong":
+    case "Weak":
+    case "URI":
+      return typeof span.value === "string" ? span.value : spanText(span.value)
+    default:
+      return ""
+  }
+}
+
+/** The paragraphs of a HelpDoc, as plain strings. */
+const paragraphs = (doc: Node | undefined): Array<string> => {
+  if (doc === undefined) return []
+  switch (doc._tag) {
+    case "Paragraph":
+      return [spanText(doc.value)]
+    case "Sequence":
+      return [...paragraphs(doc.left), ...paragraphs(doc.right)]
+    default:
+      return []
+  }
+}
+
+/** A default worth printing: not `false` (a switch), not `Option.none()` (optional). */
+const showDefault = (fallback: unknown): string | undefined =>
+  typeof fallback === "string" || typeof fallback === "number" ? String(fallback) : undefined
+
+const collectFlags = (options: Node, fallback: unknown, out: Array<FlagSpec>): void => {
+  switch (options._tag) {
+    case "Single": {
+      const primitive = options.primitiveType as Node
+      const takesValue = primitive._tag !== "Bool"
+      const name = options.fullName as string
+      const pseudo = options.pseudoName as { _tag: string; value?: string }
+      const description = paragraphs(options.description as Node)
+      out.push({
+        name,
+        aliases: (options.aliases as ReadonlyArray<string>).map((a) => (a.length === 1 ? `-${a}` : `--${a}`)),
+        takesValue,
+        placeholder: !takesValue ? "" : pseudo._tag === "Some" ? pseudo.value! : PLACEHOLDERS[name] ?? "VALUE",
+        description: description[description.length - 1] ?? "",
+        defaultValue: showDefault(fallback),
+        choices: primitive._tag === "Choice"
+          ? (primitive.alternatives as ReadonlyArray<readonly [string, unknown]>).map(([c]) => c)
+          : []
+      })
+      return
+    }
+    case "WithDefault":
+      return collectFlags(options.options as Node, options.fallback, out)
+    case "Map":
+    case "WithFallback":
+      return collectFlags(options.options as Node, fallback, out)
+    case "Both":
+    case "OrElse":
+      collectFlags(options.left as Node, fallback, out)
+      collectFlags(options.right as Node, fallback, out)
+      return
+    case "Variadic":
+    case "KeyValueMap":
+      return collectFlags(options.argumentOption as Node, fallback, out)
+    default:
+      return
+  }
+}
+
+const collectArgs = (args: Node, optional: boolean, out: Array<ArgSpec>): void => {
+  switch (args._tag) {
+    case "Single": {
+      const description = paragraphs(args.description as Node)
+      out.push({ name: (args.name as string).replace(/^<(.*)>$/, "$1"), optional, description: description[description.length - 1] ?? "" })
+      return
+    }
+    case "WithDefault":
+      return collectArgs(args.args as Node, true, out)
+    case "Map":
+    case "WithFallbackConfig":
+    case "Variadic":
+      return collectArgs(args.args as Node, optional, out)
+    case "Both":
+      collectArgs(args.left as Node, optional, out)
+      collectArgs(args.right as Node, optional, out)
+      return
+    default:
+      return
+  }
+}
+
+const EXAMPLE = /\n\s*Example:\s*/
+
+const fromDescriptor = (descriptor: Node, parents: ReadonlyArray<string>): CommandSpec => {
+  switch (descriptor._tag) {
+    case "Map":
+      return fromDescriptor(descriptor.command as Node, parents)
+    case "Subcommands": {
+      const parent = fromDescriptor(descriptor.parent as Node, parents)
+      const children = (descriptor.children as ReadonlyArray<Node>).map((c) => fromDescriptor(c, parent.path))
+      return { ...parent, children }
+    }
+    default: {
+      const name = descriptor.name as string
+      const text = paragraphs(descriptor.description as Node).join("\n\n")
+      const [summary, example] = text.split(EXAMPLE)
+      const flags: Array<FlagSpec> = []
+      if (descriptor.options) collectFlags(descriptor.options as Node, undefined, flags)
+      const args: Array<ArgSpec> = []
+      if (descriptor.args) collectArgs(descriptor.args as Node, false, args)
+      return {
+        path: [...parents, name],
+        name,
+        summary: (summary ?? "").trim(),
+        example: example?.trim(),
+        flags,
+        args,
+        children: [],
+        aliases: Object.entries(VERB_ALIASES).filter(([, a]) => a.parent === parents[parents.length - 1] && a.to === name)
+          .map(([alias]) => alias)
+      }
+    }
+  }
+}
+
+export const commandSpec = (command: Command.Command<any, any, any, any>): CommandSpec =>
+  fromDescriptor((command as unknown as { descriptor: Node }).descriptor, [])
+
+/** The command at `path` below `root` (`["remote", "deploy"]`), if any. */
+export const findCommand = (root: CommandSpec, path: ReadonlyArray<string>): CommandSpec | undefined => {
+  let current: CommandSpec | undefined = root
+  for (const word of path) current = current?.children.find((c) => c.name === word)
+  return current
+}
+
+/** Every command below and including `root`, depth first. */
+export const allCommands = (root: CommandSpec): Array<CommandSpec> => [root, ...root.children.flatMap(allCommands)]
+
+/** Edit distance counting a swap of two neighbours as one edit (`--tokne`), for "did you mean …?". */
+export const distance = (a: string, b: string): number => {
+  const d: Array<Array<number>> = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1)
+      }
+    }
+  }
+  return d[a.length]![b.length]!
+}
+
+/** The nearest of `candidates` to `word`, when it is near enough to be a typo. */
+export const nearest = (word: string, candidates: ReadonlyArray<string>): string | undefined => {
+  let best: string | undefined
+  let bestDistance = Infinity
+  for (const c of candidates) {
+    const d = c.startsWith(word) && word.length >= 2 ? 0.5 : distance(word, c)
+    if (d < bestDistance) {
+      best = c
+      bestDistance = d
+    }
+  }
+  const allowed = Math.max(1, Math.floor(word.replace(/^-+/, "").length / 3))
+  return bestDistance <= allowed ? best : undefined
+}

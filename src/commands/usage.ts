@@ -1,0 +1,117 @@
+import { type CommandSpec, type FlagSpec, nearest, VERB_ALIASES } from "./spec.js"
+
+/**
+ * Flags every command takes that `@effect/cli` adds itself. `--wizard` is
+ * left out on purpose: an interactive mode nobody asked for.
+ */
+export const BUILTIN_FLAGS: ReadonlyArray<FlagSpec> = [
+  { name: "--help", aliases: ["-h"], takesValue: false, placeholder: "", description: "Show this help", defaultValue: undefined, choices: [] },
+  { name: "--version", aliases: [], takesValue: false, placeholder: "", description: "Print fazt's version", defaultValue: undefined, choices: [] },
+  {
+    name: "--completions",
+    aliases: [],
+    takesValue: true,
+    placeholder: "SHELL",
+    description: "Print a completion script for bash, zsh or fish",
+    defaultValue: undefined,
+    choices: ["bash", "zsh", "fish"]
+  },
+  {
+    name: "--log-level",
+    aliases: [],
+    takesValue: true,
+    placeholder: "LEVEL",
+    description: "Log to stderr from this level on: debug, info, warning, error (also FAZT_LOG_LEVEL; default: warning)",
+    defaultValue: undefined,
+    choices: ["all", "trace", "debug", "info", "warning", "error", "fatal", "none"]
+  }
+]
+
+export type Verdict =
+  /** Hand these arguments (aliases resolved) to `@effect/cli`. */
+  | { readonly _tag: "Run"; readonly args: ReadonlyArray<string> }
+  | { readonly _tag: "Help"; readonly command: CommandSpec }
+  | { readonly _tag: "Completions"; readonly shell: string }
+  /** A mistake in what was typed: one line, exit 2. */
+  | { readonly _tag: "Usage"; readonly message: string }
+
+const matches = (flag: FlagSpec, word: string) => flag.name === word || flag.aliases.includes(word)
+
+/** The flags `command` accepts: its own, the global ones and the built-in ones. */
+export const acceptedFlags = (root: CommandSpec, command: CommandSpec): ReadonlyArray<FlagSpec> =>
+  command === root ? [...root.flags, ...BUILTIN_FLAGS] : [...command.flags, ...root.flags, ...BUILTIN_FLAGS]
+
+const didYouMean = (word: string, candidates: ReadonlyArray<string>, quote: boolean) => {
+  const guess = nearest(word, candidates)
+  if (guess === undefined) return ""
+  return quote ? ` (did you mean '${guess}'?)` : ` (did you mean ${guess}?)`
+}
+
+/**
+ * Reads the command line the way `@effect/cli` will, before it does: resolves
+ * habits (`remote ls`, `remote rm`), answers `--help` and `--completions`
+ * from the command tree, and turns an unknown word or flag into one clear
+ * line instead of a peer named `--al`. Global flags are already hoisted.
+ */
+export const interpret = (root: CommandSpec, args: ReadonlyArray<string>): Verdict => {
+  const out: Array<string> = []
+  let current = root
+  let positionals = 0
+  let help = false
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i]!
+    if (word === "--") {
+      out.push(...args.slice(i))
+      break
+    }
+    if (word.startsWith("-") && word.length > 1) {
+      const eq = word.startsWith("--") ? word.indexOf("=") : -1
+      const name = eq > 0 ? word.slice(0, eq) : word
+      const accepted = acceptedFlags(root, current)
+      const flag = accepted.find((f) => matches(f, name))
+      if (flag === undefined) {
+        if (help) continue
+        const where = current.path.join(" ")
+        return {
+          _tag: "Usage",
+          message: `unknown flag '${name}' for '${where}'${didYouMean(name, accepted.flatMap((f) => [f.name, ...f.aliases]), false)}; see '${where} --help'`
+        }
+      }
+      if (flag.name === "--help") help = true
+      const value = eq > 0 ? word.slice(eq + 1) : flag.takesValue ? args[i + 1] : undefined
+      if (flag.name === "--completions") {
+        return value === undefined
+          ? { _tag: "Usage", message: "--completions needs a shell: bash, zsh or fish" }
+          : { _tag: "Completions", shell: value }
+      }
+      out.push(word)
+      if (flag.takesValue && eq <= 0 && i + 1 < args.length) out.push(args[++i]!)
+      continue
+    }
+    if (current.children.length > 0 && positionals === 0) {
+      const alias = VERB_ALIASES[word]
+      const verb = alias !== undefined && alias.parent === current.name ? alias.to : word
+      if (verb === null) continue
+      const child = current.children.find((c) => c.name === verb)
+      if (child !== undefined) {
+        current = child
+        out.push(verb)
+        continue
+      }
+      if (current.args.length === 0) {
+        const verbs = current.children.map((c) => c.name)
+        const known = [...verbs, ...Object.keys(VERB_ALIASES).filter((a) => VERB_ALIASES[a]!.parent === current.name)]
+        // `fazt status` means `fazt remote status`.
+        const deeper = current.children.find((c) => c.children.some((g) => g.name === word))
+        const guess = deeper !== undefined ? ` (did you mean '${[...deeper.path, word].join(" ")}'?)` : didYouMean(word, known, true)
+        return {
+          _tag: "Usage",
+          message: `unknown command '${word}' for '${current.path.join(" ")}'${guess === "" ? ` (one of: ${verbs.join(", ")})` : guess}`
+        }
+      }
+    }
+    positionals++
+    out.push(word)
+  }
+  return help ? { _tag: "Help", command: current } : { _tag: "Run", args: out }
+}
