@@ -85,7 +85,7 @@ describe("help of every command", () => {
       const title = ["fazt", ...command].join(" ")
       expect(r.code, title).toBe(0)
       expect(r.stdout.split("\n")[0], title).toMatch(new RegExp(`^${title} — \\S`))
-      expect(r.stdout, title).toMatch(/\nExample:\n {2}\S.*\bfazt /)
+      expect(r.stdout, title).toMatch(/\nExample:\n {2}(\S.* )?fazt /)
       expect(r.stdout, title).toContain("-h, --help")
       expect(r.stdout, title).toContain("--json")
       for (const boilerplate of ["A true or false value", "This setting is optional", "A user-defined piece of text", "--wizard", "\u001b["]) {
