@@ -1,9 +1,16 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
-import { runFazt, tempHome } from "../support/cli.js"
+import { clientDb, homeWithPeer, runFazt, tempHome } from "../support/cli.js"
 import { getSite } from "../support/http.js"
 import { startNode } from "../support/node.js"
+import { hang, scriptedPeer } from "../support/scriptedPeer.js"
+import { query } from "../support/sqlite.js"
+
+const until = async (ready: () => boolean) => {
+  for (let i = 0; i < 1000 && !ready(); i++) await new Promise((r) => setTimeout(r, 10))
+  expect(ready()).toBe(true)
+}
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
@@ -38,5 +45,24 @@ describe("deploy says where the site lives", () => {
     expect(json.code).toBe(0)
     expect(JSON.parse(json.stdout).data.url).toBe(url)
     expect((await getSite(node.port, "hello", "/")).body.toString()).toBe("<h1>hi</h1>")
+  })
+})
+
+describe("signals", () => {
+  it("SIGTERM during a wait exits 143 (SIGINT stays 130), database consistent", async () => {
+    const peer = await scriptedPeer([hang])
+    cleanups.push(peer.close)
+    const home = await homeWithPeer(peer.url, "fzt_test_token")
+    for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
+      const seen = peer.seen.length
+      let pid = 0
+      const running = runFazt(["remote", "status"], { home, onSpawn: (p) => (pid = p) })
+      await until(() => peer.seen.length > seen)
+      process.kill(pid, signal)
+      const r = await running
+      expect(r.code, signal).toBe(code)
+      expect(r.stderr).not.toContain("error")
+    }
+    expect(query(clientDb(home), "PRAGMA integrity_check")).toEqual([{ integrity_check: "ok" }])
   })
 })
