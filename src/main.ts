@@ -9,6 +9,7 @@ import { cli, fazt } from "./commands/fazt.js"
 import { EXIT_INTERRUPTED, EXIT_TERMINATED, exitCodeOf, reportFailure } from "./commands/failure.js"
 import { expandPeerShorthand, hoistGlobalFlags } from "./commands/globals.js"
 import { renderHelp } from "./commands/help.js"
+import { liveLine } from "./commands/progress.js"
 import { commandSpec } from "./commands/spec.js"
 import { interpret } from "./commands/usage.js"
 import { InvalidInput } from "./domain/errors.js"
@@ -69,10 +70,16 @@ const plain = (console: Console.Console): Console.Console => {
   const strip = (args: ReadonlyArray<unknown>) => args.map((a) => (typeof a === "string" ? a.replace(ANSI, "") : a))
   return { ...console, log: (...a) => console.log(...strip(a)), error: (...a) => console.error(...strip(a)) }
 }
+// Messages are written above the live progress line, never through it.
+const aboveLiveLine = (console: Console.Console): Console.Console => ({
+  ...console,
+  log: (...a) => liveLine.above(() => console.log(...a)),
+  error: (...a) => liveLine.above(() => console.error(...a))
+})
 const withColourPolicy = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.flatMap(Config.option(Config.string("NO_COLOR")).pipe(Effect.orDie), (noColor) => {
-    if (process.stdout.isTTY && noColor._tag === "None") return effect
-    return Effect.consoleWith((console) => Effect.withConsole(effect, plain(console)))
+    const colour = process.stdout.isTTY && noColor._tag === "None"
+    return Effect.consoleWith((console) => Effect.withConsole(effect, aboveLiveLine(colour ? console : plain(console))))
   })
 
 program().pipe(

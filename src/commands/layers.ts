@@ -9,7 +9,10 @@ import { PeerClient } from "../services/PeerClient.js"
 import { PeerStore } from "../services/PeerStore.js"
 import { PeerTransport } from "../services/PeerTransport.js"
 import { SiteArchive } from "../services/SiteArchive.js"
+import type { Peer } from "../domain/Peer.js"
+import type { RetryEvent } from "../services/PeerTransport.js"
 import { GlobalFlags } from "./globals.js"
+import { formatWait, liveLine, whileWaiting } from "./progress.js"
 
 /** The services of `fazt remote …` on the client database (`--db`, `FAZT_DB`, XDG). */
 export const RemoteLayer = Layer.unwrapEffect(
@@ -20,6 +23,25 @@ export const RemoteLayer = Layer.unwrapEffect(
   })
 )
 
+/** Retries are announced on stderr, on a terminal or not (a JSON line under --json). */
+const announceRetry = (json: boolean) => (e: RetryEvent) =>
+  Effect.sync(() => {
+    const line = json
+      ? JSON.stringify({ retry: { peer: e.peer, reason: e.reason, delay_ms: Math.round(Duration.toMillis(e.delay)), attempt: e.attempt, retries: e.retries } })
+      : `${e.peer}: ${e.reason}, retrying in ${formatWait(e.delay)} (${e.attempt}/${e.retries})`
+    liveLine.above(() => process.stderr.write(`${line}\n`))
+  })
+
+// Deploy draws its own phases (upload, then the node unpacking); every other call shows who it waits for.
+const OWN_FEEDBACK: ReadonlySet<string> = new Set(["deploy", "deployFolder"])
+const withLiveLine = (client: PeerClient.Service): PeerClient.Service =>
+  Object.fromEntries(Object.entries(client).map(([name, call]) => [
+    name,
+    typeof call !== "function" || OWN_FEEDBACK.has(name)
+      ? call
+      : (peer: Peer, ...rest: Array<unknown>) => whileWaiting(() => `Waiting for ${peer?.name} (${peer?.url})…`, call(peer, ...rest))
+  ])) as unknown as PeerClient.Service
+
 /** For the verbs that talk to peers: the client on the transport the global flags describe. */
 export const NetworkLayer = Layer.unwrapEffect(
   Effect.gen(function* () {
@@ -27,9 +49,13 @@ export const NetworkLayer = Layer.unwrapEffect(
     const transport = PeerTransport.layer({
       timeout: Duration.toMillis(flags.timeout),
       retries: flags.retries,
-      insecure: flags.insecure
+      insecure: flags.insecure,
+      onRetry: announceRetry(flags.json)
     })
-    return Layer.merge(PeerClient.layer.pipe(Layer.provide(transport)), SiteArchive.layer)
+    const client = Layer.effect(PeerClient, Effect.map(PeerClient, withLiveLine)).pipe(
+      Layer.provide(PeerClient.layer.pipe(Layer.provide(transport)))
+    )
+    return Layer.merge(client, SiteArchive.layer)
   })
 )
 

@@ -1,34 +1,130 @@
-import { Effect, Stream } from "effect"
+import { Duration, Effect, Stream } from "effect"
 import { formatBytes } from "./output.js"
 
+const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
+/** Quick answers show nothing: the line appears only once a wait is noticeable. */
+const SHOW_AFTER_MS = 300
+const REDRAW_MS = 100
+
 /**
- * Counts the bytes of an upload and, when stderr is a terminal, redraws one
- * line with the amount and rate; silent otherwise (pipes, CI, scripts).
+ * The one live line at the bottom of a terminal's stderr ("⠙ Waiting for
+ * zyt… 2s"). Off a terminal it never draws: pipes, files and CI get only
+ * whole lines. Other stderr/stdout writes go through `above`, which lifts the
+ * line, writes, and puts it back, so messages never mix with it.
  */
-export const withUploadProgress = <E>(
-  label: string,
-  stream: Stream.Stream<Uint8Array, E>
-): Stream.Stream<Uint8Array, E> => {
-  if (!process.stderr.isTTY) return stream
-  return Stream.suspend(() => {
-    const started = Date.now()
-    let sent = 0
-    let drawn = 0
-    const draw = (final: boolean) => {
-      const seconds = Math.max(0.001, (Date.now() - started) / 1000)
-      process.stderr.write(`\r\x1b[2K${label}: ${formatBytes(sent)} sent, ${formatBytes(Math.round(sent / seconds))}/s${final ? "\n" : ""}`)
+class LiveLine {
+  private label: (() => string) | undefined
+  private shown = false
+  private frame = 0
+  private started = 0
+  private timer: NodeJS.Timeout | undefined
+  private showTimer: NodeJS.Timeout | undefined
+  readonly enabled = process.stderr.isTTY === true
+
+  private draw() {
+    if (this.label === undefined) return
+    const seconds = Math.floor((Date.now() - this.started) / 1000)
+    const text = `${FRAMES[this.frame++ % FRAMES.length]} ${this.label()}${seconds > 0 ? ` ${seconds}s` : ""}`
+    const width = process.stderr.columns ?? 80
+    const fitted = [...text].length >= width ? `${[...text].slice(0, width - 2).join("")}…` : text
+    process.stderr.write(`\r\x1b[2K${fitted}`)
+    this.shown = true
+  }
+
+  private erase() {
+    if (this.shown) process.stderr.write("\r\x1b[2K")
+    this.shown = false
+  }
+
+  start(label: () => string) {
+    if (!this.enabled) return
+    this.stop()
+    this.label = label
+    this.started = Date.now()
+    // Unreferenced: the line never keeps the process alive.
+    this.showTimer = setTimeout(() => {
+      this.draw()
+      this.timer = setInterval(() => this.draw(), REDRAW_MS).unref()
+    }, SHOW_AFTER_MS).unref()
+  }
+
+  stop() {
+    clearTimeout(this.showTimer)
+    clearInterval(this.timer)
+    this.timer = undefined
+    this.label = undefined
+    this.erase()
+  }
+
+  /** Writes something else to the terminal without tearing the line. */
+  above<A>(write: () => A): A {
+    if (!this.shown) return write()
+    this.erase()
+    try {
+      return write()
+    } finally {
+      this.draw()
     }
+  }
+}
+
+export const liveLine = new LiveLine()
+
+/**
+ * Runs `effect` with the live line showing `label` (re-read at each redraw)
+ * while it waits; several at once share the line and show `done/total`.
+ */
+let running = 0
+let finished = 0
+let single: (() => string) | undefined
+export const whileWaiting = <A, E, R>(label: () => string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
+  if (!liveLine.enabled) return effect
+  return Effect.acquireUseRelease(
+    Effect.sync(() => {
+      running++
+      single = label
+      if (running === 1) {
+        finished = 0
+        liveLine.start(() => (running + finished > 1 ? `Waiting for peers: ${finished}/${running + finished} done` : single!()))
+      }
+    }),
+    () => effect,
+    () =>
+      Effect.sync(() => {
+        running--
+        finished++
+        if (running === 0) liveLine.stop()
+      })
+  )
+}
+
+/** `2 s`, `250 ms`: how long a retry waits. */
+export const formatWait = (delay: Duration.Duration): string => {
+  const ms = Duration.toMillis(delay)
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 1000)} s`
+}
+
+/**
+ * Counts the bytes of an upload into `progress.sent`, for the live line's
+ * "uploading 3.1 MB (files: 40 MB)" phase; the stream itself is untouched.
+ */
+export interface UploadProgress {
+  sent: number
+  done: boolean
+}
+
+export const countUpload = <E>(progress: UploadProgress, stream: Stream.Stream<Uint8Array, E>): Stream.Stream<Uint8Array, E> =>
+  Stream.suspend(() => {
+    // A retry sends the whole body again: count from zero.
+    progress.sent = 0
+    progress.done = false
     return stream.pipe(
-      Stream.tap((chunk) =>
-        Effect.sync(() => {
-          sent += chunk.length
-          if (Date.now() - drawn > 100) {
-            drawn = Date.now()
-            draw(false)
-          }
-        })
-      ),
-      Stream.ensuring(Effect.sync(() => draw(true)))
+      Stream.tap((chunk) => Effect.sync(() => (progress.sent += chunk.length))),
+      Stream.ensuring(Effect.sync(() => (progress.done = true)))
     )
   })
-}
+
+export const uploadLabel = (site: string, peer: string, progress: UploadProgress, totalBytes: number) => () =>
+  progress.done
+    ? `Deploying ${site} to ${peer}: ${formatBytes(progress.sent)} sent, waiting for ${peer} to unpack it`
+    : `Deploying ${site} to ${peer}: uploading, ${formatBytes(progress.sent)} sent (files: ${formatBytes(totalBytes)})`

@@ -168,6 +168,18 @@ export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Ser
       )
     }
 
+    // Each wait for a retry is announced (the CLI prints "zyt: HTTP 429, retrying in 2 s (1/3)").
+    const announced = (policy: ReturnType<typeof retryPolicy>, peerName: string) => {
+      const onRetry = options.onRetry
+      if (onRetry === undefined) return policy
+      let attempt = 0
+      return Schedule.modifyDelayEffect(policy, (failure: AttemptFailed, delay) =>
+        Effect.as(
+          onRetry({ peer: peerName, reason: failure.reason, delay, attempt: ++attempt, retries: options.retries }),
+          delay
+        ))
+    }
+
     const send = (peer: Peer, request: PeerRequest): Effect.Effect<PeerResponse, TransportError> =>
       Effect.gen(function* () {
         let base: URL
@@ -182,7 +194,7 @@ export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Ser
         const target = new URL(base.pathname.replace(/\/+$/, "") + request.path, base)
         return yield* exchange(peer, request, target).pipe(
           Effect.tapError((failure) => Effect.logDebug(`attempt failed for '${peer.name}': ${failure.reason}`)),
-          Effect.retry(retryPolicy(options, request.retry)),
+          Effect.retry(announced(retryPolicy(options, request.retry), peer.name)),
           Effect.catchAll((failure): Effect.Effect<PeerResponse, TransportError> => {
             if (failure.kind === "status" && failure.response) return Effect.succeed(failure.response)
             if (failure.kind === "too-large") {

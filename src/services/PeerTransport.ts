@@ -14,6 +14,19 @@ export interface TransportOptions {
   readonly maxResponseBytes: number
   /** First backoff step; doubled each retry, with jitter. */
   readonly backoff: Duration.DurationInput
+  /** Told before each wait for a retry, so a program can say why it is waiting. */
+  readonly onRetry?: (event: RetryEvent) => Effect.Effect<void>
+}
+
+/** One retry about to happen: after `delay`, attempt `attempt + 1` of `retries + 1`. */
+export interface RetryEvent {
+  readonly peer: string
+  /** What went wrong: `HTTP 429`, `connection refused`, … */
+  readonly reason: string
+  readonly delay: Duration.Duration
+  /** 1 for the first retry. */
+  readonly attempt: number
+  readonly retries: number
 }
 
 export const defaultTransportOptions: TransportOptions = {

@@ -4,7 +4,9 @@ import { afterEach, describe, expect, it } from "vitest"
 import { clientDb, homeWithPeer, runFazt, tempHome } from "../support/cli.js"
 import { getSite } from "../support/http.js"
 import { startNode } from "../support/node.js"
-import { hang, scriptedPeer } from "../support/scriptedPeer.js"
+import { spawn } from "node:child_process"
+import { bin } from "../support/cli.js"
+import { HEALTHY, hang, json, type Reply, scriptedPeer } from "../support/scriptedPeer.js"
 import { query } from "../support/sqlite.js"
 
 const until = async (ready: () => boolean) => {
@@ -64,5 +66,72 @@ describe("signals", () => {
       expect(r.stderr).not.toContain("error")
     }
     expect(query(clientDb(home), "PRAGMA integrity_check")).toEqual([{ integrity_check: "ok" }])
+  })
+})
+
+/**
+ * Runs the built CLI on a terminal: util-linux `script` gives it a pty for
+ * stdin, stdout and stderr, and everything drawn arrives here as it is drawn.
+ */
+const onTerminal = (args: ReadonlyArray<string>, home: string, onOutput: (soFar: string) => void) =>
+  new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+    const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`
+    const command = [process.execPath, bin, ...args].map(quote).join(" ")
+    const child = spawn("script", ["-q", "-e", "-c", command, "/dev/null"], {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, TERM: "xterm", COLUMNS: "100" }
+    })
+    let output = ""
+    child.stdout.setEncoding("utf8").on("data", (c: string) => {
+      output += c
+      onOutput(output)
+    })
+    child.on("error", reject)
+    child.on("close", (code) => resolve({ code, output }))
+  })
+
+describe("feedback while waiting", () => {
+  it("on a terminal, a slow peer gets a live line naming it; the peer answers only once the line is seen", async () => {
+    let answer: (() => void) | undefined
+    let askedAt = 0
+    const slow: Reply = (_req, res) => {
+      askedAt = Date.now()
+      answer = () => json(200, HEALTHY)(_req, res)
+    }
+    const peer = await scriptedPeer([slow])
+    cleanups.push(peer.close)
+    const home = await homeWithPeer(peer.url, "fzt_test_token")
+    let shownAfterMs = -1
+    const r = await onTerminal(["remote", "status", "--timeout", "20s"], home, (soFar) => {
+      if (shownAfterMs < 0 && answer !== undefined && soFar.includes(`Waiting for p (${peer.url})`)) {
+        shownAfterMs = Date.now() - askedAt
+        answer()
+      }
+    })
+    expect(r.code).toBe(0)
+    expect(r.output).toMatch(/\r\x1b\[2K[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Waiting for p \(http:\/\/127\.0\.0\.1:\d+\)…/)
+    // The line is erased before the table is printed.
+    expect(r.output).toMatch(/\r\x1b\[2KNAME +URL +STATUS/)
+    console.log(`live line shown ${shownAfterMs} ms after the request reached the peer`)
+    expect(shownAfterMs).toBeGreaterThanOrEqual(0)
+  })
+
+  it("a 429 with Retry-After is announced on a terminal and off it; nothing animated off a terminal", async () => {
+    const limited = json(429, { error: { code: "RATE_LIMIT_EXCEEDED", message: "slow down" } }, { "retry-after": "1" })
+    // Each run meets one 429, then a healthy answer.
+    const peer = await scriptedPeer([limited, json(200, HEALTHY), limited, json(200, HEALTHY), limited, json(200, HEALTHY)])
+    cleanups.push(peer.close)
+    const home = await homeWithPeer(peer.url, "fzt_test_token")
+    const tty = await onTerminal(["remote", "status"], home, () => {})
+    expect(tty.code).toBe(0)
+    expect(tty.output).toContain("p: HTTP 429, retrying in 1 s (1/3)")
+
+    const piped = await runFazt(["remote", "status"], { home })
+    expect(piped.code).toBe(0)
+    expect(piped.stderr).toBe("p: HTTP 429, retrying in 1 s (1/3)\n")
+    expect(piped.stderr).not.toContain("\x1b")
+
+    const jsonRun = await runFazt(["remote", "status", "--json"], { home })
+    expect(jsonRun.code).toBe(0)
+    expect(JSON.parse(jsonRun.stderr)).toEqual({ retry: { peer: "p", reason: "HTTP 429", delay_ms: 1000, attempt: 1, retries: 3 } })
   })
 })

@@ -7,7 +7,7 @@ import { siteUrl } from "../../domain/SiteUrl.js"
 import { PeerClient } from "../../services/PeerClient.js"
 import { SiteArchive } from "../../services/SiteArchive.js"
 import { emit, formatBytes } from "../output.js"
-import { withUploadProgress } from "../progress.js"
+import { countUpload, type UploadProgress, uploadLabel, whileWaiting } from "../progress.js"
 import { optionalPeerName } from "./args.js"
 import { selectPeer } from "./select.js"
 
@@ -52,11 +52,11 @@ export const deploy = Command.make(
         )
       }
       const client = yield* PeerClient
-      const result = yield* client.deploy(peer, {
-        site,
-        spa,
-        archive: () => withUploadProgress(`Deploying ${site} to ${peer.name}`, archive.zip(listing))
-      })
+      const progress: UploadProgress = { sent: 0, done: false }
+      const result = yield* whileWaiting(
+        uploadLabel(site, peer.name, progress, listing.totalBytes),
+        client.deploy(peer, { site, spa, archive: () => countUpload(progress, archive.zip(listing)) })
+      )
       yield* emit({ ...result, peer: peer.name, url: siteUrl(peer.url, result.site) }, (r) =>
         `Deployed ${r.site} to ${r.peer}: ${r.file_count} files, ${formatBytes(r.size_bytes)}` +
         (r.url === null ? "" : `\n${r.url}`))
