@@ -16,8 +16,14 @@ export const emit = <A>(data: A, human: (data: A) => string | null) =>
 export const notice = (message: string) =>
   Effect.flatMap(GlobalFlags, (flags) => (flags.json ? Effect.void : Console.error(message)))
 
-/** A warning: always on stderr, even under `--json`, since it is not data. */
-export const warn = (message: string) => Console.error(`warning: ${message}`)
+/** A warning: always on stderr, since it is not data; one JSON line under `--json`. */
+export const warn = (message: string) =>
+  Effect.flatMap(GlobalFlags, (flags) =>
+    Console.error(flags.json ? JSON.stringify({ warning: message }) : `warning: ${message}`))
+
+/** News a script may want too (the old config was imported): text, or one JSON line under `--json`. */
+export const inform = (message: string) =>
+  Effect.flatMap(GlobalFlags, (flags) => Console.error(flags.json ? JSON.stringify({ notice: message }) : message))
 
 /** Left-aligned columns, two spaces apart; the last column is not padded. */
 export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {

@@ -16,6 +16,8 @@ export declare namespace NodeKeys {
     readonly create: (name: string) => Effect.Effect<CreatedKey, DatabaseError>
     /** True when `token` matches a stored key. */
     readonly verify: (token: string) => Effect.Effect<boolean, DatabaseError>
+    /** How many keys are stored (a node without any can answer no client). */
+    readonly count: Effect.Effect<number, DatabaseError>
   }
 }
 
@@ -78,7 +80,9 @@ export const make: Effect.Effect<NodeKeys.Service, never, Database> = Effect.gen
       return yield* result
     })
 
-  return { create, verify }
+  const count = db.use(sql<{ n: number }>`SELECT count(*) AS n FROM api_keys`).pipe(Effect.map((rows) => Number(rows[0]!.n)))
+
+  return { create, verify, count }
 })
 
 export class NodeKeys extends Context.Tag("fazt/NodeKeys")<NodeKeys, NodeKeys.Service>() {

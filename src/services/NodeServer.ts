@@ -239,8 +239,15 @@ export const makeApp = (options: NodeOptions) =>
 export const layer = (options: NodeOptions) =>
   Layer.unwrapEffect(Effect.map(makeApp(options), (app) => HttpServer.serve(app)))
 
-/** Listens on `host:port` until interrupted, announcing the address on stderr. */
-export const run = (options: NodeOptions, listen: { readonly port: number; readonly host: string }) =>
+/**
+ * Listens on `host:port` until interrupted, announcing the address on stderr;
+ * `onListening` is then told the URL clients use.
+ */
+export const run = (
+  options: NodeOptions,
+  listen: { readonly port: number; readonly host: string },
+  onListening: (url: string) => Effect.Effect<void> = () => Effect.void
+) =>
   Effect.gen(function* () {
     const db = yield* Database
     const announce = Layer.effectDiscard(
@@ -248,7 +255,9 @@ export const run = (options: NodeOptions, listen: { readonly port: number; reado
         const address = server.address._tag === "TcpAddress"
           ? `http://${server.address.hostname.includes(":") ? `[${server.address.hostname}]` : server.address.hostname}:${server.address.port}`
           : server.address.path
-        return Console.error(`fazt node ${options.version} listening on ${address} (database ${db.path})`)
+        return Console.error(`fazt node ${options.version} listening on ${address} (database ${db.path})`).pipe(
+          Effect.zipRight(onListening(address))
+        )
       })
     )
     return yield* Layer.launch(

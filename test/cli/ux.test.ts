@@ -6,7 +6,7 @@ import { getSite } from "../support/http.js"
 import { startNode } from "../support/node.js"
 import { spawn } from "node:child_process"
 import { bin } from "../support/cli.js"
-import { HEALTHY, hang, json, type Reply, scriptedPeer } from "../support/scriptedPeer.js"
+import { closedPort, HEALTHY, hang, json, type Reply, scriptedPeer } from "../support/scriptedPeer.js"
 import { query } from "../support/sqlite.js"
 
 const until = async (ready: () => boolean) => {
@@ -133,5 +133,74 @@ describe("feedback while waiting", () => {
     const jsonRun = await runFazt(["remote", "status", "--json"], { home })
     expect(jsonRun.code).toBe(0)
     expect(JSON.parse(jsonRun.stderr)).toEqual({ retry: { peer: "p", reason: "HTTP 429", delay_ms: 1000, attempt: 1, retries: 3 } })
+  })
+})
+
+describe("status --all for scripts", () => {
+  it("exits with the lowest code among the failures whatever their order; --json: one stdout document, only JSON lines on stderr", async () => {
+    const healthy = await scriptedPeer([json(200, HEALTHY)])
+    const refusing = await scriptedPeer([json(401, { error: { code: "INVALID_API_KEY", message: "bad key" } })])
+    const broken = await scriptedPeer([json(500, { error: { code: "INTERNAL", message: "boom" } })])
+    for (const p of [healthy, refusing, broken]) cleanups.push(p.close)
+    const dead = await closedPort()
+    const home = tempHome()
+    const add = (name: string, url: string) => runFazt(["remote", "add", name, url, "--token", "fzt_t"], { home })
+    // Names put the worse failures last, so the order of rows cannot be what decides.
+    await add("a-ok", healthy.url)
+    await add("b-error", broken.url)
+    await add("c-unauthorized", refusing.url)
+    const mixed = await runFazt(["remote", "status", "--all", "--retries", "0"], { home })
+    expect(mixed.code).toBe(6)
+    expect(mixed.stdout).toMatch(/^NAME/)
+    expect(mixed.stderr.trim().split("\n")).toHaveLength(2)
+    await add("d-unreachable", `http://127.0.0.1:${dead}`)
+    const all = await runFazt(["remote", "status", "--all", "--retries", "0", "--json"], { home })
+    expect(all.code).toBe(5)
+    const doc = JSON.parse(all.stdout)
+    expect(all.stdout.trim().split("\n")).toHaveLength(1)
+    expect(doc.data.map((r: { name: string; status: string }) => `${r.name}:${r.status}`)).toEqual([
+      "a-ok:healthy", "b-error:error", "c-unauthorized:unauthorized", "d-unreachable:unreachable"
+    ])
+    const lines = all.stderr.trim().split("\n")
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow()
+    expect(lines).toHaveLength(1)
+    expect(JSON.parse(lines[0]!).error.code).toBe("PEER_UNREACHABLE")
+  })
+})
+
+describe("small things", () => {
+  it("add without a token warns; removing the default says what is left", async () => {
+    const home = tempHome()
+    const add = await runFazt(["remote", "add", "a", "https://a.example"], { home })
+    expect(add.code).toBe(0)
+    expect(add.stderr).toContain("warning: no token stored for 'a'")
+    expect(add.stderr).toContain("fazt remote set-token a --token-stdin")
+    const withToken = await runFazt(["remote", "add", "b", "https://b.example", "--token-stdin"], { home, stdin: "fzt_x" })
+    expect(withToken.stderr).not.toContain("warning")
+    await runFazt(["remote", "add", "c", "https://c.example", "--token-stdin"], { home, stdin: "fzt_x" })
+    const removed = await runFazt(["remote", "rm", "a"], { home })
+    expect(removed.code).toBe(0)
+    expect(removed.stderr).toContain("Removed peer 'a' (it was the default)")
+    expect(removed.stderr).toContain("No default peer is left: choose one with 'fazt remote default <name>'")
+    expect(query(clientDb(home), "SELECT count(*) AS n FROM peers WHERE is_default = 1")).toEqual([{ n: 0 }])
+    await runFazt(["remote", "default", "b"], { home })
+    const last = await runFazt(["remote", "remove", "b"], { home })
+    expect(last.stderr).toContain("'c' is the only peer left, so it is the default")
+  })
+
+  it("server start without keys says so and how to make one, and prints the URL to add; upgrade --check is a sentence", async () => {
+    const home = tempHome()
+    const db = path.join(home, "node.db")
+    const node = await startNode({ db, home })
+    cleanups.push(() => node.stop())
+    await until(() => node.stderr().includes("fazt remote add local"))
+    expect(node.stderr()).toContain("This node has no API keys yet")
+    expect(node.stderr()).toContain(`fazt server create-key --name laptop | fazt remote add local ${node.url} --token-stdin`)
+    const token = (await runFazt(["server", "create-key", "--name", "t", "--db", db], { home })).stdout.trim()
+    const client = await homeWithPeer(node.url, token)
+    const check = await runFazt(["remote", "upgrade", "--check"], { home: client })
+    expect(check.code).toBe(0)
+    expect(check.stdout).toMatch(/^p runs fazt \S+: This node runs fazt remote \S+ and has no release channel to check\n$/)
+    expect(check.stdout).not.toContain("?")
   })
 })

@@ -32,6 +32,11 @@ export const add = Command.make(
           `${peer.url} is plain http: the token would cross the network unencrypted, so fazt will refuse to send it unless you pass --insecure`
         )
       }
+      if (peer.token === null) {
+        yield* warn(
+          `no token stored for '${peer.name}': a fazt node answers its admin API only with a key; add one with 'fazt remote set-token ${peer.name} --token-stdin'`
+        )
+      }
       yield* notice(`Added peer '${peer.name}' (${peer.url})${peer.isDefault ? " as the default" : ""}`)
       yield* emit(viewPeer(peer), () => null)
     })

@@ -1,6 +1,6 @@
-import { Console, Effect } from "effect"
+import { Effect } from "effect"
 import { LegacyConfig, type LegacyImport } from "../../services/LegacyConfig.js"
-import { warn } from "../output.js"
+import { inform, warn } from "../output.js"
 
 export const describeImport = (result: LegacyImport): string | null => {
   switch (result._tag) {
@@ -29,5 +29,5 @@ export const importLegacyConfig = Effect.gen(function* () {
   const result = yield* legacy.importIfPresent
   const text = describeImport(result)
   if (text === null) return
-  yield* result._tag === "Malformed" ? warn(text) : Console.error(text)
+  yield* result._tag === "Malformed" ? warn(text) : inform(text)
 })

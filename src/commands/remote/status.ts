@@ -1,12 +1,13 @@
 import { Command, Options } from "@effect/cli"
-import { Effect, Option } from "effect"
+import { Console, Effect, Option } from "effect"
 import type { Peer } from "../../domain/Peer.js"
 import type { StatusReport } from "../../domain/json.js"
 import type { Health } from "../../domain/wire.js"
 import { PeerClient, type PeerClientError } from "../../services/PeerClient.js"
 import { PeerStore } from "../../services/PeerStore.js"
 import { emit, table, warn } from "../output.js"
-import { errorCode } from "../failure.js"
+import { errorCode, exitCodes } from "../failure.js"
+import { GlobalFlags } from "../globals.js"
 import { optionalPeerName } from "./args.js"
 import { selectPeer } from "./select.js"
 
@@ -94,9 +95,16 @@ export const status = Command.make(
       )
       if (rows.length === 0) yield* warn("no peers yet: add one with 'fazt remote add <name> <url> --token-stdin'")
       yield* emit(rows.map((r) => r.row), render)
-      const failed = rows.filter((r) => r.error !== undefined)
-      for (const f of failed.slice(1)) yield* warn(f.error!.message)
-      if (failed[0]?.error) return yield* Effect.fail(failed[0].error)
+      const failed = rows.flatMap((r) => (r.error === undefined ? [] : [r.error]))
+      if (failed.length === 0) return
+      // The exit code when peers fail differently (README, docs/JSON.md): the lowest code
+      // among them — 2 if one could not be asked (its stored URL), else 5 if any is
+      // unreachable, else 6 if any refused the key, else 7. Not the order of the rows.
+      const reported = failed.reduce((a, b) => (exitCodes[b._tag] < exitCodes[a._tag] ? b : a))
+      // Under --json the rows carry every error; stderr gets only the one envelope.
+      const flags = yield* GlobalFlags
+      if (!flags.json) for (const e of failed) if (e !== reported) yield* Console.error(`error: ${e.message}`)
+      return yield* Effect.fail(reported)
     })
 ).pipe(
   Command.withDescription(

@@ -5,6 +5,31 @@ import { emit } from "../output.js"
 import { optionalPeerName } from "./args.js"
 import { selectPeer } from "./select.js"
 
+/** One sentence for what the node answered (fazt's `action`s: internal/handlers/upgrade.go). */
+export const describeUpgrade = (r: {
+  readonly peer: string
+  readonly current_version: string
+  readonly new_version?: string | null | undefined
+  readonly action?: string | null | undefined
+  readonly message: string
+}): string => {
+  switch (r.action) {
+    case "check_only":
+      // A node without a release channel answers check_only with no new version: say what it said.
+      return r.new_version
+        ? `${r.peer} runs fazt ${r.current_version}; ${r.new_version} is available: run 'fazt remote upgrade ${r.peer}'`
+        : `${r.peer} runs fazt ${r.current_version}: ${r.message}`
+    case "already_latest":
+      return `${r.peer} runs fazt ${r.current_version}, the latest release`
+    case "upgraded":
+      return `${r.peer} upgraded from fazt ${r.current_version} to ${r.new_version ?? "the latest release"} and is restarting`
+    case "force_restart":
+      return `${r.peer} runs fazt ${r.current_version} and is restarting`
+    default:
+      return `${r.peer}: ${r.message}`
+  }
+}
+
 export const upgrade = Command.make(
   "upgrade",
   {
@@ -17,8 +42,7 @@ export const upgrade = Command.make(
       const client = yield* PeerClient
       const peer = yield* selectPeer(name)
       const result = yield* client.upgrade(peer, { check, force })
-      yield* emit({ peer: peer.name, ...result }, (r) =>
-        `${r.peer}: ${r.current_version} → ${r.new_version ?? "?"} (${r.action ?? "unknown"}): ${r.message}`)
+      yield* emit({ peer: peer.name, ...result }, describeUpgrade)
     })
 ).pipe(
   Command.withDescription(

@@ -1,6 +1,7 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect } from "effect"
 import { InvalidInput } from "../../domain/errors.js"
+import { NodeKeys } from "../../services/NodeKeys.js"
 import { NodeSites } from "../../services/NodeSites.js"
 import { VERSION } from "../../version.js"
 
@@ -12,6 +13,19 @@ export const parseSize = (input: string): number | undefined => {
   const unit = (m[2] ?? "b").toLowerCase()
   const factor = unit.startsWith("g") ? 1024 ** 3 : unit.startsWith("m") ? 1024 ** 2 : unit.startsWith("k") ? 1024 : 1
   return Math.floor(Number(m[1]) * factor)
+}
+
+/** What to do next, printed once the node listens: every client needs a key. */
+const nextSteps = (url: string, keys: number): string => {
+  // A wildcard address is reached on loopback from this machine.
+  const reach = url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, "//127.0.0.1")
+  const add = `fazt remote add local ${reach} --token-stdin`
+  return keys === 0
+    ? [
+      "This node has no API keys yet, so no client can use it. In another terminal, in this folder:",
+      `  fazt server create-key --name laptop | ${add}`
+    ].join("\n")
+    : `Add it from another machine or terminal with: printf %s "$KEY" | ${add}`
 }
 
 export const start = Command.make(
@@ -38,10 +52,13 @@ export const start = Command.make(
       const sites = yield* NodeSites
       const dropped = yield* sites.removeUnfinished
       if (dropped > 0) yield* Console.error(`Removed ${dropped} unfinished deploy(s) left by an earlier crash`)
+      const keys = yield* NodeKeys
+      const keyCount = yield* keys.count
       const NodeServer = yield* Effect.promise(() => import("../../services/NodeServer.js"))
       return yield* NodeServer.run(
         { version: VERSION, maxUploadBytes, deploysPerMinute: o.deploysPerMinute },
-        { port: o.port, host: o.host }
+        { port: o.port, host: o.host },
+        (url) => Console.error(nextSteps(url, keyCount))
       )
     })
 ).pipe(
