@@ -11,10 +11,12 @@ import { SiteArchive } from "./services/SiteArchive.js"
 export interface FaztRemoteOptions {
   /** The fazt SQLite file (created 0600 when missing; the peers migration is applied). */
   readonly filename: string
-  /** Timeout, retries, `insecure` and the response cap of every call to a peer. */
+  /** Timeout, retries (and `retrySchedule`), `insecure` and the response cap of every call to a peer. */
   readonly transport?: Partial<TransportOptions>
   /** Where `LegacyConfig` looks for fazt's old client config (default `~/.fazt/config.json`). */
   readonly legacyConfigPath?: string
+  /** Record each contact in the peer's `last_*` columns (default true). */
+  readonly recordContacts?: boolean
 }
 
 /** Every service of fazt remote, wired for a host program. */
@@ -30,8 +32,9 @@ export const FaztRemote = {
     const transport = PeerTransport.layer(options.transport ?? {})
     const legacy = options.legacyConfigPath === undefined ? LegacyConfig.layer : LegacyConfig.layerAt(options.legacyConfigPath)
     const store = PeerStore.layer
+    const client = options.recordContacts === false ? PeerClient.layerWithoutRecording : PeerClient.layer
     return Layer.mergeAll(
-      PeerClient.layer.pipe(Layer.provideMerge(transport), Layer.provideMerge(store)),
+      client.pipe(Layer.provideMerge(transport), Layer.provideMerge(store)),
       legacy,
       SiteArchive.layer
     ).pipe(Layer.provideMerge(database))

@@ -11,8 +11,11 @@ export { Database, type DatabaseMode, type DatabaseOptions, resolvePath } from "
 export { LegacyConfig, LegacyConfigFile, type LegacyImport } from "./services/LegacyConfig.js"
 export { type MigrationReport, type MigrationSource, Migrator } from "./services/Migrator.js"
 export { PeerClient, type PeerClientError, type DeployUpload, type UpgradeOptions } from "./services/PeerClient.js"
+export { type DeployedFolder, type DeployFolderOptions, type DeployProgress } from "./services/deployFolder.js"
+export { siteUrl } from "./domain/SiteUrl.js"
 export { type ContactResult, type NewPeer, PeerStore } from "./services/PeerStore.js"
 export {
+  type AttemptFailure,
   defaultTransportOptions,
   type PeerRequest,
   type PeerResponse,

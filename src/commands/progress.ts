@@ -1,4 +1,5 @@
-import { Duration, Effect, Stream } from "effect"
+import { Duration, Effect } from "effect"
+import type { DeployProgress } from "../services/deployFolder.js"
 import { formatBytes } from "./output.js"
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
@@ -105,26 +106,24 @@ export const formatWait = (delay: Duration.Duration): string => {
 }
 
 /**
- * Counts the bytes of an upload into `progress.sent`, for the live line's
- * "uploading 3.1 MB (files: 40 MB)" phase; the stream itself is untouched.
+ * Where a deploy stands, for the live line's "uploading 3.1 MB (files: 40 MB)"
+ * phase; fed by `deployFolder`'s `onProgress`.
  */
 export interface UploadProgress {
+  phase: DeployProgress["phase"]
   sent: number
-  done: boolean
+  folderBytes: number
 }
 
-export const countUpload = <E>(progress: UploadProgress, stream: Stream.Stream<Uint8Array, E>): Stream.Stream<Uint8Array, E> =>
-  Stream.suspend(() => {
-    // A retry sends the whole body again: count from zero.
-    progress.sent = 0
-    progress.done = false
-    return stream.pipe(
-      Stream.tap((chunk) => Effect.sync(() => (progress.sent += chunk.length))),
-      Stream.ensuring(Effect.sync(() => (progress.done = true)))
-    )
-  })
+export const trackUpload = (progress: UploadProgress) => (event: DeployProgress): void => {
+  progress.phase = event.phase
+  progress.sent = event.sentBytes
+  if (event.folderBytes !== undefined) progress.folderBytes = event.folderBytes
+}
 
-export const uploadLabel = (site: string, peer: string, progress: UploadProgress, totalBytes: number) => () =>
-  progress.done
-    ? `Deploying ${site} to ${peer}: ${formatBytes(progress.sent)} sent, waiting for ${peer} to unpack it`
-    : `Deploying ${site} to ${peer}: uploading, ${formatBytes(progress.sent)} sent (files: ${formatBytes(totalBytes)})`
+export const uploadLabel = (site: string, peer: string, progress: UploadProgress) => () =>
+  progress.phase === "scanning"
+    ? `Deploying ${site} to ${peer}: reading the folder`
+    : progress.phase === "uploading"
+    ? `Deploying ${site} to ${peer}: uploading, ${formatBytes(progress.sent)} sent (files: ${formatBytes(progress.folderBytes)})`
+    : `Deploying ${site} to ${peer}: ${formatBytes(progress.sent)} sent, waiting for ${peer} to unpack it`

@@ -67,12 +67,15 @@ const isRetryable = (mode: PeerRequest["retry"]) => (failure: AttemptFailed): bo
 }
 
 /**
- * Exponential backoff with jitter for `retries` more attempts, only while the
- * failure is transient; a `Retry-After` longer than the backoff wins.
+ * Exponential backoff with jitter (or the host's `retrySchedule`) for
+ * `retries` more attempts, only while the failure is transient; a
+ * `Retry-After` longer than the delay wins.
  */
-export const retryPolicy = (options: Pick<TransportOptions, "retries" | "backoff">, mode: PeerRequest["retry"]) =>
-  Schedule.exponential(options.backoff, 2).pipe(
-    Schedule.jittered,
+export const retryPolicy = (
+  options: Pick<TransportOptions, "retries" | "backoff" | "retrySchedule">,
+  mode: PeerRequest["retry"]
+) =>
+  (options.retrySchedule ?? Schedule.jittered(Schedule.exponential(options.backoff, 2))).pipe(
     Schedule.intersect(Schedule.recurs(options.retries)),
     Schedule.whileInput(isRetryable(mode)),
     // Output the failure itself, so the delay can read its Retry-After.

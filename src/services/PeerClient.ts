@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto"
 import {
   type DatabaseError,
   type InvalidInput,
+  type InvalidPeerName,
   type InvalidPeerUrl,
   PeerApiError,
   type PeerCallError,
@@ -21,7 +22,9 @@ import {
   UpgradeResult,
   viewApp
 } from "../domain/wire.js"
+import { type DeployedFolder, type DeployFolderOptions, deployFolderWith } from "./deployFolder.js"
 import { type ContactResult, PeerStore } from "./PeerStore.js"
+import { SiteArchive } from "./SiteArchive.js"
 import { type PeerRequest, type PeerResponse, PeerTransport, type RequestBody } from "./PeerTransport.js"
 
 export type PeerClientError = PeerCallError | InvalidInput | InvalidPeerUrl | PlainHttpRefused | DatabaseError
@@ -75,6 +78,16 @@ export declare namespace PeerClient {
     /** Runs a command of fazt's gateway (`POST /api/cmd`) and returns its `data`. */
     readonly command: (peer: Peer, command: string, args: ReadonlyArray<string>) => Effect.Effect<unknown, PeerClientError>
     readonly deploy: (peer: Peer, upload: DeployUpload) => Effect.Effect<DeployResult, PeerClientError>
+    /**
+     * Scan, zip and upload a folder as fazt's own client does (site name:
+     * `options.name` or the folder's name; hidden files, `node_modules` and
+     * `.gitignore`d files left out), reporting progress to `onProgress`.
+     */
+    readonly deployFolder: (
+      peer: Peer,
+      dir: string,
+      options?: DeployFolderOptions
+    ) => Effect.Effect<DeployedFolder, PeerClientError | InvalidPeerName>
   }
 }
 
@@ -200,9 +213,12 @@ const jsonBody = (value: unknown): (() => RequestBody) => {
 const noGateway = (error: PeerClientError): boolean =>
   (error._tag === "PeerApiError" || error._tag === "PeerProtocolError") && (error.status === 404 || error.status === 405)
 
-export const make: Effect.Effect<PeerClient.Service, never, PeerTransport | PeerStore> = Effect.gen(function* () {
+/** Where the outcome of each contact goes: the peer's `last_*` columns, or nowhere. */
+type RecordContact = PeerStore.Service["updateStatus"]
+
+const makeWith = (record: RecordContact): Effect.Effect<PeerClient.Service, never, PeerTransport | SiteArchive> => Effect.gen(function* () {
   const transport = yield* PeerTransport
-  const store = yield* PeerStore
+  const archive = yield* SiteArchive
 
   const exchange = <A, I>(peer: Peer, request: PeerRequest, schema: Schema.Schema<A, I>): Effect.Effect<A, PeerClientError> =>
     transport.send(peer, request).pipe(Effect.flatMap((response) => decodeAnswer(schema, peer, request, response)))
@@ -210,7 +226,7 @@ export const make: Effect.Effect<PeerClient.Service, never, PeerTransport | Peer
   // The result beats the bookkeeping: a call that worked is reported as such
   // even when its outcome cannot be written down (locked, read-only, full).
   const note = (peer: Peer, result: ContactResult) =>
-    store.updateStatus(peer.name, result).pipe(
+    record(peer.name, result).pipe(
       Effect.catchAll((e) => Effect.logWarning(`could not record the state of '${peer.name}': ${e.message}`))
     )
 
@@ -251,6 +267,19 @@ export const make: Effect.Effect<PeerClient.Service, never, PeerTransport | Peer
       Effect.map((apps) => (apps ?? []).map(viewApp)),
       Effect.mapError(() => new PeerProtocolError({ peer: peer.name, status: 200, reason: "an app list of the wrong shape" }))
     )
+
+  const deploy = (peer: Peer, upload: DeployUpload) =>
+    Effect.suspend(() => {
+      // The archive's own failure (a file vanished) is the real cause when the upload breaks.
+      let archiveError: InvalidInput | undefined
+      const body = () => deployForm(upload, (e) => (archiveError = e))
+      return recorded(
+        peer,
+        exchange(peer, { method: "POST", path: "/api/deploy", body, retry: "transient" }, DeployResult).pipe(
+          Effect.mapError((e) => archiveError ?? e)
+        )
+      )
+    })
 
   return {
     status: (peer) =>
@@ -295,21 +324,28 @@ export const make: Effect.Effect<PeerClient.Service, never, PeerTransport | Peer
         )
       ),
     command: (peer, command, args) => recorded(peer, gateway(peer, command, args, "refused-only")),
-    deploy: (peer, upload) =>
-      Effect.suspend(() => {
-        // The archive's own failure (a file vanished) is the real cause when the upload breaks.
-        let archiveError: InvalidInput | undefined
-        const body = () => deployForm(upload, (e) => (archiveError = e))
-        return recorded(
-          peer,
-          exchange(peer, { method: "POST", path: "/api/deploy", body, retry: "transient" }, DeployResult).pipe(
-            Effect.mapError((e) => archiveError ?? e)
-          )
-        )
-      })
+    deploy,
+    deployFolder: deployFolderWith(archive, deploy)
   }
 })
 
+export const make: Effect.Effect<PeerClient.Service, never, PeerTransport | PeerStore | SiteArchive> = Effect.flatMap(
+  PeerStore,
+  (store) => makeWith(store.updateStatus)
+)
+
 export class PeerClient extends Context.Tag("fazt/PeerClient")<PeerClient, PeerClient.Service>() {
-  static readonly layer: Layer.Layer<PeerClient, never, PeerTransport | PeerStore> = Layer.effect(PeerClient, make)
+  /** Records each contact in the peer's `last_*` columns. */
+  static readonly layer: Layer.Layer<PeerClient, never, PeerTransport | PeerStore> = Layer.effect(PeerClient, make).pipe(
+    Layer.provide(SiteArchive.layer)
+  )
+
+  /**
+   * Writes nothing to any database: for hosts that keep their own peers (or
+   * their own health records). Needs only a transport.
+   */
+  static readonly layerWithoutRecording: Layer.Layer<PeerClient, never, PeerTransport> = Layer.effect(
+    PeerClient,
+    makeWith(() => Effect.void)
+  ).pipe(Layer.provide(SiteArchive.layer))
 }

@@ -1,5 +1,5 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
-import { Context, type Duration, Effect, Layer, type Stream } from "effect"
+import { Context, type Duration, Effect, Layer, type Schedule, type Stream } from "effect"
 import type { InvalidInput, InvalidPeerUrl, PeerProtocolError, PeerUnreachable, PlainHttpRefused } from "../domain/errors.js"
 import type { Peer } from "../domain/Peer.js"
 
@@ -16,6 +16,12 @@ export interface TransportOptions {
   readonly backoff: Duration.DurationInput
   /** Told before each wait for a retry, so a program can say why it is waiting. */
   readonly onRetry?: (event: RetryEvent) => Effect.Effect<void>
+  /**
+   * Replaces the backoff: when to try again after a transient failure (it may
+   * also stop earlier). `retries` still caps the count, only transient
+   * failures are retried, and a node's `Retry-After` still wins when longer.
+   */
+  readonly retrySchedule?: Schedule.Schedule<unknown, AttemptFailure> | undefined
 }
 
 /** One retry about to happen: after `delay`, attempt `attempt + 1` of `retries + 1`. */
@@ -27,6 +33,15 @@ export interface RetryEvent {
   /** 1 for the first retry. */
   readonly attempt: number
   readonly retries: number
+}
+
+/** One failed attempt, as a retry schedule sees it. */
+export interface AttemptFailure {
+  /** `refused`/`reset`: before any answer; `status`: 429, 502, 503 or 504; the rest are not retried. */
+  readonly kind: "refused" | "reset" | "network" | "timeout" | "too-large" | "status"
+  readonly reason: string
+  /** The node's `Retry-After`, when it sent one. */
+  readonly retryAfter?: Duration.Duration
 }
 
 export const defaultTransportOptions: TransportOptions = {

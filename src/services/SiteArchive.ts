@@ -1,4 +1,4 @@
-import { Context, Effect, Layer, type Stream } from "effect"
+import { Context, Effect, Layer, Stream } from "effect"
 import type { InvalidInput } from "../domain/errors.js"
 
 export interface SiteFileEntry {
@@ -33,10 +33,13 @@ export declare namespace SiteArchive {
   }
 }
 
+// The scanner and zip writer are loaded on first use, not when the layer is
+// built: only a deploy pays for them.
+const implementation = Effect.promise(() => import("./SiteArchiveZip.js")).pipe(Effect.map((m) => m.make))
+
 export class SiteArchive extends Context.Tag("fazt/SiteArchive")<SiteArchive, SiteArchive.Service>() {
-  /** Loaded on first use, so only `deploy` pays for archiver. */
-  static readonly layer: Layer.Layer<SiteArchive> = Layer.effect(
-    SiteArchive,
-    Effect.map(Effect.promise(() => import("./SiteArchiveZip.js")), (m) => m.make)
-  )
+  static readonly layer: Layer.Layer<SiteArchive> = Layer.succeed(SiteArchive, {
+    scan: (dir) => Effect.flatMap(implementation, (archive) => archive.scan(dir)),
+    zip: (listing) => Stream.unwrap(Effect.map(implementation, (archive) => archive.zip(listing)))
+  })
 }

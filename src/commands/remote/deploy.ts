@@ -3,11 +3,11 @@ import { Console, Effect, Option } from "effect"
 import * as path from "node:path"
 import { InvalidInput } from "../../domain/errors.js"
 import { siteNameProblem } from "../../domain/node.js"
-import { siteUrl } from "../../domain/SiteUrl.js"
+import { nothingToDeploy } from "../../services/deployFolder.js"
 import { PeerClient } from "../../services/PeerClient.js"
 import { SiteArchive } from "../../services/SiteArchive.js"
 import { emit, formatBytes } from "../output.js"
-import { countUpload, type UploadProgress, uploadLabel, whileWaiting } from "../progress.js"
+import { trackUpload, type UploadProgress, uploadLabel, whileWaiting } from "../progress.js"
 import { optionalPeerName } from "./args.js"
 import { selectPeer } from "./select.js"
 
@@ -35,14 +35,12 @@ export const deploy = Command.make(
   (args) =>
     Effect.gen(function* () {
       const site = yield* siteNameFor(args.dir, args.name)
-      const archive = yield* SiteArchive
-      const listing = yield* archive.scan(args.dir)
-      if (listing.files.length === 0) {
-        return yield* new InvalidInput({ message: `${args.dir} has nothing to deploy (hidden files, node_modules and ignored files are left out)` })
-      }
-      const spa = args.spa || listing.spa
-      const peer = yield* selectPeer(args.peer)
       if (args.dryRun) {
+        const archive = yield* SiteArchive
+        const listing = yield* archive.scan(args.dir)
+        if (listing.files.length === 0) return yield* nothingToDeploy(args.dir)
+        const spa = args.spa || listing.spa
+        const peer = yield* selectPeer(args.peer)
         yield* emit(
           { site, peer: peer.name, spa, file_count: listing.files.length, size_bytes: listing.totalBytes, files: listing.files.map((f) => ({ path: f.path, size: f.size })) },
           (d) => d.files.map((f) => `${f.path}\t${f.size}`).join("\n")
@@ -51,13 +49,15 @@ export const deploy = Command.make(
           `${listing.files.length} files, ${formatBytes(listing.totalBytes)} would be deployed as '${site}' to '${peer.name}'${spa ? " (SPA)" : ""}; nothing was sent`
         )
       }
+      const peer = yield* selectPeer(args.peer)
       const client = yield* PeerClient
-      const progress: UploadProgress = { sent: 0, done: false }
+      const progress: UploadProgress = { phase: "scanning", sent: 0, folderBytes: 0 }
       const result = yield* whileWaiting(
-        uploadLabel(site, peer.name, progress, listing.totalBytes),
-        client.deploy(peer, { site, spa, archive: () => countUpload(progress, archive.zip(listing)) })
+        uploadLabel(site, peer.name, progress),
+        client.deployFolder(peer, args.dir, { name: site, spa: args.spa ? true : undefined, onProgress: trackUpload(progress) })
       )
-      yield* emit({ ...result, peer: peer.name, url: siteUrl(peer.url, result.site) }, (r) =>
+      const { file_count, message, size_bytes, url } = result
+      yield* emit({ site: result.site, file_count, size_bytes, message, peer: peer.name, url }, (r) =>
         `Deployed ${r.site} to ${r.peer}: ${r.file_count} files, ${formatBytes(r.size_bytes)}` +
         (r.url === null ? "" : `\n${r.url}`))
     })

@@ -1,0 +1,89 @@
+import { Effect, Stream } from "effect"
+import * as path from "node:path"
+import { InvalidInput, InvalidPeerName } from "../domain/errors.js"
+import { siteNameProblem } from "../domain/node.js"
+import type { Peer } from "../domain/Peer.js"
+import { siteUrl } from "../domain/SiteUrl.js"
+import type { DeployResult } from "../domain/wire.js"
+import type { SiteArchive } from "./SiteArchive.js"
+
+/**
+ * Where a folder deploy stands. `sentBytes` counts the zip's bytes handed to
+ * the connection; a retry starts the upload over from 0. `totalBytes` is the
+ * zip's size, known once the last byte is out (the zip is written while it
+ * is sent, so its size is not known before).
+ */
+export interface DeployProgress {
+  /**
+   * `scanning` the folder; `uploading` the zip (many times, once per chunk);
+   * `processing`: every byte sent, the node is unpacking; `done`: it answered.
+   */
+  readonly phase: "scanning" | "uploading" | "processing" | "done"
+  readonly sentBytes: number
+  readonly totalBytes?: number
+  /** The folder's files before compression, known once it is scanned. */
+  readonly folderBytes?: number
+}
+
+export interface DeployFolderOptions {
+  /** The site name; default the folder's own name (as fazt's client does). */
+  readonly name?: string | undefined
+  /** Serve index.html for unknown paths; default: `manifest.json`'s `"spa": true`. */
+  readonly spa?: boolean | undefined
+  /** Called synchronously as the deploy moves on; keep it cheap. */
+  readonly onProgress?: ((progress: DeployProgress) => void) | undefined
+}
+
+/** The node's answer, plus where the site is served when that can be known. */
+export interface DeployedFolder extends DeployResult {
+  /** `https://<site>.<domain>/` for `admin.<domain>`, `http://<site>.localhost:<port>/` for a local node, else null. */
+  readonly url: string | null
+  readonly spa: boolean
+}
+
+/** The site name for a folder: `name`, else the folder's base name. */
+export const siteNameOf = (dir: string, name: string | undefined): Effect.Effect<string, InvalidPeerName> => {
+  const site = name ?? path.basename(path.resolve(dir))
+  const reason = siteNameProblem(site)
+  return reason === undefined ? Effect.succeed(site) : Effect.fail(new InvalidPeerName({ value: site, reason }))
+}
+
+export const nothingToDeploy = (dir: string) =>
+  new InvalidInput({ message: `${dir} has nothing to deploy (hidden files, node_modules and ignored files are left out)` })
+
+/** Scan, zip and upload one folder, reporting progress; shared by the library and `fazt remote deploy`. */
+export const deployFolderWith = <E>(
+  archive: SiteArchive.Service,
+  upload: (peer: Peer, upload: { site: string; spa: boolean; archive: () => Stream.Stream<Uint8Array, InvalidInput> }) => Effect.Effect<DeployResult, E>
+) =>
+(peer: Peer, dir: string, options: DeployFolderOptions = {}): Effect.Effect<DeployedFolder, E | InvalidInput | InvalidPeerName> =>
+  Effect.gen(function* () {
+    const report = options.onProgress ?? (() => {})
+    const site = yield* siteNameOf(dir, options.name)
+    report({ phase: "scanning", sentBytes: 0 })
+    const listing = yield* archive.scan(dir)
+    if (listing.files.length === 0) {
+      return yield* nothingToDeploy(dir)
+    }
+    const spa = options.spa ?? listing.spa
+    let zipBytes = 0
+    const counted = () =>
+      Stream.suspend(() => {
+        let sentBytes = 0
+        return archive.zip(listing).pipe(
+          Stream.tap((chunk) =>
+            Effect.sync(() => {
+              sentBytes += chunk.length
+              report({ phase: "uploading", sentBytes, folderBytes: listing.totalBytes })
+            })
+          ),
+          Stream.onEnd(Effect.sync(() => {
+            zipBytes = sentBytes
+            report({ phase: "processing", sentBytes, totalBytes: sentBytes, folderBytes: listing.totalBytes })
+          }))
+        )
+      })
+    const result = yield* upload(peer, { site, spa, archive: options.onProgress ? counted : () => archive.zip(listing) })
+    report({ phase: "done", sentBytes: zipBytes, totalBytes: zipBytes, folderBytes: listing.totalBytes })
+    return { ...result, spa, url: siteUrl(peer.url, result.site) }
+  })

@@ -1,0 +1,180 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, Redacted, Schedule } from "effect"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import {
+  type AttemptFailure,
+  type DeployProgress,
+  FaztRemote,
+  type FaztRemoteOptions,
+  Peer,
+  PeerClient,
+  PeerStore,
+  PeerTransport
+} from "../../src/index.js"
+import { runFazt, tempHome } from "../support/cli.js"
+import { getSite } from "../support/http.js"
+import { startNode } from "../support/node.js"
+import { HEALTHY, json, scriptedPeer } from "../support/scriptedPeer.js"
+import { query } from "../support/sqlite.js"
+
+const TOKEN = "fzt_client_test_token_0123456789"
+
+/** A client database with one peer, `p`, at `url`, and the services on it. */
+const withPeer = (url: string, options: Omit<FaztRemoteOptions, "filename"> = {}, token = TOKEN) => {
+  const filename = path.join(tempHome(), "data.db")
+  const layer = FaztRemote.layer({ filename, legacyConfigPath: `${filename}.none`, ...options })
+  const peer = Effect.flatMap(PeerStore, (store) => store.add({ name: "p", url, token: Redacted.make(token) }))
+  return { filename, layer, peer }
+}
+
+const scripted = (script: Parameters<typeof scriptedPeer>[0]) =>
+  Effect.acquireRelease(Effect.promise(() => scriptedPeer(script)), (s) => Effect.promise(() => s.close()))
+
+const siteFolder = (root: string, name: string, files: Record<string, string>) => {
+  const dir = path.join(root, name)
+  for (const [rel, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true })
+    fs.writeFileSync(path.join(dir, rel), content)
+  }
+  return dir
+}
+
+describe("PeerClient.deployFolder against the project's node", () => {
+  it.live("scans, zips and uploads in one call, reporting progress and the site's URL", () =>
+    Effect.gen(function* () {
+      const home = tempHome()
+      const nodeDb = path.join(home, "node.db")
+      const token = (yield* Effect.promise(() => runFazt(["server", "create-key", "--name", "t", "--db", nodeDb], { home }))).stdout.trim()
+      const node = yield* Effect.acquireRelease(Effect.promise(() => startNode({ db: nodeDb, home })), (n) => Effect.promise(() => n.stop()))
+      const dir = siteFolder(home, "docs", {
+        "index.html": "<h1>docs</h1>",
+        "guide/intro.html": "intro ".repeat(5000),
+        "manifest.json": JSON.stringify({ spa: true }),
+        ".secret": "hidden files stay home",
+        "node_modules/x/index.js": "left out"
+      })
+      const { filename, layer, peer } = withPeer(node.url, {}, token)
+
+      const events: Array<DeployProgress> = []
+      const result = yield* Effect.gen(function* () {
+        const client = yield* PeerClient
+        return yield* client.deployFolder(yield* peer, dir, { onProgress: (p) => events.push(p) })
+      }).pipe(Effect.provide(layer))
+
+      expect(result).toMatchObject({ site: "docs", file_count: 3, spa: true, url: `http://docs.localhost:${node.port}/` })
+      const phases = events.map((e) => e.phase).filter((phase, i, all) => phase !== all[i - 1])
+      expect(phases).toEqual(["scanning", "uploading", "processing", "done"])
+      const uploads = events.filter((e) => e.phase === "uploading").map((e) => e.sentBytes)
+      expect(uploads).toEqual([...uploads].sort((a, b) => a - b))
+      const processing = events.find((e) => e.phase === "processing")!
+      expect(processing.totalBytes).toBe(uploads.at(-1))
+      expect(events.at(-1)).toEqual({ phase: "done", sentBytes: processing.sentBytes, totalBytes: processing.sentBytes })
+      // Served at the reported URL (spa: unknown paths fall back to index.html); hidden files stayed home.
+      expect((yield* Effect.promise(() => getSite(node.port, "docs", "/guide/intro.html"))).body.toString()).toBe("intro ".repeat(5000))
+      expect((yield* Effect.promise(() => getSite(node.port, "docs", "/no/such/page"))).body.toString()).toBe("<h1>docs</h1>")
+      expect((yield* Effect.promise(() => getSite(node.port, "docs", "/.secret"))).body.toString()).not.toContain("hidden")
+      expect(query(filename, "SELECT last_status FROM peers")).toEqual([{ last_status: "healthy" }])
+    }).pipe(Effect.scoped))
+
+  it.live("bad names and empty folders fail before anything is sent", () =>
+    Effect.gen(function* () {
+      const server = yield* scripted([json(500, {})])
+      const home = tempHome()
+      const empty = path.join(home, "empty")
+      fs.mkdirSync(empty)
+      const ok = siteFolder(home, "fine", { "index.html": "x" })
+      const { layer, peer } = withPeer(server.url)
+      const failures = yield* Effect.gen(function* () {
+        const client = yield* PeerClient
+        const p = yield* peer
+        return yield* Effect.all([
+          Effect.flip(client.deployFolder(p, siteFolder(home, "Upper_Case", { "a.txt": "x" }))),
+          Effect.flip(client.deployFolder(p, ok, { name: "www" })),
+          Effect.flip(client.deployFolder(p, empty)),
+          Effect.flip(client.deployFolder(p, path.join(home, "missing")))
+        ])
+      }).pipe(Effect.provide(layer))
+      expect(failures.map((e) => e._tag)).toEqual(["InvalidPeerName", "InvalidPeerName", "InvalidInput", "InvalidInput"])
+      expect(failures.map((e) => e.message)).toEqual([
+        expect.stringContaining("invalid name 'Upper_Case'"),
+        "invalid name 'www': 'www' is reserved",
+        `${empty} has nothing to deploy (hidden files, node_modules and ignored files are left out)`,
+        expect.stringContaining("does not exist")
+      ])
+      expect(server.seen).toHaveLength(0)
+    }).pipe(Effect.scoped))
+
+  it.live("a retried upload starts its progress over and re-sends the whole zip", () =>
+    Effect.gen(function* () {
+      const answer = { data: { site: "fine", file_count: 1, size_bytes: 1, message: "ok" } }
+      const server = yield* scripted([json(503, { error: { code: "BUSY", message: "busy" } }), json(200, answer)])
+      const dir = siteFolder(tempHome(), "fine", { "index.html": "x".repeat(100_000) })
+      const { layer, peer } = withPeer(server.url, { transport: { retries: 1, backoff: "1 millis" } })
+      const events: Array<DeployProgress> = []
+      const result = yield* Effect.flatMap(PeerClient, (client) =>
+        Effect.flatMap(peer, (p) => client.deployFolder(p, dir, { onProgress: (e) => events.push(e) }))).pipe(Effect.provide(layer))
+      expect(result.url).toBe(`http://fine.localhost:${server.port}/`)
+      expect(server.seen.map((r) => r.method)).toEqual(["POST", "POST"])
+      const starts = events.filter((e, i) => e.phase === "uploading" && (i === 0 || events[i - 1]!.phase !== "uploading"))
+      expect(starts.length).toBeGreaterThanOrEqual(2)
+      for (const start of starts) expect(start.sentBytes).toBeLessThan(100_000)
+    }).pipe(Effect.scoped))
+})
+
+describe("policies as data", () => {
+  const status = Effect.flatMap(PeerClient, (client) => Effect.flatMap(Effect.flatMap(PeerStore, (s) => s.get("p")), client.status))
+  const busy = json(503, { error: { code: "BUSY", message: "busy" } })
+
+  it.live("retries: 0 is exactly one attempt; retries: 2 is three", () =>
+    Effect.gen(function* () {
+      for (const [retries, attempts] of [[0, 1], [2, 3]] as const) {
+        const server = yield* scripted([busy])
+        const { layer, peer } = withPeer(server.url, { transport: { retries, backoff: "1 millis" } })
+        const error = yield* Effect.flip(Effect.zipRight(peer, status)).pipe(Effect.provide(layer))
+        expect(error._tag).toBe("PeerApiError")
+        expect(server.seen).toHaveLength(attempts)
+      }
+    }).pipe(Effect.scoped))
+
+  it.live("a host's own retry Schedule decides the delays and sees each failure; retries still caps the count", () =>
+    Effect.gen(function* () {
+      const seen: Array<string> = []
+      const retrySchedule = Schedule.spaced("2 millis").pipe(
+        Schedule.tapInput((failure: AttemptFailure) => Effect.sync(() => seen.push(failure.kind))),
+        Schedule.intersect(Schedule.recurs(1)) // the host stops after one retry
+      )
+      const server = yield* scripted([busy])
+      const { layer, peer } = withPeer(server.url, { transport: { retries: 5, retrySchedule } })
+      yield* Effect.flip(Effect.zipRight(peer, status)).pipe(Effect.provide(layer))
+      expect(server.seen).toHaveLength(2)
+      expect(seen).toEqual(["status", "status"])
+
+      const again = yield* scripted([busy, json(200, HEALTHY)])
+      const capped = withPeer(again.url, { transport: { retries: 0, retrySchedule: Schedule.forever } })
+      expect((yield* Effect.flip(Effect.zipRight(capped.peer, status)).pipe(Effect.provide(capped.layer)))._tag).toBe("PeerApiError")
+      expect(again.seen).toHaveLength(1)
+    }).pipe(Effect.scoped))
+
+  it.live("recordContacts: false leaves the last_* columns alone; layerWithoutRecording needs no database", () =>
+    Effect.gen(function* () {
+      const server = yield* scripted([json(200, HEALTHY)])
+      const { filename, layer, peer } = withPeer(server.url, { recordContacts: false })
+      const health = yield* Effect.zipRight(peer, status).pipe(Effect.provide(layer))
+      expect(health.version).toBe("0.29.0")
+      expect(query(filename, "SELECT last_status, last_seen_at, last_version FROM peers")).toEqual([
+        { last_status: null, last_seen_at: null, last_version: null }
+      ])
+
+      // A peer the host keeps itself, and a client with no PeerStore at all.
+      const own = new Peer({
+        id: "own", name: "own", url: server.url, token: null, description: null, isDefault: false,
+        lastSeenAt: null, lastVersion: null, lastStatus: null, nodeId: null, createdAt: null, updatedAt: null
+      })
+      const standalone = PeerClient.layerWithoutRecording.pipe(Layer.provide(PeerTransport.layer({ retries: 0 })))
+      const answer = yield* Effect.flatMap(PeerClient, (client) => client.status(own)).pipe(Effect.provide(standalone))
+      expect(answer.status).toBe("healthy")
+      expect(answer.uptime_seconds).toBe(345_661)
+      expect(server.seen).toHaveLength(2)
+    }).pipe(Effect.scoped))
+})
