@@ -41,10 +41,15 @@ await build({
   alias: Object.fromEntries(["yaml", "toml", "ini", "fast-check"].map((m) => [m, "./scripts/stubs/unused.cjs"]))
 })
 
+// The library: its dependencies stay imports (one copy of effect, the
+// host's), and code behind import() (the HTTP client, the zip writer) stays
+// in chunks a host loads only when it first calls a peer or deploys.
 await build({
   ...common,
   entryPoints: { index: "src/index.ts" },
   outdir: "dist",
+  splitting: true,
+  chunkNames: "lib/[name]-[hash]",
   packages: "external"
 })
 
