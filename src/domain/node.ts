@@ -1,14 +1,5 @@
 import { Data } from "effect"
-import { nameProblem } from "./Peer.js"
-
-/** Sub-domains a fazt node keeps for itself. */
-export const RESERVED_SITE_NAMES: ReadonlySet<string> = new Set([
-  "www", "api", "mail", "ftp", "smtp", "pop", "imap", "ns1", "ns2", "localhost"
-])
-
-/** Why `name` cannot be a site, or undefined when it can. */
-export const siteNameProblem = (name: string): string | undefined =>
-  nameProblem(name) ?? (RESERVED_SITE_NAMES.has(name) ? `'${name}' is reserved` : undefined)
+export { RESERVED_SITE_NAMES, siteNameProblem } from "./siteName.js"
 
 /** A deploy the node refuses: answered 400 BAD_REQUEST (or 413 when too large). */
 export class DeployRejected extends Data.TaggedError("DeployRejected")<{

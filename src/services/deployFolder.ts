@@ -1,7 +1,7 @@
 import { Effect, Stream } from "effect"
 import * as path from "node:path"
 import { InvalidInput, InvalidPeerName } from "../domain/errors.js"
-import { siteNameProblem } from "../domain/node.js"
+import { siteNameProblem } from "../domain/siteName.js"
 import type { Peer } from "../domain/Peer.js"
 import { siteUrl } from "../domain/SiteUrl.js"
 import type { DeployResult } from "../domain/wire.js"
