@@ -26,3 +26,7 @@ row("status --all, 30 peers @400 ms + 1 dead", `${fleet30.all.toFixed(0)} ms`, `
 const big = await deployBench({ dir: incompressibleFolder(150) })
 row("deploy 150 MB incompressible (wall)", `${big.ours.toFixed(0)} ms`, big.theirs ? `zip | curl: ${big.theirs.toFixed(0)} ms` : "zip/curl missing", big.theirs ? `${(big.ours / big.theirs).toFixed(2)}×` : "-", "-")
 row("deploy 150 MB incompressible (peak RSS)", `${big.rssBigMiB.toFixed(0)} MiB`, `1-file deploy: ${big.rssTinyMiB.toFixed(0)} MiB`, `+${(big.rssBigMiB - big.rssTinyMiB).toFixed(0)} MiB`, "< +64 MiB")
+
+const { importCost } = await import("./import.mjs")
+const lib = await importCost({ runs: 11 })
+row('import("fazt-remote"), clean env (wall)', `${lib.library.toFixed(0)} ms`, `import("effect"): ${lib.effect.toFixed(0)} ms`, `${(lib.library / lib.effect).toFixed(2)}×`, "-")
