@@ -1,6 +1,5 @@
 import * as http from "node:http"
-import type { AddressInfo } from "node:net"
-import type { SeenRequest } from "./scriptedPeer.js"
+import { loopbackServer } from "./scriptedPeer.js"
 
 /**
  * A stand-in for a production fazt v0.29 node reached at `https://admin.<domain>`,
@@ -18,7 +17,9 @@ import type { SeenRequest } from "./scriptedPeer.js"
  * - internal/api/response.go: `{"data":…}` / `{"data":null,"error":{code,message}}`.
  * - internal/handlers/upgrade_handler.go: `{success, message, current_version, new_version, action}`.
  *
- * The apps it knows are in memory; deploys add to them.
+ * The apps it knows are in memory; deploys add to them. Its list of API-key
+ * paths is written out here on purpose, apart from PeerClient's: the stand-in
+ * must not inherit a mistake from the code it tests.
  */
 export interface FaztApp {
   id: string
@@ -69,7 +70,6 @@ const readBody = (req: http.IncomingMessage): Promise<Buffer> =>
 export const faztAdminHost = async (options: AdminHostOptions) => {
   const version = options.version ?? "0.29.0"
   const apps: Array<FaztApp> = (options.apps ?? []).map((a) => ({ ...a, aliases: [...a.aliases] }))
-  const seen: Array<SeenRequest> = []
   let nextId = 1
 
   const keyOf = (req: http.IncomingMessage): string | undefined => {
@@ -181,28 +181,10 @@ export const faztAdminHost = async (options: AdminHostOptions) => {
     return fail(res, 404, "NOT_FOUND", "not found")
   }
 
-  const server = http.createServer((req, res) => {
-    seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers })
+  const server = await loopbackServer((req, res) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) fail(res, 500, "INTERNAL_ERROR", "An unexpected error occurred")
     })
   })
-  const sockets = new Set<import("node:net").Socket>()
-  server.on("connection", (s) => {
-    sockets.add(s)
-    s.on("close", () => sockets.delete(s))
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const port = (server.address() as AddressInfo).port
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    seen,
-    apps,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy()
-        server.close(() => resolve())
-      })
-  }
+  return { ...server, apps }
 }

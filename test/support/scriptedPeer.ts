@@ -37,18 +37,16 @@ export const HEALTHY = {
 }
 
 /**
- * A fazt-like server on 127.0.0.1 that answers from a script: reply i for
- * request i, the last reply for every request after that. It records what it
- * was sent, so tests can count attempts and inspect headers.
+ * An HTTP server on 127.0.0.1 that records every request it is sent (so tests
+ * can count attempts and inspect headers) and hands it to `handle`. `close`
+ * also cuts open connections, so a hanging reply cannot keep a test alive.
  */
-export const scriptedPeer = async (script: ReadonlyArray<Reply>) => {
+export const loopbackServer = async (handle: (req: http.IncomingMessage, res: http.ServerResponse) => void) => {
   const seen: Array<SeenRequest> = []
   const sockets = new Set<import("node:net").Socket>()
   const server = http.createServer((req, res) => {
     seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers })
-    req.resume()
-    const reply = script[Math.min(seen.length - 1, script.length - 1)]!
-    reply(req, res)
+    handle(req, res)
   })
   server.on("connection", (s) => {
     sockets.add(s)
@@ -66,6 +64,18 @@ export const scriptedPeer = async (script: ReadonlyArray<Reply>) => {
         server.close(() => resolve())
       })
   }
+}
+
+/**
+ * A fazt-like server on 127.0.0.1 that answers from a script: reply i for
+ * request i, the last reply for every request after that.
+ */
+export const scriptedPeer = async (script: ReadonlyArray<Reply>) => {
+  let count = 0
+  return loopbackServer((req, res) => {
+    req.resume()
+    script[Math.min(count++, script.length - 1)]!(req, res)
+  })
 }
 
 /** A port nothing listens on (bound, then released). */
