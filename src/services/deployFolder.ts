@@ -30,7 +30,7 @@ export interface DeployFolderOptions {
   readonly name?: string | undefined
   /** Serve index.html for unknown paths; default: `manifest.json`'s `"spa": true`. */
   readonly spa?: boolean | undefined
-  /** Called synchronously as the deploy moves on; keep it cheap. */
+  /** Called synchronously as the deploy moves on; keep it cheap. If it throws, that is logged and ignored. */
   readonly onProgress?: ((progress: DeployProgress) => void) | undefined
 }
 
@@ -58,32 +58,42 @@ export const deployFolderWith = <E>(
 ) =>
 (peer: Peer, dir: string, options: DeployFolderOptions = {}): Effect.Effect<DeployedFolder, E | InvalidInput | InvalidPeerName> =>
   Effect.gen(function* () {
-    const report = options.onProgress ?? (() => {})
+    const onProgress = options.onProgress
+    // A host's callback that throws must not pass for a network failure
+    // mid-upload: it is logged, and the deploy goes on.
+    const report = (progress: DeployProgress): Effect.Effect<void> =>
+      onProgress === undefined ? Effect.void : Effect.try(() => onProgress(progress)).pipe(
+        Effect.catchAll((e) => Effect.logWarning(`deployFolder: onProgress threw (${String(e.error)}); ignored`))
+      )
     const site = yield* siteNameOf(dir, options.name)
-    report({ phase: "scanning", sentBytes: 0 })
+    yield* report({ phase: "scanning", sentBytes: 0 })
     const listing = yield* archive.scan(dir)
     if (listing.files.length === 0) {
       return yield* nothingToDeploy(dir)
     }
     const spa = options.spa ?? listing.spa
+    const folderBytes = listing.totalBytes
     let zipBytes = 0
+    // Each attempt (a retry re-sends the whole zip) counts from 0 again.
     const counted = () =>
       Stream.suspend(() => {
         let sentBytes = 0
-        return archive.zip(listing).pipe(
+        return Stream.fromEffect(report({ phase: "uploading", sentBytes: 0, folderBytes })).pipe(
+          Stream.drain,
+          Stream.concat(archive.zip(listing)),
           Stream.tap((chunk) =>
-            Effect.sync(() => {
+            Effect.suspend(() => {
               sentBytes += chunk.length
-              report({ phase: "uploading", sentBytes, folderBytes: listing.totalBytes })
+              return report({ phase: "uploading", sentBytes, folderBytes })
             })
           ),
-          Stream.onEnd(Effect.sync(() => {
+          Stream.onEnd(Effect.suspend(() => {
             zipBytes = sentBytes
-            report({ phase: "processing", sentBytes, totalBytes: sentBytes, folderBytes: listing.totalBytes })
+            return report({ phase: "processing", sentBytes, totalBytes: sentBytes, folderBytes })
           }))
         )
       })
-    const result = yield* upload(peer, { site, spa, archive: options.onProgress ? counted : () => archive.zip(listing) })
-    report({ phase: "done", sentBytes: zipBytes, totalBytes: zipBytes, folderBytes: listing.totalBytes })
+    const result = yield* upload(peer, { site, spa, archive: onProgress ? counted : () => archive.zip(listing) })
+    yield* report({ phase: "done", sentBytes: zipBytes, totalBytes: zipBytes, folderBytes })
     return { ...result, spa, url: siteUrl(peer.url, result.site) }
   })
