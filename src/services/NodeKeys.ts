@@ -1,6 +1,7 @@
-import { Context, Deferred, Effect, Exit, Layer } from "effect"
+import { Context, Deferred, Effect, Exit, Layer, type Scope } from "effect"
 import { createHash, randomBytes } from "node:crypto"
 import type { DatabaseError } from "../domain/errors.js"
+import { type BcryptPool, makeBcryptPool } from "./bcryptPool.js"
 import { Database } from "./Database.js"
 
 export interface CreatedKey {
@@ -10,12 +11,22 @@ export interface CreatedKey {
   readonly token: string
 }
 
+/** What the node makes of a presented key. */
+export type KeyVerdict =
+  | { readonly _tag: "Valid"; readonly keyId: number }
+  | { readonly _tag: "Invalid" }
+  /** Not checked: the node is busy checking keys, or this address sent too many wrong ones (429). */
+  | { readonly _tag: "Throttled"; readonly retryAfterSeconds: number; readonly message: string }
+
 /** fazt's `api_keys` table, as the local node uses it. */
 export declare namespace NodeKeys {
   export interface Service {
     readonly create: (name: string) => Effect.Effect<CreatedKey, DatabaseError>
-    /** True when `token` matches a stored key. */
-    readonly verify: (token: string) => Effect.Effect<boolean, DatabaseError>
+    /**
+     * Checks `token`, presented by `client` (an address). A valid key gets its
+     * `last_used_at` set, as fazt's ValidateAPIKey does on every use.
+     */
+    readonly verify: (token: string, client: string) => Effect.Effect<KeyVerdict, DatabaseError>
     /** How many keys are stored (a node without any can answer no client). */
     readonly count: Effect.Effect<number, DatabaseError>
   }
@@ -23,18 +34,42 @@ export declare namespace NodeKeys {
 
 const CACHE_TTL_MS = 60_000
 const CACHE_MAX = 1024
+/** Wrong keys (each a bcrypt run) one address may send a minute before 429s. */
+export const MAX_FAILURES_PER_MINUTE = 20
+const FAILURE_WINDOW_MS = 60_000
 
 // bcryptjs is loaded by the first key operation, not at CLI start-up.
 const bcrypt = Effect.promise(() => import("bcryptjs").then((m) => m.default))
 
-export const make: Effect.Effect<NodeKeys.Service, never, Database> = Effect.gen(function* () {
+export const make: Effect.Effect<NodeKeys.Service, never, Database | Scope.Scope> = Effect.gen(function* () {
   const db = yield* Database
   const sql = db.sql
   // bcrypt costs ~70 ms a check: verdicts are cached by the token's SHA-256
   // (never the token itself) for a minute, and concurrent requests with one
-  // token share a single check, so a flood of requests, good or bad, costs
-  // one bcrypt run per distinct token.
-  const verdicts = new Map<string, { readonly verdict: Deferred.Deferred<boolean, DatabaseError>; readonly until: number }>()
+  // token share a single check, so a flood of requests with one token, good
+  // or bad, costs one bcrypt run.
+  const verdicts = new Map<string, { readonly verdict: Deferred.Deferred<number | null, DatabaseError>; readonly until: number }>()
+  // Checks of tokens not seen before run in worker threads (two, a queue of
+  // eight): a flood of distinct wrong keys gets fast 429s instead of stalling
+  // the event loop, and each address may send only so many wrong keys a
+  // minute. Cached keys and pages never wait for this.
+  let pool: BcryptPool | undefined
+  const thePool = () => (pool ??= makeBcryptPool({ threads: 2, maxPending: 8 }))
+  yield* Effect.addFinalizer(() => Effect.promise(() => pool?.close() ?? Promise.resolve()))
+  const failures = new Map<string, Array<number>>()
+
+  const recentFailures = (client: string, now: number) => {
+    const list = (failures.get(client) ?? []).filter((t) => now - t < FAILURE_WINDOW_MS)
+    if (list.length === 0) failures.delete(client)
+    else failures.set(client, list)
+    return list
+  }
+
+  const noteFailure = (client: string) => {
+    const now = Date.now()
+    if (failures.size > 10_000) failures.clear()
+    failures.set(client, [...recentFailures(client, now), now])
+  }
 
   const create = (name: string) =>
     Effect.gen(function* () {
@@ -48,36 +83,65 @@ export const make: Effect.Effect<NodeKeys.Service, never, Database> = Effect.gen
       return { id: Number(rows[0]!.id), name, token }
     })
 
-  const check = (token: string) =>
+  /** The id of the key `token` matches, or null. */
+  const check = (token: string, keys: ReadonlyArray<{ id: number; key_hash: string }>) =>
     Effect.gen(function* () {
       yield* Effect.logDebug("api key check: bcrypt (not cached)")
-      const keys = yield* db.use(sql<{ key_hash: string }>`SELECT key_hash FROM api_keys`)
-      const { compare } = yield* bcrypt
-      for (const key of keys) {
-        // fazt's Go bcrypt writes $2a$; bcryptjs reads $2a$/$2b$/$2y$ alike.
-        if (yield* Effect.promise(() => compare(token, key.key_hash).catch(() => false))) return true
-      }
-      return false
+      const match = yield* Effect.promise(() => thePool().compare(token, keys.map((k) => String(k.key_hash))))
+      return match >= 0 ? Number(keys[match]!.id) : null
     })
 
-  const verify = (token: string) =>
+  // As fazt's ValidateAPIKey (internal/hosting/deploy.go): CURRENT_TIMESTAMP,
+  // i.e. `YYYY-MM-DD HH:MM:SS` UTC, on every successful use. A failed write
+  // (locked, read-only) does not fail the request, as in fazt. No row
+  // changed means the key was deleted since it was cached.
+  const markUsed = (keyId: number) =>
+    db.use(sql<{ id: number }>`UPDATE api_keys SET last_used_at = CURRENT_TIMESTAMP WHERE id = ${keyId} RETURNING id`).pipe(
+      Effect.map((rows) => rows.length > 0),
+      Effect.orElseSucceed(() => true)
+    )
+
+  const lookup = (token: string, client: string) =>
     Effect.gen(function* () {
       const digest = createHash("sha256").update(token).digest("hex")
       const cached = verdicts.get(digest)
-      if (cached && cached.until > Date.now()) return yield* Deferred.await(cached.verdict)
-      const verdict = yield* Deferred.make<boolean, DatabaseError>()
+      if (cached && cached.until > Date.now()) return { digest, keyId: yield* Deferred.await(cached.verdict) }
+      const now = Date.now()
+      const recent = recentFailures(client, now)
+      if (recent.length >= MAX_FAILURES_PER_MINUTE) {
+        const wait = Math.max(1, Math.ceil((recent[0]! + FAILURE_WINDOW_MS - now) / 1000))
+        return { throttled: { retryAfterSeconds: wait, message: `Too many wrong API keys from this address; wait ${wait} s` } }
+      }
+      if (!thePool().hasRoom()) {
+        return { throttled: { retryAfterSeconds: 1, message: "The node is busy checking other API keys; retry in a second" } }
+      }
+      const keys = yield* db.use(sql<{ id: number; key_hash: string }>`SELECT id, key_hash FROM api_keys`)
+      const verdict = yield* Deferred.make<number | null, DatabaseError>()
       if (verdicts.size >= CACHE_MAX) verdicts.delete(verdicts.keys().next().value!)
       verdicts.set(digest, { verdict, until: Date.now() + CACHE_TTL_MS })
       // Uninterruptible: other requests may be waiting on this verdict.
       const result = yield* Effect.uninterruptible(
-        Effect.exit(check(token)).pipe(
+        Effect.exit(check(token, keys)).pipe(
           Effect.tap((exit) => {
             if (Exit.isFailure(exit)) verdicts.delete(digest)
+            else if (exit.value === null) noteFailure(client)
             return Deferred.done(verdict, exit)
           })
         )
       )
-      return yield* result
+      return { digest, keyId: yield* result }
+    })
+
+  const verify = (token: string, client: string) =>
+    Effect.gen(function* () {
+      const found = yield* lookup(token, client)
+      if ("throttled" in found) return { _tag: "Throttled", ...found.throttled } satisfies KeyVerdict as KeyVerdict
+      if (found.keyId === null) return { _tag: "Invalid" } as KeyVerdict
+      if (!(yield* markUsed(found.keyId))) {
+        verdicts.delete(found.digest)
+        return { _tag: "Invalid" } as KeyVerdict
+      }
+      return { _tag: "Valid", keyId: found.keyId } as KeyVerdict
     })
 
   const count = db.use(sql<{ n: number }>`SELECT count(*) AS n FROM api_keys`).pipe(Effect.map((rows) => Number(rows[0]!.n)))
@@ -86,5 +150,5 @@ export const make: Effect.Effect<NodeKeys.Service, never, Database> = Effect.gen
 })
 
 export class NodeKeys extends Context.Tag("fazt/NodeKeys")<NodeKeys, NodeKeys.Service>() {
-  static readonly layer: Layer.Layer<NodeKeys, never, Database> = Layer.effect(NodeKeys, make)
+  static readonly layer: Layer.Layer<NodeKeys, never, Database> = Layer.scoped(NodeKeys, make)
 }

@@ -1,16 +1,20 @@
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import { createServer } from "node:http"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Multipart from "@effect/platform/Multipart"
-import { Console, Effect, Layer, Option } from "effect"
+import * as FileSystem from "@effect/platform/FileSystem"
+import { Cause, Console, Effect, Layer, Option, Stream } from "effect"
+import * as fs from "node:fs"
 import * as os from "node:os"
+import * as nodePath from "node:path"
 import { InvalidInput } from "../domain/errors.js"
 import { DeployRejected } from "../domain/node.js"
 import { Database } from "./Database.js"
 import { NodeKeys } from "./NodeKeys.js"
-import { NodeSites } from "./NodeSites.js"
+import { NodeSites, type SiteFile } from "./NodeSites.js"
 
 export interface NodeOptions {
   /** Reported as the node's version (health, upgrade). */
@@ -19,12 +23,21 @@ export interface NodeOptions {
   readonly maxUploadBytes: number
   /** Deploys a client may make per minute (0: no limit); fazt allows 5. */
   readonly deploysPerMinute: number
+  /** What one archive may unpack to: total bytes, bytes of one file, files (413 past any). */
+  readonly maxUnpackedBytes: number
+  readonly maxFileBytes: number
+  readonly maxFiles: number
+  /** Where uploads are received (a folder of the node's own); the system's temp folder if absent. */
+  readonly uploadDir?: string
 }
 
 const envelope = (data: unknown, status = 200) => HttpServerResponse.unsafeJson({ data }, { status })
 
+// fazt's error envelope carries no `data` (internal/api/response.go, ErrorEnvelope).
 const failure = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
-  HttpServerResponse.unsafeJson({ data: null, error: { code, message } }, { status, headers })
+  HttpServerResponse.unsafeJson({ error: { code, message } }, { status, headers })
+
+const badRequest = (message: string) => failure(400, "BAD_REQUEST", message)
 
 const SITE_HOST = /^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\.localhost$/
 
@@ -34,13 +47,13 @@ export const siteOfHost = (host: string | undefined): string | undefined => {
   return SITE_HOST.exec(name)?.[1]
 }
 
-/** Paths to try for a request path: the file, then a folder's index.html. */
-export const candidatePaths = (pathname: string): ReadonlyArray<string> => {
+/** Paths to try for a request path: the file, then a folder's index.html; undefined for a malformed escape. */
+export const candidatePaths = (pathname: string): ReadonlyArray<string> | undefined => {
   let path: string
   try {
     path = decodeURIComponent(pathname)
   } catch {
-    return []
+    return undefined
   }
   path = path.replace(/^\/+/, "")
   if (path.split("/").some((part) => part === "..")) return []
@@ -48,10 +61,22 @@ export const candidatePaths = (pathname: string): ReadonlyArray<string> => {
   return [path, `${path}/index.html`]
 }
 
+/** fazt's app ids: `app_` and 4–32 of [0-9a-z] (internal/appid/appid.go). */
+const APP_ID = /^app_[0-9a-z]{4,32}$/
+
+/** An answer of the command gateway: always HTTP 200 (internal/handlers/cmd_gateway.go). */
+const commandResult = (result: { readonly data: unknown } | { readonly error: string }) =>
+  envelope("error" in result ? { success: false, error: result.error } : { success: true, data: result.data })
+
+const ownAddress = (host: string | undefined) => {
+  const port = /:(\d+)$/.exec(host ?? "")?.[1]
+  return port === undefined ? "" : `:${port}`
+}
+
 /**
- * The local fazt node: fazt's admin API (health, apps, deploy, delete,
- * upgrade) behind API keys, and every deployed site at
- * `http://<site>.localhost:<port>/`.
+ * The local fazt node: fazt's admin API (health, apps, the command gateway,
+ * deploy, delete, upgrade) behind API keys, fazt's public `/health`, and every
+ * deployed site at `http://<site>.localhost:<port>/`.
  */
 export const makeApp = (options: NodeOptions) =>
   Effect.gen(function* () {
@@ -60,14 +85,25 @@ export const makeApp = (options: NodeOptions) =>
     const db = yield* Database
     const startedAt = Date.now()
     const deploysByClient = new Map<string, Array<number>>()
+    const clientOf = (request: HttpServerRequest.HttpServerRequest) => Option.getOrElse(request.remoteAddress, () => "unknown")
 
+    // The same answers as fazt's requireAPIKeyAuth (internal/handlers/auth_handlers.go).
     const authorized = (request: HttpServerRequest.HttpServerRequest) =>
       Effect.gen(function* () {
         const header = request.headers["authorization"] ?? ""
         const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
-        if (!match) return Option.some(failure(401, "UNAUTHORIZED", "An API key is required (Authorization: Bearer <key>)"))
-        const ok = yield* keys.verify(match[1]!)
-        return ok ? Option.none() : Option.some(failure(401, "INVALID_API_KEY", "Invalid API key"))
+        if (!match) return Option.some(failure(401, "UNAUTHORIZED", "API key required (Authorization: Bearer <token>)"))
+        const verdict = yield* keys.verify(match[1]!, clientOf(request))
+        switch (verdict._tag) {
+          case "Valid":
+            return Option.none()
+          case "Invalid":
+            return Option.some(failure(401, "INVALID_API_KEY", "Invalid or expired API key"))
+          case "Throttled":
+            return Option.some(
+              failure(429, "RATE_LIMIT_EXCEEDED", verdict.message, { "retry-after": String(verdict.retryAfterSeconds) })
+            )
+        }
       })
 
     const health = Effect.sync(() =>
@@ -79,6 +115,13 @@ export const makeApp = (options: NodeOptions) =>
         memory: { used_mb: process.memoryUsage().rss / 1048576, limit_mb: os.totalmem() / 1048576 },
         database: { path: db.path, open_connections: 1, in_use: 0 }
       })
+    )
+
+    // fazt's public liveness check (cmd/server/main.go): plain "OK", or 503
+    // when the database does not answer.
+    const publicHealth = db.use(db.sql`SELECT 1`).pipe(
+      Effect.as(HttpServerResponse.text("OK")),
+      Effect.orElseSucceed(() => HttpServerResponse.text("Database unhealthy\n", { status: 503 }))
     )
 
     const apps = Effect.map(sites.list, (list) =>
@@ -100,21 +143,130 @@ export const makeApp = (options: NodeOptions) =>
           ? envelope({ message: `App '${name}' deleted`, name })
           : failure(404, "NOT_FOUND", `App '${name}' not found`))
 
+    // The command gateway, as fazt's CLI uses it (`fazt @peer app list`):
+    // internal/handlers/cmd_gateway.go. Every site here is one app whose only
+    // alias is the site's name.
+    const findApp = (args: ReadonlyArray<string>) =>
+      Effect.gen(function* () {
+        let identifier = args[0]!
+        let byId = APP_ID.test(identifier)
+        args.forEach((arg, i) => {
+          if ((arg === "--alias" || arg === "--id") && i + 1 < args.length) {
+            identifier = args[i + 1]!
+            byId = arg === "--id"
+          }
+        })
+        const list = yield* sites.list
+        return list.find((s) => (byId ? s.id === identifier : s.name === identifier))
+      })
+
+    const appCommand = (args: ReadonlyArray<string>, host: string | undefined) =>
+      Effect.gen(function* () {
+        const [sub, ...rest] = args
+        if (sub === undefined) return { error: "missing subcommand" }
+        switch (sub) {
+          case "list": {
+            const list = [...(yield* sites.list)].sort((a, b) => b.updated_at.localeCompare(a.updated_at))
+            if (rest.includes("--aliases")) {
+              const aliases = list.map((s) => ({ subdomain: s.name, type: "proxy", targets: { app_id: s.id } }))
+              return { data: aliases.length === 0 ? null : aliases }
+            }
+            // fazt answers null, not [], when there are no apps.
+            const items = list.map((s) => ({ id: s.id, title: s.name, visibility: "public", aliases: [s.name] }))
+            return { data: items.length === 0 ? null : items }
+          }
+          case "info": {
+            if (rest.length < 1) return { error: "missing required argument" }
+            const app = yield* findApp(rest)
+            if (!app) return { error: "not found" }
+            return {
+              data: {
+                id: app.id,
+                title: app.name,
+                visibility: "public",
+                source: "deploy",
+                file_count: app.file_count,
+                size_bytes: app.size_bytes,
+                created_at: app.created_at,
+                updated_at: app.updated_at,
+                aliases: [app.name],
+                url: `http://${app.name}.localhost${ownAddress(host)}`
+              }
+            }
+          }
+          case "remove": {
+            if (rest.length < 1) return { error: "missing required argument" }
+            if (rest.includes("--alias") && !rest.includes("--id")) {
+              return { error: "this node keeps exactly one alias per app, its name: remove the app instead" }
+            }
+            const app = yield* findApp(rest)
+            if (!app || !(yield* sites.remove(app.name))) return { error: "not found" }
+            return { data: { id: app.id, title: app.name, deleted: 1, message: "App removed" } }
+          }
+          case "link":
+          case "unlink":
+          case "reserve":
+          case "fork":
+          case "lineage":
+            return { error: `'app ${sub}' is not supported by this node (fazt remote ${options.version})` }
+          default:
+            return { error: "unknown subcommand" }
+        }
+      })
+
+    const serverCommand = (args: ReadonlyArray<string>) => {
+      if (args[0] === undefined) return { error: "missing subcommand" }
+      if (args[0] !== "info") return { error: "unknown subcommand" }
+      // No file cache here: the VFS figures are honestly zero.
+      return { data: { version: options.version, domain: "localhost", env: "development", vfs: { cached_files: 0, cache_size: 0 } } }
+    }
+
+    const command = (request: HttpServerRequest.HttpServerRequest) =>
+      Effect.gen(function* () {
+        if (Number(request.headers["content-length"] ?? "0") > 1024 * 1024) {
+          return failure(413, "PAYLOAD_TOO_LARGE", "Request payload exceeds maximum size of 1MB")
+        }
+        const text = yield* Effect.either(request.text)
+        let body: unknown
+        try {
+          body = text._tag === "Right" ? JSON.parse(text.right) : undefined
+        } catch {
+          body = undefined
+        }
+        // Go decodes into {command string, args []string}: anything else is a 400.
+        const valid = typeof body === "object" && body !== null && !Array.isArray(body) &&
+          ["string", "undefined"].includes(typeof (body as { command?: unknown }).command) &&
+          ((body as { args?: unknown }).args == null ||
+            (Array.isArray((body as { args?: unknown }).args) &&
+              ((body as { args: Array<unknown> }).args).every((a) => typeof a === "string" || a === null)))
+        if (!valid) return badRequest("invalid request body")
+        const { command: name = "", args = [] } = body as { command?: string; args?: Array<string | null> | null }
+        if (name === "") return badRequest("command is required")
+        const argv = (args ?? []).map((a) => a ?? "")
+        if (name === "app") return commandResult(yield* appCommand(argv, request.headers["host"]))
+        if (name === "server") return commandResult(serverCommand(argv))
+        return commandResult({ error: "unknown command" })
+      })
+
+    // With no release channel, the newest version this node knows is its own:
+    // `already_latest` with `new_version` equal to the current one, never a
+    // `check_only` (which means "an update is available"). See fazt's
+    // internal/handlers/upgrade_handler.go.
     const upgrade = (url: URL) =>
       Effect.sync(() => {
-        const check = url.searchParams.get("check") === "true"
-        if (!check) {
+        if (url.searchParams.get("force") === "true" || url.searchParams.has("url")) {
           return failure(
             501,
             "NOT_IMPLEMENTED",
-            `This node (fazt remote ${options.version}) cannot replace its own binary; upgrade it with npm`
+            `This node (fazt remote ${options.version}) cannot replace or restart its own binary; upgrade it with npm`
           )
         }
         return envelope({
           success: true,
-          message: `This node runs fazt remote ${options.version} and has no release channel to check`,
+          message: `Already running the latest version this node knows (fazt remote ${options.version}); it has no release channel, upgrade it with npm`,
           current_version: options.version,
-          action: "check_only"
+          new_version: options.version,
+          action: "already_latest"
         })
       })
 
@@ -131,18 +283,57 @@ export const makeApp = (options: NodeOptions) =>
       return undefined
     }
 
+    // An upload refused mid-way is read to its end (and dropped) before the
+    // 413 goes out, for at most 30 s: a client still sending — fazt's and
+    // ours send `Connection: close` — would otherwise meet a reset connection
+    // instead of the answer, and retry it as a network failure.
+    const tooLarge = (request: HttpServerRequest.HttpServerRequest) =>
+      Effect.as(
+        Effect.async<void>((resume) => {
+          const incoming = NodeHttpServerRequest.toIncomingMessage(request)
+          if (incoming.readableEnded || incoming.destroyed) return resume(Effect.void)
+          const done = () => resume(Effect.void)
+          const timer = setTimeout(done, 30_000)
+          incoming.once("end", done)
+          incoming.once("close", done)
+          incoming.resume()
+          return Effect.sync(() => {
+            clearTimeout(timer)
+            incoming.off("end", done)
+            incoming.off("close", done)
+          })
+        }),
+        failure(413, "PAYLOAD_TOO_LARGE", `The upload is larger than this node's limit of ${options.maxUploadBytes} bytes (its --max-upload)`)
+      )
+
+    // The size limit shows up as the multipart reader's own reason, or, met
+    // while a file part is being written, as an InternalError whose cause is
+    // the parser's `ReachedLimit`.
+    const pastSizeLimit = (error: Multipart.MultipartError): boolean => {
+      if (error.reason === "FileTooLarge" || error.reason === "BodyTooLarge") return true
+      const cause = error.cause as { readonly _tag?: unknown; readonly limit?: unknown } | undefined
+      return cause?._tag === "ReachedLimit" && (cause.limit === "MaxTotalSize" || cause.limit === "MaxPartSize")
+    }
+
     const deploy = (request: HttpServerRequest.HttpServerRequest) =>
       Effect.gen(function* () {
-        const client = Option.getOrElse(request.remoteAddress, () => "unknown")
-        const wait = rateLimited(client)
+        const wait = rateLimited(clientOf(request))
         if (wait !== undefined) {
-          return failure(429, "RATE_LIMIT_EXCEEDED", `At most ${options.deploysPerMinute} deploys a minute`, {
-            "retry-after": String(wait)
-          })
+          return failure(
+            429,
+            "RATE_LIMIT_EXCEEDED",
+            `At most ${options.deploysPerMinute} deploys a minute from one client; retry in ${wait} s (the node's --deploys-per-minute raises the limit)`,
+            { "retry-after": String(wait) }
+          )
         }
         const declared = Number(request.headers["content-length"] ?? "0")
-        if (declared > options.maxUploadBytes) {
-          return failure(413, "PAYLOAD_TOO_LARGE", `The upload is larger than ${options.maxUploadBytes} bytes`)
+        if (declared > options.maxUploadBytes) return yield* tooLarge(request)
+        // Uploads land in the node's own folder, removed when the request ends
+        // (also when the client aborts) and when the node exits.
+        const fileSystem = yield* FileSystem.FileSystem
+        const uploads: FileSystem.FileSystem = options.uploadDir === undefined ? fileSystem : {
+          ...fileSystem,
+          makeTempDirectoryScoped: (o) => fileSystem.makeTempDirectoryScoped({ ...o, directory: options.uploadDir! })
         }
         const form = yield* request.multipart.pipe(
           Multipart.withLimits({
@@ -150,29 +341,28 @@ export const makeApp = (options: NodeOptions) =>
             maxTotalSize: Option.some(options.maxUploadBytes),
             maxParts: Option.some(16)
           }),
+          Effect.provideService(FileSystem.FileSystem, uploads),
           Effect.either
         )
         if (form._tag === "Left") {
-          const tooLarge = ["FileTooLarge", "BodyTooLarge"].includes(form.left.reason)
-          return tooLarge
-            ? failure(413, "PAYLOAD_TOO_LARGE", `The upload is larger than ${options.maxUploadBytes} bytes`)
-            : failure(400, "BAD_REQUEST", `Cannot read the multipart form (${form.left.reason})`)
+          if (!pastSizeLimit(form.left)) return badRequest(`Cannot read the multipart form (${form.left.reason})`)
+          return yield* tooLarge(request)
         }
         const field = (name: string) => {
           const v = form.right[name]
           return typeof v === "string" ? v : undefined
         }
         const site = field("site_name")
-        if (site === undefined || site === "") return failure(400, "BAD_REQUEST", "site_name is required")
+        if (site === undefined || site === "") return badRequest("site_name is required")
         const files = form.right["file"]
         const file = Array.isArray(files) ? files[0] : undefined
-        if (file === undefined || typeof file === "string") return failure(400, "BAD_REQUEST", "file is required")
-        if (!file.name.toLowerCase().endsWith(".zip")) return failure(400, "BAD_REQUEST", "file must be a .zip archive")
+        if (file === undefined || typeof file === "string") return badRequest("file is required")
+        if (!file.name.toLowerCase().endsWith(".zip")) return badRequest("file must be a .zip archive")
         const result = yield* sites.deploy({
           site,
           spa: field("spa") === "true",
           zipPath: file.path,
-          maxUnpackedBytes: options.maxUploadBytes * 10
+          limits: { maxTotalBytes: options.maxUnpackedBytes, maxFileBytes: options.maxFileBytes, maxFiles: options.maxFiles }
         }).pipe(Effect.either)
         if (result._tag === "Left") {
           const e = result.left
@@ -190,19 +380,35 @@ export const makeApp = (options: NodeOptions) =>
         })
       }).pipe(Effect.scoped)
 
+    // Small files are sent whole; chunked ones one chunk (1 MiB) at a time, so
+    // a large file is never held in memory. A chunk gone meanwhile (the site
+    // was redeployed mid-answer) ends the answer short of its Content-Length:
+    // the reader sees an error, never a mix of two versions.
+    const sendFile = (file: SiteFile) => {
+      if (file.body._tag === "Whole") return HttpServerResponse.uint8Array(file.body.content, { contentType: file.mimeType })
+      const { deployId, path, chunks } = file.body
+      const body = Stream.range(0, chunks - 1).pipe(
+        Stream.mapEffect((seq) =>
+          Effect.flatMap(sites.chunk(deployId, path, seq), Option.match({
+            onNone: () => Effect.fail(new Error(`chunk ${seq} of ${path} is gone`)),
+            onSome: Effect.succeed
+          }))
+        )
+      )
+      return HttpServerResponse.stream(chunks === 0 ? Stream.empty : body, { contentType: file.mimeType, contentLength: file.size })
+    }
+
     const serveSite = (site: string, url: URL) =>
       Effect.gen(function* () {
-        for (const path of candidatePaths(url.pathname)) {
+        const candidates = candidatePaths(url.pathname)
+        if (candidates === undefined) return HttpServerResponse.text("Bad Request: malformed percent-escape in the path\n", { status: 400 })
+        for (const path of candidates) {
           const found = yield* sites.file(site, path)
           if (!found.exists) return HttpServerResponse.text("Site not found\n", { status: 404 })
-          if (Option.isSome(found.file)) {
-            return HttpServerResponse.uint8Array(found.file.value.content, { contentType: found.file.value.mimeType })
-          }
+          if (Option.isSome(found.file)) return sendFile(found.file.value)
           if (found.spa) {
             const index = yield* sites.file(site, "index.html")
-            if (Option.isSome(index.file)) {
-              return HttpServerResponse.uint8Array(index.file.value.content, { contentType: index.file.value.mimeType })
-            }
+            if (Option.isSome(index.file)) return sendFile(index.file.value)
           }
         }
         return HttpServerResponse.text("Not Found\n", { status: 404 })
@@ -211,33 +417,84 @@ export const makeApp = (options: NodeOptions) =>
     const api = (request: HttpServerRequest.HttpServerRequest, url: URL) =>
       Effect.gen(function* () {
         const path = url.pathname.replace(/\/+$/, "")
+        if (path === "/health" && (request.method === "GET" || request.method === "HEAD")) return yield* publicHealth
         const route = `${request.method} ${path}`
         const known = route === "GET /api/system/health" || route === "GET /api/apps" || route === "POST /api/upgrade" ||
-          route === "POST /api/deploy" || (request.method === "DELETE" && path.startsWith("/api/apps/"))
+          route === "POST /api/deploy" || route === "POST /api/cmd" || (request.method === "DELETE" && path.startsWith("/api/apps/"))
         if (!known) return failure(404, "NOT_FOUND", `No route for ${request.method} ${path}`)
+        let appName: string | undefined
+        if (request.method === "DELETE") {
+          try {
+            appName = decodeURIComponent(path.slice("/api/apps/".length))
+          } catch {
+            return badRequest("malformed percent-escape in the path")
+          }
+        }
         const denied = yield* authorized(request)
         if (Option.isSome(denied)) return denied.value
         if (route === "GET /api/system/health") return yield* health
         if (route === "GET /api/apps") return yield* apps
+        if (route === "POST /api/cmd") return yield* command(request)
         if (route === "POST /api/upgrade") return yield* upgrade(url)
         if (route === "POST /api/deploy") return yield* deploy(request)
-        return yield* deleteApp(decodeURIComponent(path.slice("/api/apps/".length)))
+        return yield* deleteApp(appName!)
       })
 
     return Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
-      const url = new URL(request.url, "http://localhost")
+      let url: URL
+      try {
+        // Origin-form targets are paths ("//x" included); absolute-form ones are URLs.
+        url = request.url.startsWith("/") ? new URL(`http://localhost${request.url}`) : new URL(request.url)
+      } catch {
+        return badRequest("malformed request target")
+      }
       const site = siteOfHost(request.headers["host"])
-      const response = site !== undefined ? serveSite(site, url) : api(request, url)
-      return yield* response.pipe(
-        Effect.catchAll((e) => Effect.succeed(failure(500, "INTERNAL_ERROR", e.message)))
+      return yield* (site !== undefined ? serveSite(site, url) : api(request, url))
+    }).pipe(
+      // Never a 500 with an empty body: failures and defects alike get fazt's envelope.
+      Effect.catchAllCause((cause) =>
+        Cause.isInterruptedOnly(cause)
+          ? Effect.failCause(cause)
+          : Effect.as(
+            Effect.logError("request failed", cause),
+            failure(500, "INTERNAL_ERROR", Option.match(Cause.failureOption(cause), {
+              onNone: () => "An unexpected error occurred",
+              onSome: (e) => e.message
+            }))
+          )
       )
-    })
+    )
   })
 
 /** Serves the node on whatever `HttpServer` is provided (Node's, in `fazt server start`). */
 export const layer = (options: NodeOptions) =>
   Layer.unwrapEffect(Effect.map(makeApp(options), (app) => HttpServer.serve(app)))
+
+const UPLOADS_PREFIX = "fazt-node-uploads-"
+
+/**
+ * The folder uploads are received in: one per node process, removed when it
+ * exits (SIGTERM and Ctrl-C included). Folders left by a node that was killed
+ * outright (SIGKILL) are removed by the next node to start.
+ */
+const makeUploadDir = (): string => {
+  const tmp = os.tmpdir()
+  for (const name of fs.readdirSync(tmp)) {
+    const pid = Number(new RegExp(`^${UPLOADS_PREFIX}(\\d+)-`).exec(name)?.[1])
+    if (!Number.isInteger(pid) || pid === process.pid) continue
+    let alive = true
+    try {
+      process.kill(pid, 0)
+    } catch (e) {
+      alive = (e as NodeJS.ErrnoException).code === "EPERM"
+    }
+    if (!alive) fs.rmSync(nodePath.join(tmp, name), { recursive: true, force: true })
+  }
+  const dir = fs.mkdtempSync(nodePath.join(tmp, `${UPLOADS_PREFIX}${process.pid}-`))
+  process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
 
 /**
  * Listens on `host:port` until interrupted, announcing the address on stderr;
@@ -250,18 +507,40 @@ export const run = (
 ) =>
   Effect.gen(function* () {
     const db = yield* Database
+    const uploadDir = options.uploadDir ?? makeUploadDir()
+    const server = createServer()
+    // A request Node's parser refuses (bad bytes in the target, headers too
+    // large) still gets a one-line JSON answer, as every other error does.
+    server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return socket.destroy()
+      const [status, text, message] = error.code === "HPE_HEADER_OVERFLOW"
+        ? [431, "Request Header Fields Too Large", "the request headers are too large"]
+        : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "Request Timeout", "the request did not arrive in time"]
+        : [400, "Bad Request", "a malformed HTTP request"]
+      const body = JSON.stringify({ error: { code: status === 400 ? "BAD_REQUEST" : `HTTP_${status}`, message } })
+      socket.end(
+        `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+      )
+    })
     const announce = Layer.effectDiscard(
-      Effect.flatMap(HttpServer.HttpServer, (server) => {
-        const address = server.address._tag === "TcpAddress"
-          ? `http://${server.address.hostname.includes(":") ? `[${server.address.hostname}]` : server.address.hostname}:${server.address.port}`
-          : server.address.path
+      Effect.flatMap(HttpServer.HttpServer, (http) => {
+        const address = http.address._tag === "TcpAddress"
+          ? `http://${http.address.hostname.includes(":") ? `[${http.address.hostname}]` : http.address.hostname}:${http.address.port}`
+          : http.address.path
         return Console.error(`fazt node ${options.version} listening on ${address} (database ${db.path})`).pipe(
           Effect.zipRight(onListening(address))
         )
       })
     )
+    // On shutdown, cut the connections still open (an upload in progress)
+    // before the server waits for them to end: their requests are
+    // interrupted, which removes what they had received.
+    const cutConnections = Layer.scopedDiscard(Effect.addFinalizer(() => Effect.sync(() => server.closeAllConnections())))
     return yield* Layer.launch(
-      Layer.mergeAll(layer(options), announce).pipe(Layer.provide(NodeHttpServer.layer(createServer, listen)))
+      Layer.mergeAll(layer({ ...options, uploadDir }), announce, cutConnections).pipe(
+        Layer.provide(NodeHttpServer.layer(() => server, listen))
+      )
     ).pipe(
       Effect.catchTag("ServeError", (e) => {
         const code = (e.cause as NodeJS.ErrnoException | undefined)?.code

@@ -3,7 +3,8 @@ import { randomBytes } from "node:crypto"
 import type { DatabaseError } from "../domain/errors.js"
 import { contentTypeOf, DeployRejected, entryPathProblem, siteNameProblem } from "../domain/node.js"
 import { Database } from "./Database.js"
-import type { ZipReader } from "./zipReader.js"
+import type { Readable } from "node:stream"
+import type { UnpackLimits, ZipEntryStream, ZipReader } from "./zipReader.js"
 
 export interface SiteRecord {
   readonly name: string
@@ -15,9 +16,13 @@ export interface SiteRecord {
   readonly updated_at: string
 }
 
+/** A stored file: small ones whole, larger ones as chunks read one at a time. */
 export interface SiteFile {
-  readonly content: Uint8Array
   readonly mimeType: string
+  readonly size: number
+  readonly body:
+    | { readonly _tag: "Whole"; readonly content: Uint8Array }
+    | { readonly _tag: "Chunked"; readonly deployId: number; readonly path: string; readonly chunks: number }
 }
 
 export interface DeployInput {
@@ -25,8 +30,8 @@ export interface DeployInput {
   readonly spa: boolean
   /** A zip on local disk (the upload, already received). */
   readonly zipPath: string
-  /** Refuse archives that unpack to more than this. */
-  readonly maxUnpackedBytes: number
+  /** Refuse archives past these (413), before anything is stored. */
+  readonly limits: UnpackLimits
 }
 
 /** The local node's deployed sites, in its SQLite file. */
@@ -40,6 +45,8 @@ export declare namespace NodeSites {
       site: string,
       path: string
     ) => Effect.Effect<{ readonly exists: boolean; readonly spa: boolean; readonly file: Option.Option<SiteFile> }, DatabaseError>
+    /** Chunk `seq` of a chunked file, or none when that version was replaced meanwhile. */
+    readonly chunk: (deployId: number, path: string, seq: number) => Effect.Effect<Option.Option<Uint8Array>, DatabaseError>
     /** Drops files staged by deploys that never finished (a crash mid-upload). */
     readonly removeUnfinished: Effect.Effect<number, DatabaseError>
   }
@@ -49,6 +56,17 @@ type SiteRow = Omit<SiteRecord, "spa"> & { readonly spa: number }
 
 /** Staged rows are written in transactions of about this many bytes. */
 const BATCH_BYTES = 8 * 1024 * 1024
+/** Files up to this size are one row; larger ones are split into chunks of it. */
+export const CHUNK_BYTES = 1024 * 1024
+
+type StagedRow =
+  | { readonly _tag: "File"; readonly path: string; readonly content: Uint8Array; readonly size: number; readonly chunked: boolean }
+  | { readonly _tag: "Chunk"; readonly path: string; readonly seq: number; readonly data: Uint8Array }
+
+const rejection = (e: unknown) =>
+  e instanceof Error && e.name === "ZipTooLarge"
+    ? new DeployRejected({ status: 413, reason: e.message })
+    : new DeployRejected({ status: 400, reason: e instanceof Error && e.name === "BadZip" ? e.message : "a broken zip file" })
 
 export const make: Effect.Effect<NodeSites.Service, never, Database> = Effect.gen(function* () {
   const db = yield* Database
@@ -61,7 +79,7 @@ export const make: Effect.Effect<NodeSites.Service, never, Database> = Effect.ge
 
   const dropDeploy = (id: number) =>
     Effect.zipRight(
-      sql`DELETE FROM fazt_remote_files WHERE deploy_id = ${id}`,
+      Effect.zipRight(sql`DELETE FROM fazt_remote_chunks WHERE deploy_id = ${id}`, sql`DELETE FROM fazt_remote_files WHERE deploy_id = ${id}`),
       sql`DELETE FROM fazt_remote_deploys WHERE id = ${id}`
     )
 
@@ -76,52 +94,87 @@ export const make: Effect.Effect<NodeSites.Service, never, Database> = Effect.ge
       })
     )
 
+  // Unpacks the planned entries into rows of `deployId`, a batch of ~8 MB per
+  // transaction, each file read as a stream: memory stays bounded by the
+  // batch, whatever the archive holds.
   const stage = (deployId: number, input: DeployInput) =>
-    Effect.acquireUseRelease(
-      Effect.tryPromise({
-        try: () => import("./zipReader.js").then((m) => m.ZipReader.open(input.zipPath, input.maxUnpackedBytes)),
-        catch: (e) => new DeployRejected({ status: 400, reason: e instanceof Error ? e.message : "not a zip file" })
-      }),
-      (reader: ZipReader) =>
-        Effect.gen(function* () {
-          let batch: Array<{ path: string; content: Buffer }> = []
-          let batchBytes = 0
-          let count = 0
-          let size = 0
-          const seen = new Set<string>()
-          const flush = Effect.suspend(() => {
-            const rows = batch
-            batch = []
-            batchBytes = 0
-            return rows.length === 0 ? Effect.void : db.transaction(
-              Effect.forEach(rows, (f) =>
-                sql`INSERT OR REPLACE INTO fazt_remote_files (deploy_id, path, content, size_bytes, mime_type)
-                  VALUES (${deployId}, ${f.path}, ${f.content}, ${f.content.length}, ${contentTypeOf(f.path)})`, { discard: true })
-            )
-          })
-          for (;;) {
-            const next = yield* Effect.tryPromise({
-              try: () => reader.next(),
-              catch: (e) => new DeployRejected({ status: 400, reason: e instanceof Error && e.name === "BadZip" ? e.message : "a broken zip file" })
-            })
-            if (next === null) break
-            const problem = entryPathProblem(next.path)
-            if (problem) return yield* new DeployRejected({ status: 400, reason: `unsafe path in the archive: ${problem}` })
-            if (!seen.has(next.path)) {
-              seen.add(next.path)
-              count++
+    Effect.gen(function* () {
+      const { planUnpack, ZipReader } = yield* Effect.promise(() => import("./zipReader.js"))
+      const plan = yield* Effect.tryPromise({
+        try: () => planUnpack(input.zipPath, input.limits, entryPathProblem),
+        catch: rejection
+      })
+      if (plan.files === 0) return yield* new DeployRejected({ status: 400, reason: "the archive holds no files" })
+      let batch: Array<StagedRow> = []
+      let batchBytes = 0
+      let size = 0
+      const flush = Effect.suspend(() => {
+        const rows = batch
+        batch = []
+        batchBytes = 0
+        return rows.length === 0 ? Effect.void : db.transaction(
+          Effect.forEach(rows, (r) =>
+            r._tag === "Chunk"
+              ? sql`INSERT OR REPLACE INTO fazt_remote_chunks (deploy_id, path, seq, data) VALUES (${deployId}, ${r.path}, ${r.seq}, ${r.data})`
+              : sql`INSERT OR REPLACE INTO fazt_remote_files (deploy_id, path, content, size_bytes, mime_type, chunked)
+                  VALUES (${deployId}, ${r.path}, ${r.content}, ${r.size}, ${contentTypeOf(r.path)}, ${r.chunked ? 1 : 0})`, { discard: true })
+        )
+      })
+      const push = (row: StagedRow, bytes: number) => {
+        batch.push(row)
+        batchBytes += bytes
+        return batchBytes >= BATCH_BYTES ? flush : Effect.void
+      }
+      const unpackEntry = (entry: ZipEntryStream) =>
+        Effect.acquireUseRelease(
+          Effect.tryPromise({ try: () => entry.stream(), catch: rejection }),
+          (stream: Readable) =>
+            Effect.gen(function* () {
+              const pieces = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>
+              const chunked = entry.size > CHUNK_BYTES
+              let pending: Array<Buffer> = []
+              let pendingBytes = 0
+              let seq = 0
+              let total = 0
+              for (;;) {
+                const piece = yield* Effect.tryPromise({ try: () => pieces.next(), catch: rejection })
+                if (piece.done) break
+                pending.push(piece.value)
+                pendingBytes += piece.value.length
+                total += piece.value.length
+                while (chunked && pendingBytes >= CHUNK_BYTES) {
+                  const joined = Buffer.concat(pending)
+                  yield* push({ _tag: "Chunk", path: entry.path, seq: seq++, data: joined.subarray(0, CHUNK_BYTES) }, CHUNK_BYTES)
+                  pending = [joined.subarray(CHUNK_BYTES)]
+                  pendingBytes = joined.length - CHUNK_BYTES
+                }
+              }
+              const rest = Buffer.concat(pending)
+              if (chunked) {
+                if (rest.length > 0) yield* push({ _tag: "Chunk", path: entry.path, seq: seq++, data: rest }, rest.length)
+                yield* push({ _tag: "File", path: entry.path, content: Buffer.alloc(0), size: total, chunked: true }, 0)
+              } else {
+                yield* push({ _tag: "File", path: entry.path, content: rest, size: total, chunked: false }, rest.length)
+              }
+              size += total
+            }),
+          (stream) => Effect.sync(() => stream.destroy())
+        )
+      yield* Effect.acquireUseRelease(
+        Effect.tryPromise({ try: () => ZipReader.open(input.zipPath, Number.MAX_SAFE_INTEGER), catch: rejection }),
+        (reader: ZipReader) =>
+          Effect.gen(function* () {
+            for (;;) {
+              const entry = yield* Effect.tryPromise({ try: () => reader.nextStream(plan.keep), catch: rejection })
+              if (entry === null) break
+              yield* unpackEntry(entry)
             }
-            size += next.content.length
-            batch.push(next)
-            batchBytes += next.content.length
-            if (batchBytes >= BATCH_BYTES) yield* flush
-          }
-          yield* flush
-          if (count === 0) return yield* new DeployRejected({ status: 400, reason: "the archive holds no files" })
-          return { count, size }
-        }),
-      (reader) => Effect.sync(() => reader.close())
-    )
+            yield* flush
+          }),
+        (reader) => Effect.sync(() => reader.close())
+      )
+      return { count: plan.files, size }
+    })
 
   const deploy = (input: DeployInput) =>
     Effect.gen(function* () {
@@ -158,22 +211,39 @@ export const make: Effect.Effect<NodeSites.Service, never, Database> = Effect.ge
   const file = (site: string, path: string) =>
     db.use(
       Effect.gen(function* () {
-        const rows = yield* sql<{ spa: number; content: Uint8Array | null; mime_type: string | null }>`
-          SELECT s.spa AS spa, f.content AS content, f.mime_type AS mime_type
+        // length(content), not content, for a chunked file: its row holds no data.
+        const rows = yield* sql<{
+          spa: number
+          deploy_id: number
+          content: Uint8Array | null
+          size_bytes: number | null
+          mime_type: string | null
+          chunked: number | null
+        }>`
+          SELECT s.spa AS spa, s.deploy_id AS deploy_id, f.content AS content, f.size_bytes AS size_bytes,
+            f.mime_type AS mime_type, f.chunked AS chunked
           FROM fazt_remote_sites s
           LEFT JOIN fazt_remote_files f ON f.deploy_id = s.deploy_id AND f.path = ${path}
           WHERE s.name = ${site}`
         const row = rows[0]
         if (!row) return { exists: false, spa: false, file: Option.none<SiteFile>() }
+        if (row.content === null) return { exists: true, spa: row.spa === 1, file: Option.none<SiteFile>() }
+        const size = Number(row.size_bytes ?? row.content.length)
+        const body: SiteFile["body"] = row.chunked === 1
+          ? { _tag: "Chunked", deployId: Number(row.deploy_id), path, chunks: Math.ceil(size / CHUNK_BYTES) }
+          : { _tag: "Whole", content: row.content }
         return {
           exists: true,
           spa: row.spa === 1,
-          file: row.content === null
-            ? Option.none<SiteFile>()
-            : Option.some({ content: row.content, mimeType: row.mime_type ?? contentTypeOf(path) })
+          file: Option.some<SiteFile>({ mimeType: row.mime_type ?? contentTypeOf(path), size, body })
         }
       })
     )
+
+  const chunk = (deployId: number, path: string, seq: number) =>
+    db.use(
+      sql<{ data: Uint8Array }>`SELECT data FROM fazt_remote_chunks WHERE deploy_id = ${deployId} AND path = ${path} AND seq = ${seq}`
+    ).pipe(Effect.map((rows) => Option.fromNullable(rows[0]?.data)))
 
   const removeUnfinished = db.transaction(
     Effect.gen(function* () {
@@ -183,7 +253,7 @@ export const make: Effect.Effect<NodeSites.Service, never, Database> = Effect.ge
     })
   )
 
-  return { list, remove, deploy, file, removeUnfinished }
+  return { list, remove, deploy, file, chunk, removeUnfinished }
 })
 
 export class NodeSites extends Context.Tag("fazt/NodeSites")<NodeSites, NodeSites.Service>() {

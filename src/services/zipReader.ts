@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream"
 import yauzl from "yauzl"
 
 export interface ZipFile {
@@ -87,8 +88,124 @@ export class ZipReader {
     }
   }
 
+  private entries = -1
+
+  /**
+   * The next entry whose index (central-directory order) is in `keep`, as a
+   * stream, or null at the end: never a whole file in memory. yauzl checks
+   * that each stream yields exactly the size the central directory declared.
+   * Not to be mixed with `next()` on one reader.
+   */
+  async nextStream(keep: ReadonlySet<number>): Promise<ZipEntryStream | null> {
+    for (;;) {
+      const entry = await this.nextEntry()
+      if (entry === null) return null
+      const index = ++this.entries
+      const path = entryPath(entry)
+      if (path === undefined || !keep.has(index)) continue
+      const stream = () =>
+        new Promise<Readable>((resolve, reject) =>
+          this.zip.openReadStream(entry, (err, s) =>
+            err || !s ? reject(new BadZip(`cannot read '${path}' (${err?.message ?? "unknown"})`)) : resolve(s)
+          )
+        )
+      return { index, path, size: entry.uncompressedSize, stream }
+    }
+  }
+
   close(): void {
     this.done = true
     this.zip.close()
   }
+}
+
+/** Limits on what an archive may unpack to; each names the flag that raises it. */
+export interface UnpackLimits {
+  /** Total uncompressed bytes of the files kept (`--max-unpacked`). */
+  readonly maxTotalBytes: number
+  /** Uncompressed bytes of any one file (`--max-file-size`). */
+  readonly maxFileBytes: number
+  /** Number of distinct files (`--max-files`). */
+  readonly maxFiles: number
+}
+
+/** An archive past one of the {@link UnpackLimits}: answered 413. */
+export class ZipTooLarge extends Error {
+  override readonly name = "ZipTooLarge"
+}
+
+/** What a first pass over the central directory found: the entries to unpack. */
+export interface ZipPlan {
+  /** Indexes (in central-directory order) of the entries to unpack: the last one of each path. */
+  readonly keep: ReadonlySet<number>
+  readonly files: number
+  readonly bytes: number
+}
+
+/** A file of the archive, read as a stream of chunks. */
+export interface ZipEntryStream {
+  readonly index: number
+  readonly path: string
+  readonly size: number
+  readonly stream: () => Promise<Readable>
+}
+
+const openZip = (path: string): Promise<yauzl.ZipFile> =>
+  new Promise((resolve, reject) => {
+    yauzl.open(path, { lazyEntries: true, autoClose: true, validateEntrySizes: true, decodeStrings: true }, (err, zip) => {
+      if (err || !zip) return reject(new BadZip(`not a readable zip file (${err?.message ?? "unknown"})`))
+      resolve(zip)
+    })
+  })
+
+/** The path an entry is stored under (`./` prefixes dropped), or undefined for a folder. */
+const entryPath = (entry: yauzl.Entry): string | undefined =>
+  entry.fileName.endsWith("/") ? undefined : entry.fileName.replace(/^(\.\/)+/, "")
+
+/**
+ * Reads only the central directory: refuses an archive past `limits` before
+ * a byte is unpacked, and counts a path that occurs twice once (the last
+ * entry wins, as when files are written in order). `problem` vets each path.
+ */
+export const planUnpack = async (
+  path: string,
+  limits: UnpackLimits,
+  problem: (path: string) => string | undefined
+): Promise<ZipPlan> => {
+  const zip = await openZip(path)
+  const last = new Map<string, { index: number; size: number }>()
+  let bytes = 0
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let index = -1
+      zip.on("error", (e: Error) => reject(new BadZip(`a broken zip file (${e.message})`)))
+      zip.on("end", () => resolve())
+      zip.on("entry", (entry: yauzl.Entry) => {
+        index++
+        const name = entryPath(entry)
+        if (name !== undefined) {
+          const why = problem(name)
+          if (why) return reject(new BadZip(`unsafe path in the archive: ${why}`))
+          const size = entry.uncompressedSize
+          if (size > limits.maxFileBytes) {
+            return reject(new ZipTooLarge(`'${name}' unpacks to ${size} bytes, more than the node's limit of ${limits.maxFileBytes} per file (--max-file-size)`))
+          }
+          const before = last.get(name)
+          bytes += size - (before?.size ?? 0)
+          last.set(name, { index, size })
+          if (last.size > limits.maxFiles) {
+            return reject(new ZipTooLarge(`the archive holds more than ${limits.maxFiles} files, the node's limit (--max-files)`))
+          }
+          if (bytes > limits.maxTotalBytes) {
+            return reject(new ZipTooLarge(`the archive unpacks to more than ${limits.maxTotalBytes} bytes, the node's limit (--max-unpacked)`))
+          }
+        }
+        zip.readEntry()
+      })
+      zip.readEntry()
+    })
+  } finally {
+    zip.close()
+  }
+  return { keep: new Set([...last.values()].map((e) => e.index)), files: last.size, bytes }
 }

@@ -40,14 +40,32 @@ export const start = Command.make(
     deploysPerMinute: Options.integer("deploys-per-minute").pipe(
       Options.withDescription("Deploys each client may make per minute (0: no limit)"),
       Options.withDefault(5)
+    ),
+    maxUnpacked: Options.text("max-unpacked").pipe(
+      Options.withDescription("Largest total a deploy's archive may unpack to, e.g. 512MB"),
+      Options.withDefault("512MB")
+    ),
+    maxFileSize: Options.text("max-file-size").pipe(
+      Options.withDescription("Largest single file a deploy's archive may unpack to, e.g. 256MB"),
+      Options.withDefault("256MB")
+    ),
+    maxFiles: Options.integer("max-files").pipe(
+      Options.withDescription("Most files one deploy may hold"),
+      Options.withDefault(100_000)
     )
   },
   (o) =>
     Effect.gen(function* () {
-      const maxUploadBytes = parseSize(o.maxUpload)
-      if (maxUploadBytes === undefined || maxUploadBytes <= 0) {
-        return yield* new InvalidInput({ message: `--max-upload ${o.maxUpload}: expected e.g. 100MB` })
+      const size = (flag: string, value: string) => {
+        const bytes = parseSize(value)
+        return bytes === undefined || bytes <= 0
+          ? Effect.fail(new InvalidInput({ message: `--${flag} ${value}: expected a size such as 100MB` }))
+          : Effect.succeed(bytes)
       }
+      const maxUploadBytes = yield* size("max-upload", o.maxUpload)
+      const maxUnpackedBytes = yield* size("max-unpacked", o.maxUnpacked)
+      const maxFileBytes = yield* size("max-file-size", o.maxFileSize)
+      if (o.maxFiles <= 0) return yield* new InvalidInput({ message: `--max-files ${o.maxFiles}: expected a positive number` })
       if (o.port < 0 || o.port > 65535) return yield* new InvalidInput({ message: `--port ${o.port}: expected 0–65535` })
       const sites = yield* NodeSites
       const dropped = yield* sites.removeUnfinished
@@ -56,7 +74,7 @@ export const start = Command.make(
       const keyCount = yield* keys.count
       const NodeServer = yield* Effect.promise(() => import("../../services/NodeServer.js"))
       return yield* NodeServer.run(
-        { version: VERSION, maxUploadBytes, deploysPerMinute: o.deploysPerMinute },
+        { version: VERSION, maxUploadBytes, deploysPerMinute: o.deploysPerMinute, maxUnpackedBytes, maxFileBytes, maxFiles: o.maxFiles },
         { port: o.port, host: o.host },
         (url) => Console.error(nextSteps(url, keyCount))
       )
