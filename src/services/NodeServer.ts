@@ -4,8 +4,6 @@ import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequ
 import { createServer } from "node:http"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import * as Multipart from "@effect/platform/Multipart"
-import * as FileSystem from "@effect/platform/FileSystem"
 import { Cause, Console, Effect, Layer, Option, Stream } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -15,6 +13,7 @@ import { DeployRejected } from "../domain/node.js"
 import { Database } from "./Database.js"
 import { NodeKeys } from "./NodeKeys.js"
 import { NodeSites, type SiteFile } from "./NodeSites.js"
+import { type ReceivedUpload, receiveUpload, type UploadFailed } from "./uploadReceiver.js"
 
 export interface NodeOptions {
   /** Reported as the node's version (health, upgrade). */
@@ -306,15 +305,6 @@ export const makeApp = (options: NodeOptions) =>
         failure(413, "PAYLOAD_TOO_LARGE", `The upload is larger than this node's limit of ${options.maxUploadBytes} bytes (its --max-upload)`)
       )
 
-    // The size limit shows up as the multipart reader's own reason, or, met
-    // while a file part is being written, as an InternalError whose cause is
-    // the parser's `ReachedLimit`.
-    const pastSizeLimit = (error: Multipart.MultipartError): boolean => {
-      if (error.reason === "FileTooLarge" || error.reason === "BodyTooLarge") return true
-      const cause = error.cause as { readonly _tag?: unknown; readonly limit?: unknown } | undefined
-      return cause?._tag === "ReachedLimit" && (cause.limit === "MaxTotalSize" || cause.limit === "MaxPartSize")
-    }
-
     const deploy = (request: HttpServerRequest.HttpServerRequest) =>
       Effect.gen(function* () {
         const wait = rateLimited(clientOf(request))
@@ -328,35 +318,28 @@ export const makeApp = (options: NodeOptions) =>
         }
         const declared = Number(request.headers["content-length"] ?? "0")
         if (declared > options.maxUploadBytes) return yield* tooLarge(request)
-        // Uploads land in the node's own folder, removed when the request ends
-        // (also when the client aborts) and when the node exits.
-        const fileSystem = yield* FileSystem.FileSystem
-        const uploads: FileSystem.FileSystem = options.uploadDir === undefined ? fileSystem : {
-          ...fileSystem,
-          makeTempDirectoryScoped: (o) => fileSystem.makeTempDirectoryScoped({ ...o, directory: options.uploadDir! })
-        }
-        const form = yield* request.multipart.pipe(
-          Multipart.withLimits({
-            maxFileSize: Option.some(options.maxUploadBytes),
-            maxTotalSize: Option.some(options.maxUploadBytes),
-            maxParts: Option.some(16)
-          }),
-          Effect.provideService(FileSystem.FileSystem, uploads),
-          Effect.either
+        // The upload lands in a folder of its own under the node's upload
+        // folder, removed when the request ends: answered, failed, or cut off
+        // by the client (then the request is interrupted) or by shutdown.
+        const dir = yield* Effect.acquireRelease(
+          Effect.sync(() => fs.mkdtempSync(nodePath.join(options.uploadDir ?? os.tmpdir(), "upload-"))),
+          (d) => Effect.sync(() => fs.rmSync(d, { recursive: true, force: true }))
         )
-        if (form._tag === "Left") {
-          if (!pastSizeLimit(form.left)) return badRequest(`Cannot read the multipart form (${form.left.reason})`)
-          return yield* tooLarge(request)
+        const receiving = receiveUpload(NodeHttpServerRequest.toIncomingMessage(request), dir, options.maxUploadBytes)
+        const received = yield* Effect.either(Effect.async<ReceivedUpload, UploadFailed>((resume) => {
+          receiving.done.then((upload) => resume(Effect.succeed(upload)), (e: UploadFailed) => resume(Effect.fail(e)))
+          return Effect.sync(receiving.cancel)
+        }))
+        if (received._tag === "Left") {
+          if (received.left.kind === "too-large") return yield* tooLarge(request)
+          return badRequest(`Cannot read the multipart form: ${received.left.message}`)
         }
-        const field = (name: string) => {
-          const v = form.right[name]
-          return typeof v === "string" ? v : undefined
-        }
+        const form = received.right
+        const field = (name: string) => form.fields[name]
         const site = field("site_name")
         if (site === undefined || site === "") return badRequest("site_name is required")
-        const files = form.right["file"]
-        const file = Array.isArray(files) ? files[0] : undefined
-        if (file === undefined || typeof file === "string") return badRequest("file is required")
+        const file = form.file
+        if (file === undefined) return badRequest("file is required")
         if (!file.name.toLowerCase().endsWith(".zip")) return badRequest("file must be a .zip archive")
         const result = yield* sites.deploy({
           site,

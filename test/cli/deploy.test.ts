@@ -171,6 +171,8 @@ describe("fazt remote deploy to the project's node", () => {
     const r = await runFazt(["remote", "deploy", dir, "--retries", "0"], { home: client })
     expect(r.code).toBe(7)
     expect(r.stderr).toContain("RATE_LIMIT_EXCEEDED")
+    // The message names the flag that raises the limit (issue 12).
+    expect(r.stderr).toContain("--deploys-per-minute")
   })
 })
 

@@ -52,9 +52,10 @@ describe("against the project's own node", () => {
 
     const check = await runFazt(["remote", "upgrade", "--check", "--json"], { home: client })
     expect(check.code).toBe(0)
-    expect(JSON.parse(check.stdout).data).toMatchObject({ peer: "p", current_version: "0.1.0", action: "check_only" })
+    // No release channel: already_latest with new_version = current, never check_only (issue 10).
+    expect(JSON.parse(check.stdout).data).toMatchObject({ peer: "p", current_version: "0.1.0", new_version: "0.1.0", action: "already_latest" })
 
-    const real = await runFazt(["remote", "upgrade"], { home: client })
+    const real = await runFazt(["remote", "upgrade", "--force"], { home: client })
     expect(real.code).toBe(7)
     expect(real.stderr).toContain("NOT_IMPLEMENTED")
 
