@@ -1,6 +1,7 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { loopbackLookup } from "./loopbackLookup.js"
 import { Data, Duration, Effect, Layer, Redacted, Schedule, Stream } from "effect"
 import { InvalidPeerUrl, PeerProtocolError, PeerUnreachable, PlainHttpRefused } from "../domain/errors.js"
 import { type Peer, redactUrl } from "../domain/Peer.js"
@@ -214,4 +215,4 @@ export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Ser
 
 /** HTTP with Node's client: keep-alive connections shared by all peers. */
 export const layer = (options: TransportOptions): Layer.Layer<PeerTransport> =>
-  Layer.effect(PeerTransport, make(options)).pipe(Layer.provide(NodeHttpClient.layer))
+  Layer.effect(PeerTransport, make(options)).pipe(Layer.provide(NodeHttpClient.layerWithoutAgent), Layer.provide(NodeHttpClient.makeAgentLayer({ lookup: loopbackLookup })))

@@ -40,10 +40,14 @@ const badRequest = (message: string) => failure(400, "BAD_REQUEST", message)
 
 const SITE_HOST = /^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\.localhost$/
 
-/** The site a `Host: <site>.localhost:<port>` header asks for, if any. */
+/**
+ * The site a `Host: <site>.localhost:<port>` header asks for, if any.
+ * `admin.localhost` is the API, as `admin.<domain>` is on a fazt node.
+ */
 export const siteOfHost = (host: string | undefined): string | undefined => {
   const name = (host ?? "").toLowerCase().replace(/:\d+$/, "")
-  return SITE_HOST.exec(name)?.[1]
+  const site = SITE_HOST.exec(name)?.[1]
+  return site === "admin" ? undefined : site
 }
 
 /** Paths to try for a request path: the file, then a folder's index.html; undefined for a malformed escape. */

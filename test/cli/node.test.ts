@@ -325,6 +325,18 @@ describe("the node, for clients without a key (issue 11)", () => {
     expect((await getSite(node.port, "s", "/")).body.toString()).toBe("x")
   })
 
+  it("*.localhost reaches 127.0.0.1 without DNS, as browsers resolve it, so a token over plain http stays on the machine", async () => {
+    const { node, token } = await nodeWithKey()
+    // This machine's resolver sends such names to DNS (getent finds none); the client must not.
+    // admin.localhost is the node's API host, as admin.<domain> is fazt's.
+    const url = `http://admin.localhost:${node.port}`
+    const client = await clientFor(url, token)
+    const status = await runFazt(["remote", "status", "--json"], { home: client })
+    expect(status.stderr).toBe("")
+    expect(status.code).toBe(0)
+    expect(JSON.parse(status.stdout).data).toMatchObject({ name: "local", status: "healthy" })
+  })
+
   it("a large file is stored in chunks and streamed: the node's peak memory stays below the file's size", async () => {
     const size = 120 * 1024 * 1024
     const { node, token, db } = await nodeWithKey(["--max-upload", "300MB", "--max-file-size", "300MB"])
