@@ -266,7 +266,7 @@ export const makeApp = (options: NodeOptions) =>
         }
         return envelope({
           success: true,
-          message: `Already running the latest version this node knows (fazt remote ${options.version}); it has no release channel, upgrade it with npm`,
+          message: `This node runs fazt remote ${options.version} and has no release channel to check`,
           current_version: options.version,
           new_version: options.version,
           action: "already_latest"
