@@ -200,7 +200,8 @@ describe("small things", () => {
     const client = await homeWithPeer(node.url, token)
     const check = await runFazt(["remote", "upgrade", "--check"], { home: client })
     expect(check.code).toBe(0)
-    expect(check.stdout).toMatch(/^p runs fazt \S+: This node runs fazt remote \S+ and has no release channel to check\n$/)
+    // The node has no release channel: already_latest, never check_only (issue 10).
+    expect(check.stdout).toMatch(/^p runs fazt \S+, the latest release\n$/)
     expect(check.stdout).not.toContain("?")
   })
 })
