@@ -2,7 +2,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { loopbackLookup } from "./loopbackLookup.js"
-import { Data, Duration, Effect, Layer, Redacted, Schedule, Stream } from "effect"
+import { Chunk, Data, Duration, Effect, Layer, Redacted, Schedule, Stream } from "effect"
 import { InvalidPeerUrl, PeerProtocolError, PeerUnreachable, PlainHttpRefused } from "../domain/errors.js"
 import { type Peer, redactUrl } from "../domain/Peer.js"
 import { isLoopbackHost } from "../domain/transportPolicy.js"
@@ -102,6 +102,16 @@ const readCapped = <E>(stream: Stream.Stream<Uint8Array, E>, cap: number): Effec
 
 const MAX_REDIRECTS = 5
 
+const DRAIN_POINT = new Uint8Array(0)
+/**
+ * @effect/platform-node's request sink waits for the socket's "drain" between
+ * the elements of a chunk but not after the last one, so a body of one-element
+ * chunks would pile up in memory as fast as it is produced. An empty element
+ * closing each chunk makes every chunk wait until the socket has taken it.
+ */
+const withDrainPoints = <E>(body: Stream.Stream<Uint8Array, E>) =>
+  Stream.mapChunks(body, (chunk) => Chunk.append(chunk, DRAIN_POINT))
+
 export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Service, never, HttpClient.HttpClient> =>
   Effect.gen(function* () {
     const client = yield* HttpClient.HttpClient
@@ -118,7 +128,7 @@ export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Ser
           if (peer.token !== null && !leftOrigin) outgoing = HttpClientRequest.bearerToken(outgoing, Redacted.value(peer.token))
           if (request.body) {
             const body = request.body()
-            outgoing = HttpClientRequest.bodyStream(outgoing, body.stream as Stream.Stream<Uint8Array>, {
+            outgoing = HttpClientRequest.bodyStream(outgoing, withDrainPoints(body.stream as Stream.Stream<Uint8Array>), {
               contentType: body.contentType,
               ...(body.contentLength !== undefined ? { contentLength: body.contentLength } : {})
             })
@@ -215,4 +225,8 @@ export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Ser
 
 /** HTTP with Node's client: keep-alive connections shared by all peers. */
 export const layer = (options: TransportOptions): Layer.Layer<PeerTransport> =>
-  Layer.effect(PeerTransport, make(options)).pipe(Layer.provide(NodeHttpClient.layerWithoutAgent), Layer.provide(NodeHttpClient.makeAgentLayer({ lookup: loopbackLookup })))
+  Layer.effect(
+    PeerTransport,
+    // Node's client with drain points (above) writes each chunk before it pulls the next.
+    Effect.map(make(options), (transport) => ({ ...transport, writesChunkByChunk: true }))
+  ).pipe(Layer.provide(NodeHttpClient.layerWithoutAgent), Layer.provide(NodeHttpClient.makeAgentLayer({ lookup: loopbackLookup })))

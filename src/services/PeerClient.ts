@@ -325,7 +325,7 @@ const makeWith = (record: RecordContact): Effect.Effect<PeerClient.Service, neve
       ),
     command: (peer, command, args) => recorded(peer, gateway(peer, command, args, "refused-only")),
     deploy,
-    deployFolder: deployFolderWith(archive, deploy)
+    deployFolder: deployFolderWith(archive, deploy, { reuseBuffers: transport.writesChunkByChunk === true })
   }
 })
 

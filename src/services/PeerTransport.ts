@@ -92,6 +92,12 @@ export declare namespace PeerTransport {
   export interface Service {
     readonly options: TransportOptions
     readonly send: (peer: Peer, request: PeerRequest) => Effect.Effect<PeerResponse, TransportError>
+    /**
+     * Each chunk of a request body has been handed to the connection before
+     * the next one is pulled, so an upload may read into reused buffers.
+     * Leave unset unless that holds.
+     */
+    readonly writesChunkByChunk?: boolean
   }
 }
 

@@ -1,5 +1,6 @@
 import { Context, Effect, Layer, Stream } from "effect"
 import type { InvalidInput } from "../domain/errors.js"
+import type { ZipOptions } from "./zipWriter.js"
 
 export interface SiteFileEntry {
   /** Relative to the folder, `/`-separated: the name inside the zip. */
@@ -28,8 +29,8 @@ export interface SiteListing {
 export declare namespace SiteArchive {
   export interface Service {
     readonly scan: (dir: string) => Effect.Effect<SiteListing, InvalidInput>
-    /** A fresh zip stream of the listing each time it is run (so a retry re-reads the files). */
-    readonly zip: (listing: SiteListing) => Stream.Stream<Uint8Array, InvalidInput>
+    /** A fresh zip stream of the listing each time it is run (so a retry re-reads the files); ZIP64 where needed. */
+    readonly zip: (listing: SiteListing, options?: ZipOptions) => Stream.Stream<Uint8Array, InvalidInput>
   }
 }
 

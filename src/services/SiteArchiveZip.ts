@@ -85,5 +85,5 @@ export const make: SiteArchive.Service = {
         return new InvalidInput({ message: `cannot read ${dir}: ${(e as Error).message}` })
       }
     }),
-  zip: (listing) => zipStream(listing)
+  zip: (listing, options) => zipStream(listing, options)
 }

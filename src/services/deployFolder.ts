@@ -6,6 +6,7 @@ import type { Peer } from "../domain/Peer.js"
 import { siteUrl } from "../domain/SiteUrl.js"
 import type { DeployResult } from "../domain/wire.js"
 import type { SiteArchive } from "./SiteArchive.js"
+import type { ZipOptions } from "./zipWriter.js"
 
 /**
  * Where a folder deploy stands. `sentBytes` counts the zip's bytes handed to
@@ -54,7 +55,8 @@ export const nothingToDeploy = (dir: string) =>
 /** Scan, zip and upload one folder, reporting progress; shared by the library and `fazt remote deploy`. */
 export const deployFolderWith = <E>(
   archive: SiteArchive.Service,
-  upload: (peer: Peer, upload: { site: string; spa: boolean; archive: () => Stream.Stream<Uint8Array, InvalidInput> }) => Effect.Effect<DeployResult, E>
+  upload: (peer: Peer, upload: { site: string; spa: boolean; archive: () => Stream.Stream<Uint8Array, InvalidInput> }) => Effect.Effect<DeployResult, E>,
+  zipOptions: ZipOptions = {}
 ) =>
 (peer: Peer, dir: string, options: DeployFolderOptions = {}): Effect.Effect<DeployedFolder, E | InvalidInput | InvalidPeerName> =>
   Effect.gen(function* () {
@@ -80,7 +82,7 @@ export const deployFolderWith = <E>(
         let sentBytes = 0
         return Stream.fromEffect(report({ phase: "uploading", sentBytes: 0, folderBytes })).pipe(
           Stream.drain,
-          Stream.concat(archive.zip(listing)),
+          Stream.concat(archive.zip(listing, zipOptions)),
           Stream.tap((chunk) =>
             Effect.suspend(() => {
               sentBytes += chunk.length
@@ -93,7 +95,7 @@ export const deployFolderWith = <E>(
           }))
         )
       })
-    const result = yield* upload(peer, { site, spa, archive: onProgress ? counted : () => archive.zip(listing) })
+    const result = yield* upload(peer, { site, spa, archive: onProgress ? counted : () => archive.zip(listing, zipOptions) })
     yield* report({ phase: "done", sentBytes: zipBytes, totalBytes: zipBytes, folderBytes })
     return { ...result, spa, url: siteUrl(peer.url, result.site) }
   })

@@ -1,4 +1,4 @@
-import { Effect, Option, Stream } from "effect"
+import { Chunk, Effect, Option, Stream } from "effect"
 import * as fs from "node:fs"
 import { promisify } from "node:util"
 import * as zlib from "node:zlib"
@@ -52,6 +52,15 @@ const dosTime = (ms: number): { time: number; date: number } => {
 
 const UTF8 = 0x0800
 const DESCRIPTOR = 0x0008
+/** The largest value a 32-bit zip field holds; this value itself means "see the ZIP64 record". */
+const MAX32 = 0xffffffff
+const MAX16 = 0xffff
+/**
+ * A streamed file listed at this size or more gets ZIP64 sizes from its local
+ * header on (its size is only known once it has been read). The margin covers
+ * deflate's worst-case growth and a file that grows a little while it is read.
+ */
+const ZIP64_STREAMED = MAX32 - 64 * 1024 * 1024
 
 interface Entry {
   readonly name: Buffer
@@ -63,12 +72,21 @@ interface Entry {
   csize: number
   usize: number
   readonly offset: number
+  /** Its local header carries a ZIP64 extra field, so its data descriptor has 8-byte sizes. */
+  readonly zip64: boolean
+}
+
+/** Little-endian 64-bit write of a safe integer (no BigInt needed below 2^53). */
+const writeUInt64LE = (b: Buffer, n: number, at: number) => {
+  b.writeUInt32LE(n % 0x100000000, at)
+  b.writeUInt32LE(Math.floor(n / 0x100000000), at + 4)
 }
 
 const localHeader = (e: Entry): Buffer => {
-  const b = Buffer.alloc(30)
+  const extra = e.zip64 ? 20 : 0
+  const b = Buffer.alloc(30 + e.name.length + extra)
   b.writeUInt32LE(0x04034b50, 0)
-  b.writeUInt16LE(20, 4)
+  b.writeUInt16LE(e.zip64 ? 45 : 20, 4)
   b.writeUInt16LE(e.flags, 6)
   b.writeUInt16LE(e.method, 8)
   b.writeUInt16LE(e.time, 10)
@@ -77,46 +95,101 @@ const localHeader = (e: Entry): Buffer => {
     b.writeUInt32LE(e.crc >>> 0, 14)
     b.writeUInt32LE(e.csize, 18)
     b.writeUInt32LE(e.usize, 22)
+  } else if (e.zip64) {
+    // Sizes follow in the (ZIP64) data descriptor; the extra field holds zeros, as APPNOTE 4.5.3 asks.
+    b.writeUInt32LE(MAX32, 18)
+    b.writeUInt32LE(MAX32, 22)
   }
   b.writeUInt16LE(e.name.length, 26)
-  return Buffer.concat([b, e.name])
-}
-
-const descriptor = (e: Entry): Buffer => {
-  const b = Buffer.alloc(16)
-  b.writeUInt32LE(0x08074b50, 0)
-  b.writeUInt32LE(e.crc >>> 0, 4)
-  b.writeUInt32LE(e.csize, 8)
-  b.writeUInt32LE(e.usize, 12)
+  b.writeUInt16LE(extra, 28)
+  e.name.copy(b, 30)
+  if (e.zip64) {
+    b.writeUInt16LE(0x0001, 30 + e.name.length)
+    b.writeUInt16LE(16, 32 + e.name.length)
+  }
   return b
 }
 
+const descriptor = (e: Entry): Buffer => {
+  const b = Buffer.alloc(e.zip64 ? 24 : 16)
+  b.writeUInt32LE(0x08074b50, 0)
+  b.writeUInt32LE(e.crc >>> 0, 4)
+  if (e.zip64) {
+    writeUInt64LE(b, e.csize, 8)
+    writeUInt64LE(b, e.usize, 16)
+  } else {
+    b.writeUInt32LE(e.csize, 8)
+    b.writeUInt32LE(e.usize, 12)
+  }
+  return b
+}
+
+/**
+ * A central directory record. Sizes and offsets that do not fit 32 bits (or
+ * any entry whose local header was ZIP64) go to a ZIP64 extra field, holding
+ * only the overflowing values, in APPNOTE's order: size, compressed size, offset.
+ */
 const centralHeader = (e: Entry): Buffer => {
-  const b = Buffer.alloc(46)
+  const big = (n: number) => e.zip64 || n >= MAX32
+  const wide = [big(e.usize) ? e.usize : -1, big(e.csize) ? e.csize : -1, e.offset >= MAX32 ? e.offset : -1]
+    .filter((n) => n >= 0)
+  const extra = wide.length > 0 ? 4 + 8 * wide.length : 0
+  const b = Buffer.alloc(46 + e.name.length + extra)
   b.writeUInt32LE(0x02014b50, 0)
-  b.writeUInt16LE(0x0314, 4) // made by: Unix, spec 2.0
-  b.writeUInt16LE(20, 6)
+  b.writeUInt16LE(extra > 0 ? 0x032d : 0x0314, 4) // made by: Unix, spec 4.5 (ZIP64) or 2.0
+  b.writeUInt16LE(extra > 0 ? 45 : 20, 6)
   b.writeUInt16LE(e.flags, 8)
   b.writeUInt16LE(e.method, 10)
   b.writeUInt16LE(e.time, 12)
   b.writeUInt16LE(e.date, 14)
   b.writeUInt32LE(e.crc >>> 0, 16)
-  b.writeUInt32LE(e.csize, 20)
-  b.writeUInt32LE(e.usize, 24)
+  b.writeUInt32LE(big(e.csize) ? MAX32 : e.csize, 20)
+  b.writeUInt32LE(big(e.usize) ? MAX32 : e.usize, 24)
   b.writeUInt16LE(e.name.length, 28)
+  b.writeUInt16LE(extra, 30)
   b.writeUInt32LE((0o100644 << 16) >>> 0, 38)
-  b.writeUInt32LE(e.offset, 42)
-  return Buffer.concat([b, e.name])
+  b.writeUInt32LE(Math.min(e.offset, MAX32), 42)
+  e.name.copy(b, 46)
+  if (extra > 0) {
+    let at = 46 + e.name.length
+    b.writeUInt16LE(0x0001, at)
+    b.writeUInt16LE(extra - 4, at + 2)
+    at += 4
+    for (const n of wide) {
+      writeUInt64LE(b, n, at)
+      at += 8
+    }
+  }
+  return b
 }
 
-const endRecord = (count: number, size: number, offset: number): Buffer => {
-  const b = Buffer.alloc(22)
-  b.writeUInt32LE(0x06054b50, 0)
-  b.writeUInt16LE(count, 8)
-  b.writeUInt16LE(count, 10)
-  b.writeUInt32LE(size, 12)
-  b.writeUInt32LE(offset, 16)
-  return b
+/**
+ * The end of the archive. Past 65,534 entries or 4 GiB, a ZIP64 end record and
+ * its locator come first, and the classic record holds 0xFFFF/0xFFFFFFFF in
+ * the fields that overflow (APPNOTE 4.4.1.4), so readers look for them.
+ */
+const endRecords = (count: number, size: number, offset: number): Buffer => {
+  const classic = Buffer.alloc(22)
+  classic.writeUInt32LE(0x06054b50, 0)
+  classic.writeUInt16LE(Math.min(count, MAX16), 8)
+  classic.writeUInt16LE(Math.min(count, MAX16), 10)
+  classic.writeUInt32LE(Math.min(size, MAX32), 12)
+  classic.writeUInt32LE(Math.min(offset, MAX32), 16)
+  if (count < MAX16 && size < MAX32 && offset < MAX32) return classic
+  const zip64 = Buffer.alloc(56 + 20)
+  zip64.writeUInt32LE(0x06064b50, 0)
+  writeUInt64LE(zip64, 44, 4) // the size of the rest of this record
+  zip64.writeUInt16LE(0x032d, 12)
+  zip64.writeUInt16LE(45, 14)
+  writeUInt64LE(zip64, count, 24)
+  writeUInt64LE(zip64, count, 32)
+  writeUInt64LE(zip64, size, 40)
+  writeUInt64LE(zip64, offset, 48)
+  // The locator: where the ZIP64 end record starts, on disk 0 of 1.
+  zip64.writeUInt32LE(0x07064b50, 56)
+  writeUInt64LE(zip64, offset + size, 64)
+  zip64.writeUInt32LE(1, 72)
+  return Buffer.concat([zip64, classic])
 }
 
 const unreadable = (file: SiteFileEntry, e: unknown) => {
@@ -229,7 +302,7 @@ const packBatch = (files: ReadonlyArray<SiteFileEntry>): Effect.Effect<PackedBat
       const { time, date } = dosTime(file.mtimeMs)
       const entry: Entry = {
         name: Buffer.from(file.path, "utf8"), flags: UTF8, method, time, date,
-        crc: crc32(raw), csize: data.length, usize: raw.length, offset: at
+        crc: crc32(raw), csize: data.length, usize: raw.length, offset: at, zip64: false
       }
       const header = localHeader(entry)
       // The file may have grown since it was listed: make room rather than fail.
@@ -245,98 +318,145 @@ const packBatch = (files: ReadonlyArray<SiteFileEntry>): Effect.Effect<PackedBat
     return Effect.succeed({ bytes: out.subarray(0, at), entries })
   })
 
-/** The zip of `listing` as a stream; each run reads the files afresh. */
-export const zipStream = (listing: SiteListing): Stream.Stream<Uint8Array, InvalidInput> =>
+export interface ZipOptions {
+  /**
+   * Read large files into a small ring of reused buffers instead of a fresh
+   * 1 MiB buffer per piece (garbage collection took ~20% of a large deploy).
+   * A chunk then stays valid only until the consumer has pulled two more: set
+   * it only for a consumer that writes each chunk out before it asks for the
+   * next one, as the HTTP upload does (see `HttpTransport`'s drain points).
+   */
+  readonly reuseBuffers?: boolean
+}
+
+const RING = 4
+
+/** The zip of `listing` as a stream; each run reads the files afresh. ZIP64 where sizes, offsets or the count need it. */
+export const zipStream = (listing: SiteListing, options: ZipOptions = {}): Stream.Stream<Uint8Array, InvalidInput> =>
   Stream.suspend(() => {
     let offset = 0
     const central: Array<Entry> = []
-    const checkSize = () => {
-      if (offset > 0xffffffff) throw new InvalidInput({ message: "the site is larger than 4 GiB, which a zip without ZIP64 cannot hold" })
-    }
+    const ring: Array<Buffer> = []
+    let turn = 0
+    const pieceBuffer = () =>
+      options.reuseBuffers ? (ring[turn++ % RING] ??= Buffer.allocUnsafe(CHUNK)) : Buffer.allocUnsafe(CHUNK)
 
     const small = (batch: PackedBatch): Stream.Stream<Uint8Array, InvalidInput> =>
       Stream.suspend(() => {
         for (const e of batch.entries) central.push({ ...e, offset: offset + e.offset })
         offset += batch.bytes.length
-        checkSize()
         return Stream.make(batch.bytes as Uint8Array)
       })
 
-    // Streamed in 1 MiB pieces, each deflated with a sync flush so the pieces
-    // join into one valid deflate stream; sizes and CRC follow in a descriptor.
+    /**
+     * Streamed in 1 MiB pieces; sizes and CRC follow in a data descriptor. The
+     * next piece is read (in the thread pool) while this one is checksummed,
+     * deflated and sent; a short read is the end of the file.
+     */
     const large = (file: SiteFileEntry): Stream.Stream<Uint8Array, InvalidInput> =>
       Stream.unwrapScoped(
         Effect.gen(function* () {
-          const handle = yield* Effect.acquireRelease(
-            Effect.tryPromise({ try: () => fs.promises.open(file.source, "r"), catch: (e) => unreadable(file, e) }),
-            (h) => Effect.promise(() => h.close())
+          let reading: Promise<Buffer> | undefined
+          const fd = yield* Effect.acquireRelease(
+            Effect.try({ try: () => fs.openSync(file.source, "r"), catch: (e) => unreadable(file, e) }),
+            // A read still in flight (the stream was interrupted) finishes before its descriptor closes.
+            (fd) =>
+              Effect.promise(async () => {
+                await reading?.catch(() => undefined)
+                try {
+                  fs.closeSync(fd)
+                } catch {
+                  // Nothing was written through it: a failed close loses nothing.
+                }
+              })
           )
-          const readPiece = Effect.tryPromise({
-            try: async () => {
-              const buf = Buffer.allocUnsafe(CHUNK)
-              const { bytesRead } = await handle.read(buf, 0, CHUNK, null)
-              return buf.subarray(0, bytesRead)
-            },
-            catch: (e) => unreadable(file, e)
-          })
-          const first = yield* readPiece
+          const read = () => {
+            const buffer = pieceBuffer()
+            reading = new Promise<Buffer>((resolve, reject) =>
+              fs.read(fd, buffer, 0, CHUNK, null, (e, n) => (e ? reject(e) : resolve(buffer.subarray(0, n))))
+            )
+            return reading
+          }
+          const awaitPiece = (piece: Promise<Buffer>) => Effect.tryPromise({ try: () => piece, catch: (e) => unreadable(file, e) })
+
+          const first = yield* awaitPiece(read())
           const method = methodFor(file, first)
           const { time, date } = dosTime(file.mtimeMs)
+          const zip64 = file.size >= ZIP64_STREAMED
           const entry: Entry = {
             name: Buffer.from(file.path, "utf8"), flags: UTF8 | DESCRIPTOR, method, time, date,
-            crc: 0, csize: 0, usize: 0, offset
+            crc: 0, csize: 0, usize: 0, offset, zip64
           }
           central.push(entry)
           const header = localHeader(entry)
           offset += header.length
-          checkSize()
-          const emit = (raw: Buffer, last: boolean) =>
+
+          const deflate = (raw: Buffer, last: boolean) =>
             Effect.tryPromise({
-              try: async () => {
-                entry.crc = crc32(raw, entry.crc)
-                entry.usize += raw.length
-                const out = method === 0
-                  ? raw
-                  : await deflateRaw(raw, { level: LEVEL, finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH })
-                entry.csize += out.length
-                offset += out.length
-                return out as Uint8Array
-              },
+              // A sync flush after each piece lets the pieces join into one deflate stream.
+              try: () => deflateRaw(raw, { level: LEVEL, finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH }),
               catch: (e) => unreadable(file, e)
             })
-          // Each piece is deflated with a sync flush so the pieces join into one
-          // deflate stream; the empty last piece finishes it.
-          const pieces = Stream.unfoldEffect(
-            first as Buffer | undefined,
-            (raw): Effect.Effect<Option.Option<readonly [Uint8Array, Buffer | undefined]>, InvalidInput> =>
-              raw === undefined ? Effect.succeed(Option.none()) : Effect.gen(function* () {
-                const last = raw.length === 0
-                const out = yield* emit(raw, last)
-                const next = last ? undefined : yield* readPiece
-                return Option.some([out, next] as const)
+          const account = (out: Uint8Array): Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<InvalidInput>> => {
+            entry.csize += out.length
+            offset += out.length
+            if (!zip64 && (entry.usize >= MAX32 || entry.csize >= MAX32)) {
+              return Effect.fail(Option.some(new InvalidInput({ message: `cannot zip ${file.path}: it grew past 4 GiB while the site was being zipped` })))
+            }
+            return Effect.succeed(Chunk.of(out))
+          }
+
+          let next: Promise<Buffer> | undefined = Promise.resolve(first)
+          let stage: "header" | "data" | "done" = "header"
+          const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<InvalidInput>> = Effect.suspend(() => {
+            if (stage === "header") {
+              stage = "data"
+              return Effect.succeed(Chunk.of(header as Uint8Array))
+            }
+            if (stage === "done") return Effect.fail(Option.none())
+            if (next === undefined) {
+              // Past the last piece: close the deflate stream, then the descriptor.
+              stage = "done"
+              const end = method === 8 ? deflate(Buffer.alloc(0), true) : Effect.succeed(Buffer.alloc(0))
+              return end.pipe(
+                Effect.mapError(Option.some),
+                Effect.flatMap((out) => {
+                  entry.csize += out.length
+                  const d = descriptor(entry)
+                  offset += out.length + d.length
+                  return Effect.succeed(out.length > 0 ? Chunk.make(out as Uint8Array, d) : Chunk.of(d as Uint8Array))
+                })
+              )
+            }
+            return awaitPiece(next).pipe(
+              Effect.mapError(Option.some),
+              Effect.flatMap((raw) => {
+                next = raw.length === CHUNK ? read() : undefined
+                if (raw.length === 0) return pull
+                entry.crc = crc32(raw, entry.crc)
+                entry.usize += raw.length
+                return method === 0
+                  ? account(raw)
+                  : deflate(raw, false).pipe(Effect.mapError(Option.some), Effect.flatMap(account))
               })
-          )
-          return Stream.make(header as Uint8Array).pipe(
-            Stream.concat(pieces),
-            Stream.concat(Stream.suspend(() => {
-              const d = descriptor(entry)
-              offset += d.length
-              return Stream.make(d as Uint8Array)
-            }))
-          )
+            )
+          })
+          return Stream.repeatEffectChunkOption(pull)
         })
       )
 
+    // A name is a 16-bit length in every header: refuse before a byte is sent.
+    const tooLong = listing.files.find((f) => Buffer.byteLength(f.path) > MAX16)
+    if (tooLong !== undefined) {
+      return Stream.fail(new InvalidInput({ message: `cannot zip ${tooLong.path.slice(0, 80)}…: a path inside a zip holds at most 65,535 bytes` }))
+    }
     const entries = Stream.fromIterable(batches(listing.files)).pipe(
       Stream.flatMap((b) => (b.kind === "small" ? Stream.flatMap(Stream.fromEffect(packBatch(b.files)), small) : large(b.file)))
     )
     const directory = Stream.suspend(() => {
       const headers = central.map(centralHeader)
       const size = headers.reduce((n, h) => n + h.length, 0)
-      if (central.length > 0xffff) {
-        return Stream.fail(new InvalidInput({ message: "more than 65,535 files, which a zip without ZIP64 cannot hold" }))
-      }
-      return Stream.make(Buffer.concat([...headers, endRecord(central.length, size, offset)]) as Uint8Array)
+      return Stream.make(Buffer.concat([...headers, endRecords(central.length, size, offset)]) as Uint8Array)
     })
     return Stream.concat(entries, directory)
   })
