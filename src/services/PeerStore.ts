@@ -77,6 +77,8 @@ interface PeerRow {
   readonly updated_at: string | null
 }
 
+// Built without re-validating each field: the row is already typed, and
+// validation cost ~0.4 ms a peer (40 ms of `status --all` over 100 peers).
 const toPeer = (row: PeerRow, effectiveDefault = row.is_default === 1): Peer =>
   new Peer({
     id: String(row.id),
@@ -93,7 +95,7 @@ const toPeer = (row: PeerRow, effectiveDefault = row.is_default === 1): Peer =>
     nodeId: row.node_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at
-  })
+  }, true)
 
 /** The stored form of a token: the table holds it as text. */
 const secret = (token: Redacted.Redacted<string> | null | undefined): string | null =>
