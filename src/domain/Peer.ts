@@ -78,7 +78,28 @@ export class Peer extends Schema.Class<Peer>("Peer")({
   nodeId: Schema.NullOr(Schema.String),
   createdAt: Schema.NullOr(Schema.String),
   updatedAt: Schema.NullOr(Schema.String)
-}) {}
+}) {
+  /**
+   * A peer that lives in no database: for hosts that keep their own list and
+   * use `PeerClient.layerWithoutRecording`. The URL is used as given.
+   */
+  static at(peer: { readonly name: string; readonly url: string; readonly token?: Redacted.Redacted<string> | null }): Peer {
+    return new Peer({
+      id: peer.name,
+      name: peer.name,
+      url: peer.url,
+      token: peer.token ?? null,
+      description: null,
+      isDefault: false,
+      lastSeenAt: null,
+      lastVersion: null,
+      lastStatus: null,
+      nodeId: null,
+      createdAt: null,
+      updatedAt: null
+    })
+  }
+}
 
 /**
  * fazt writes `datetime('now')` (UTC, no zone) and sometimes RFC 3339; both

@@ -170,6 +170,7 @@ describe("policies as data", () => {
       const { layer, peer } = withPeer(server.url, { transport: { retries: 5, retrySchedule } })
       yield* Effect.flip(Effect.zipRight(peer, status)).pipe(Effect.provide(layer))
       expect(server.seen).toHaveLength(2)
+      expect(server.seen[1]!.headers.authorization).toBe(`Bearer ${TOKEN}`)
       expect(seen).toEqual(["status", "status"])
 
       const again = yield* scripted([busy, json(200, HEALTHY)])
@@ -189,14 +190,12 @@ describe("policies as data", () => {
       ])
 
       // A peer the host keeps itself, and a client with no PeerStore at all.
-      const own = new Peer({
-        id: "own", name: "own", url: server.url, token: null, description: null, isDefault: false,
-        lastSeenAt: null, lastVersion: null, lastStatus: null, nodeId: null, createdAt: null, updatedAt: null
-      })
+      const own = Peer.at({ name: "own", url: server.url, token: Redacted.make(TOKEN) })
       const standalone = PeerClient.layerWithoutRecording.pipe(Layer.provide(PeerTransport.layer({ retries: 0 })))
       const answer = yield* Effect.flatMap(PeerClient, (client) => client.status(own)).pipe(Effect.provide(standalone))
       expect(answer.status).toBe("healthy")
       expect(answer.uptime_seconds).toBe(345_661)
       expect(server.seen).toHaveLength(2)
+      expect(server.seen[1]!.headers.authorization).toBe(`Bearer ${TOKEN}`)
     }).pipe(Effect.scoped))
 })
