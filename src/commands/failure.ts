@@ -1,6 +1,7 @@
 import { ValidationError } from "@effect/cli"
 import { Cause, Console, Effect, Exit, Option } from "effect"
 import type { FaztError } from "../domain/errors.js"
+import { escapeControl, jsonLine } from "./output.js"
 
 /** The exit-code contract with scripts (README, DESIGN.md). The only place codes are chosen. */
 export const exitCodes: { readonly [K in FaztError["_tag"]]: number } = {
@@ -8,6 +9,7 @@ export const exitCodes: { readonly [K in FaztError["_tag"]]: number } = {
   InvalidPeerUrl: 2,
   InvalidInput: 2,
   PlainHttpRefused: 2,
+  UnusableToken: 2,
   PeerNotFound: 3,
   NoPeers: 3,
   NoDefaultPeer: 3,
@@ -57,6 +59,8 @@ export const cliHint = (e: FaztError): string => {
     case "PeerUnauthorized":
       // A path that wants a browser session is not the key's fault.
       return e.scope === "key" ? `; set a new key with 'fazt remote set-token ${e.peer}'` : ""
+    case "UnusableToken":
+      return `; replace it with 'fazt remote set-token ${e.peer} --token-stdin'`
     case "PlainHttpRefused":
       return ": use an https URL, or pass --insecure"
     case "InvalidPeerUrl":
@@ -96,6 +100,6 @@ export const reportFailure = (cause: Cause.Cause<unknown>, json: boolean): Effec
     message = `internal error: ${text.split("\n")[0]}`
   }
   return json
-    ? Console.error(JSON.stringify({ error: { code, message, ...(extra ? { details: extra } : {}) } }))
-    : Console.error(`error: ${message}`)
+    ? Console.error(jsonLine({ error: { code, message, ...(extra ? { details: extra } : {}) } }))
+    : Console.error(`error: ${escapeControl(message)}`)
 }

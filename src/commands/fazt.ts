@@ -1,6 +1,7 @@
 import { Command } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import { InvalidInput } from "../domain/errors.js"
+import { MAX_RETRIES } from "../domain/transportPolicy.js"
 import { GlobalFlags, globalOptions, parseDuration } from "./globals.js"
 import { VERSION } from "../version.js"
 import { remote } from "./remote.js"
@@ -18,7 +19,12 @@ export const fazt = Command.make("fazt", globalOptions, () =>
         if (Option.isNone(timeout)) {
           return yield* new InvalidInput({ message: `--timeout ${flags.timeout}: expected e.g. 30s, 500ms, 2m` })
         }
-        if (flags.retries < 0) return yield* new InvalidInput({ message: "--retries must be 0 or more" })
+        if (flags.retries < 0 || flags.retries > MAX_RETRIES) {
+          return yield* new InvalidInput({ message: `--retries ${flags.retries}: expected 0 to ${MAX_RETRIES}` })
+        }
+        if (Option.isSome(flags.db) && flags.db.value.trim() === "") {
+          return yield* new InvalidInput({ message: "--db is empty: give the path of a database file" })
+        }
         return {
           json: flags.json,
           db: flags.db,

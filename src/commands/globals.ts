@@ -37,7 +37,7 @@ export const globalOptions = {
     Options.withDefault("30s")
   ),
   retries: Options.integer("retries").pipe(
-    Options.withDescription("Further attempts after a transient failure (0 disables)"),
+    Options.withDescription("Further attempts after a transient failure: 0 (none) to 10; waits between them grow to at most 10 s"),
     Options.withDefault(3)
   ),
   insecure: Options.boolean("insecure").pipe(
@@ -63,7 +63,7 @@ export const hoistGlobalFlags = (args: ReadonlyArray<string>): Array<string> => 
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!
     if (arg === "--") {
-      rest.push(...args.slice(i))
+      for (let j = i; j < args.length; j++) rest.push(args[j]!)
       break
     }
     const eq = arg.indexOf("=")

@@ -7,38 +7,90 @@ import { GlobalFlags } from "./globals.js"
  */
 export const emit = <A>(data: A, human: (data: A) => string | null) =>
   Effect.flatMap(GlobalFlags, (flags) => {
-    if (flags.json) return Console.log(JSON.stringify({ data }))
+    if (flags.json) return Console.log(jsonLine({ data }))
     const text = human(data)
     return text === null ? Effect.void : Console.log(text)
   })
 
 /** A message for the person at the terminal; silent under `--json`. */
 export const notice = (message: string) =>
-  Effect.flatMap(GlobalFlags, (flags) => (flags.json ? Effect.void : Console.error(message)))
+  Effect.flatMap(GlobalFlags, (flags) => (flags.json ? Effect.void : Console.error(escapeControl(message))))
 
 /** A warning: always on stderr, since it is not data; one JSON line under `--json`. */
 export const warn = (message: string) =>
   Effect.flatMap(GlobalFlags, (flags) =>
-    Console.error(flags.json ? JSON.stringify({ warning: message }) : `warning: ${message}`))
+    Console.error(flags.json ? jsonLine({ warning: message }) : `warning: ${escapeControl(message)}`))
 
 /** News a script may want too (the old config was imported): text, or one JSON line under `--json`. */
 export const inform = (message: string) =>
-  Effect.flatMap(GlobalFlags, (flags) => Console.error(flags.json ? JSON.stringify({ notice: message }) : message))
+  Effect.flatMap(GlobalFlags, (flags) => Console.error(flags.json ? jsonLine({ notice: message }) : escapeControl(message)))
 
-/** Left-aligned columns, two spaces apart; the last column is not padded. */
-export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
-  const all = [header, ...rows]
-  const widths = header.map((_, i) => Math.max(...all.map((r) => [...(r[i] ?? "")].length)))
-  return all
-    .map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ").trimEnd())
-    .join("\n")
+// C0, DEL, C1 (U+009B is CSI on some terminals), line/paragraph separators and
+// the bidirectional overrides that reorder what a reader sees.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+const NAMED: Readonly<Record<string, string>> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" }
+
+/**
+ * Text from a peer, a database or a file, made safe for a terminal: control
+ * characters and escape sequences become visible `\x1b`-style escapes, so
+ * nothing a peer sends can move the cursor, retitle the window or hide text.
+ */
+export const escapeControl = (text: string): string =>
+  text.replace(CONTROL, (c) => {
+    const named = NAMED[c]
+    if (named !== undefined) return named
+    const code = c.charCodeAt(0)
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`
+  })
+
+// JSON.stringify leaves DEL, C1 and U+2028/9 raw; as \u escapes they decode to
+// the same value and never reach a terminal as bytes it acts on.
+const JSON_UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+
+/** One line of JSON, faithful to the value, with nothing a terminal would interpret. */
+export const jsonLine = (value: unknown): string =>
+  JSON.stringify(value).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+
+/** Code points, not UTF-16 units, without building an array of them. */
+const width = (text: string): number => {
+  let n = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0xd800 || c > 0xdbff) n++
+  }
+  return n
 }
+
+/**
+ * Left-aligned columns, two spaces apart; the last column is not padded.
+ * Cells are escaped here, at render time. Loops, not spreads: a table may have
+ * hundreds of thousands of rows, more than a call's arguments can hold.
+ */
+export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const cells = (r: ReadonlyArray<string>) => r.map((cell) => escapeControl(cell))
+  const all: Array<Array<string>> = [cells(header)]
+  for (const r of rows) all.push(cells(r))
+  const widths = header.map(() => 0)
+  for (const r of all) {
+    for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i]!, width(r[i] ?? ""))
+  }
+  const lines: Array<string> = []
+  for (const r of all) {
+    lines.push(r.map((cell, i) => (i === r.length - 1 ? cell : cell + " ".repeat(Math.max(0, widths[i]! - width(cell))))).join("  ").trimEnd())
+  }
+  return lines.join("\n")
+}
+
+/** A number from a peer for a person: `-` when absent, `?` when absurd (Infinity, negative). */
+export const formatCount = (n: number | null | undefined): string =>
+  n === null || n === undefined ? "-" : Number.isFinite(n) && n >= 0 ? String(n) : "?"
 
 /** `3m ago`, `2h ago`, `4d ago` from an ISO time; `-` when never. */
 export const ago = (iso: string | null, now = Date.now()): string => {
   if (iso === null) return "-"
   const t = Date.parse(iso)
-  if (Number.isNaN(t)) return iso
+  if (Number.isNaN(t)) return escapeControl(iso)
   const s = Math.max(0, Math.round((now - t) / 1000))
   if (s < 60) return `${s}s ago`
   if (s < 3600) return `${Math.floor(s / 60)}m ago`
@@ -47,8 +99,9 @@ export const ago = (iso: string | null, now = Date.now()): string => {
 }
 
 /** `512 B`, `2.9 KB`, `21 MB`. */
-export const formatBytes = (n: number | null): string => {
-  if (n === null) return "-"
+export const formatBytes = (n: number | null | undefined): string => {
+  if (n === null || n === undefined) return "-"
+  if (!Number.isFinite(n) || n < 0) return "?"
   if (n < 1024) return `${n} B`
   const units = ["KB", "MB", "GB", "TB"]
   let value = n / 1024

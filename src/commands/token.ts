@@ -1,6 +1,7 @@
 import { Options } from "@effect/cli"
 import { Config, Effect, Option, Redacted } from "effect"
 import { InvalidInput } from "../domain/errors.js"
+import { MAX_TOKEN_LENGTH, tokenProblem } from "../domain/Peer.js"
 
 export const tokenOptions = {
   token: Options.text("token").pipe(
@@ -10,22 +11,42 @@ export const tokenOptions = {
   tokenStdin: Options.boolean("token-stdin").pipe(Options.withDescription("Read the API key from standard input"))
 }
 
+// A token and its surrounding whitespace; more is not a token, and is not read into memory.
+const STDIN_LIMIT = MAX_TOKEN_LENGTH + 1024
+
 const readStdin = Effect.async<string, InvalidInput>((resume) => {
   const chunks: Array<Buffer> = []
+  let size = 0
   const stdin = process.stdin
-  const onData = (c: Buffer) => chunks.push(c)
+  const stop = () => {
+    stdin.off("data", onData).off("end", onEnd).off("error", onError)
+    stdin.pause()
+  }
+  const onData = (c: Buffer) => {
+    chunks.push(c)
+    size += c.length
+    if (size > STDIN_LIMIT) {
+      stop()
+      resume(Effect.fail(new InvalidInput({ message: `--token-stdin read more than ${STDIN_LIMIT} bytes: that is not a token` })))
+    }
+  }
   const onEnd = () => resume(Effect.succeed(Buffer.concat(chunks).toString("utf8")))
   const onError = (e: Error) => resume(Effect.fail(new InvalidInput({ message: `cannot read standard input: ${e.message}` })))
   stdin.on("data", onData).once("end", onEnd).once("error", onError)
-  return Effect.sync(() => {
-    stdin.off("data", onData).off("end", onEnd).off("error", onError)
-    stdin.pause()
-  })
+  return Effect.sync(stop)
 })
+
+const checked = (source: string, token: string): Effect.Effect<Option.Option<Redacted.Redacted<string>>, InvalidInput> => {
+  const problem = tokenProblem(token)
+  return problem === undefined
+    ? Effect.succeed(Option.some(Redacted.make(token)))
+    : Effect.fail(new InvalidInput({ message: `the token from ${source} was refused: ${problem}` }))
+}
 
 /**
  * The token from `--token`, `--token-stdin` or `FAZT_TOKEN`, in that order of
- * the flags given; none at all is `None`.
+ * the flags given; none at all is `None`. Surrounding whitespace (a trailing
+ * newline) is dropped; anything but visible ASCII inside is refused (exit 2).
  */
 export const readToken = (flags: {
   readonly token: Option.Option<string>
@@ -38,15 +59,16 @@ export const readToken = (flags: {
     const fromFlag = Option.map(flags.token, (t) => t.trim())
     if (Option.isSome(fromFlag)) {
       if (fromFlag.value === "") return yield* new InvalidInput({ message: "--token is empty" })
-      return Option.map(fromFlag, Redacted.make)
+      return yield* checked("--token", fromFlag.value)
     }
     if (flags.tokenStdin) {
       const text = (yield* readStdin).trim()
       if (text === "" || /\s/.test(text)) {
         return yield* new InvalidInput({ message: "--token-stdin expects exactly one token on standard input" })
       }
-      return Option.some(Redacted.make(text))
+      return yield* checked("standard input", text)
     }
     const env = yield* Config.option(Config.redacted("FAZT_TOKEN")).pipe(Effect.orDie)
-    return Option.map(Option.filter(Option.map(env, (t) => Redacted.value(t).trim()), (t) => t !== ""), Redacted.make)
+    const fromEnv = Option.filter(Option.map(env, (t) => Redacted.value(t).trim()), (t) => t !== "")
+    return Option.isSome(fromEnv) ? yield* checked("FAZT_TOKEN", fromEnv.value) : Option.none()
   })

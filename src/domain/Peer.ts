@@ -44,6 +44,36 @@ export const validatePeerUrl = (input: string): Effect.Effect<string, InvalidPee
     return Effect.succeed(url.toString().replace(/\/+$/, ""))
   })
 
+/** Longest token accepted: fazt's keys are 64 characters; a few KiB leaves room for JWTs. */
+export const MAX_TOKEN_LENGTH = 4096
+
+/**
+ * Why `token` cannot be stored or sent as a Bearer token, or undefined: it must
+ * be visible ASCII (no spaces, control characters or non-ASCII, which HTTP
+ * headers cannot carry or which smuggle a header line).
+ */
+export const tokenProblem = (token: string): string | undefined => {
+  if (token.length === 0) return "it is empty"
+  if (token.length > MAX_TOKEN_LENGTH) return `it is longer than ${MAX_TOKEN_LENGTH} characters`
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    return "it may only hold visible ASCII characters (no spaces, control characters or non-ASCII)"
+  }
+  return undefined
+}
+
+/** Longest description accepted. */
+export const MAX_DESCRIPTION_LENGTH = 1024
+
+/** Why a description typed by the user is refused, or undefined. */
+export const descriptionProblem = (text: string): string | undefined => {
+  if (text.length > MAX_DESCRIPTION_LENGTH) return `it is longer than ${MAX_DESCRIPTION_LENGTH} characters`
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(text)) {
+    return "it may not hold control characters, escape sequences or direction overrides"
+  }
+  return undefined
+}
+
 /** Removes user:password from something URL-like before it is echoed back. */
 export const redactUrl = (input: string): string => input.replace(/\/\/[^/@]*@/, "//***@")
 
@@ -123,9 +153,31 @@ export const PeerView = Schema.Struct({
   last_version: Schema.NullOr(Schema.String),
   last_seen_at: Schema.NullOr(Schema.String),
   created_at: Schema.NullOr(Schema.String),
-  updated_at: Schema.NullOr(Schema.String)
+  updated_at: Schema.NullOr(Schema.String),
+  /** Why the row cannot be used as stored (a URL or token another tool wrote), or null. */
+  problem: Schema.NullOr(Schema.String)
 })
 export type PeerView = typeof PeerView.Type
+
+/**
+ * Why a stored row cannot be used to reach its peer, or null. Such a row is
+ * still listed (marked) and can be fixed (a new URL or token) or removed.
+ */
+export const peerProblem = (peer: Peer): string | null => {
+  let url: URL | undefined
+  try {
+    url = new URL(peer.url)
+  } catch {
+    url = undefined
+  }
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    return "its URL is not an http(s) URL"
+  }
+  const token = peer.token === null ? "" : Redacted.value(peer.token)
+  const badToken = token === "" ? undefined : tokenProblem(token)
+  if (badToken !== undefined) return `its token cannot be sent: ${badToken}`
+  return null
+}
 
 export const viewPeer = (peer: Peer, showToken = false): PeerView => ({
   name: peer.name,
@@ -137,5 +189,6 @@ export const viewPeer = (peer: Peer, showToken = false): PeerView => ({
   last_version: peer.lastVersion,
   last_seen_at: toIsoTime(peer.lastSeenAt),
   created_at: toIsoTime(peer.createdAt),
-  updated_at: toIsoTime(peer.updatedAt)
+  updated_at: toIsoTime(peer.updatedAt),
+  problem: peerProblem(peer)
 })

@@ -41,6 +41,16 @@ export class InvalidInput extends Data.TaggedError("InvalidInput")<{
   readonly message: string
 }> {}
 
+/** The token stored for a peer (by another tool) cannot be sent: HTTP headers cannot carry it. */
+export class UnusableToken extends Data.TaggedError("UnusableToken")<{
+  readonly peer: string
+  readonly reason: string
+}> {
+  override get message() {
+    return `the stored token of '${this.peer}' cannot be sent: ${this.reason}`
+  }
+}
+
 /** A token would cross the network unencrypted: plain http to a host that is not loopback. */
 export class PlainHttpRefused extends Data.TaggedError("PlainHttpRefused")<{
   readonly peer: string
@@ -142,7 +152,10 @@ export class PeerProtocolError extends Data.TaggedError("PeerProtocolError")<{
   readonly reason: string
 }> {
   override get message() {
-    return `peer '${this.peer}' answered HTTP ${this.status} with ${this.reason}`
+    // Status 0: the answer was not HTTP we could parse, so it has no status.
+    return this.status === 0
+      ? `peer '${this.peer}' answered with ${this.reason}`
+      : `peer '${this.peer}' answered HTTP ${this.status} with ${this.reason}`
   }
 }
 
@@ -154,6 +167,7 @@ export type FaztError =
   | InvalidPeerUrl
   | InvalidInput
   | PlainHttpRefused
+  | UnusableToken
   | PeerNotFound
   | PeerAlreadyExists
   | NoPeers

@@ -76,6 +76,7 @@ export const MigrateOutput = Schema.Union(
     renamed_to: Schema.NullOr(Schema.String),
     imported: Schema.Array(Schema.String),
     kept: Schema.Array(Schema.String),
+    skipped: Schema.Array(Schema.Struct({ name: Schema.String, reason: Schema.String })),
     default_peer: Schema.NullOr(Schema.String),
     rename_error: Schema.NullOr(Schema.String)
   })

@@ -26,6 +26,8 @@ export interface DatabaseOptions {
 export declare namespace Database {
   export interface Service {
   readonly path: string
+  /** Opened read-only because the file cannot be written (permissions, a read-only mount). */
+  readonly readOnly: boolean
   readonly sql: SqlClient.SqlClient
   /** Runs a multi-statement script (migrations); never user input. */
   readonly exec: (script: string) => Effect.Effect<void, DatabaseError>
@@ -50,6 +52,8 @@ export const describeFailure = (cause: unknown): string => {
   if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
     return "the database is locked by another process and stayed locked past the busy timeout"
   }
+  if (code === "FAZT_SPECIAL_FILE") return `it is ${(inner as { kind: string }).kind}, not a database file`
+  if (code === "ENXIO") return "it is a socket, not a database file"
   if (code === "SQLITE_NOTADB") return "the file is not a SQLite database"
   if (code.startsWith("SQLITE_CORRUPT")) return "the database file is corrupt"
   if (code === "SQLITE_FULL") return "the disk is full"
@@ -84,24 +88,57 @@ const makeFolders = (dir: string): void => {
   }
 }
 
+/** `a FIFO (named pipe)` for anything that is not a regular file, or undefined. */
+export const specialFileKind = (stat: fs.Stats): string | undefined => {
+  if (stat.isFile()) return undefined
+  if (stat.isFIFO()) return "a FIFO (named pipe)"
+  if (stat.isSocket()) return "a socket"
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return "a device"
+  if (stat.isDirectory()) return undefined // reported as EISDIR below
+  return "not a regular file"
+}
+
+const notAFile = (kind: string) => Object.assign(new Error(kind), { code: "FAZT_SPECIAL_FILE", kind })
+
+/** Why this process may not write `filename`, or undefined when it may. */
+const writeBlocker = (filename: string): string | undefined => {
+  try {
+    fs.accessSync(filename, fs.constants.W_OK)
+    return undefined
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === "EROFS") return "the file system is read-only"
+    if (code === "EACCES" || code === "EPERM") return "you have no permission to write it"
+    return undefined
+  }
+}
+
 /**
  * Creates the folder (0700) and an empty file (0600) when missing, and
  * refuses a non-empty file that is not SQLite before SQLite touches it, so a
- * wrong path is never modified.
+ * wrong path is never modified. A FIFO, socket or device is refused without
+ * a blocking open (which would ignore Ctrl-C). Answers why the file cannot be
+ * written, when it cannot.
  */
-const prepareFile = (filename: string): Effect.Effect<void, DatabaseError> =>
+const prepareFile = (filename: string): Effect.Effect<string | undefined, DatabaseError> =>
   Effect.try({
     try: () => {
-      if (filename === ":memory:") return
+      if (filename === ":memory:") return undefined
       makeFolders(path.dirname(filename))
+      const existing = fs.statSync(filename, { throwIfNoEntry: false })
+      const special = existing && specialFileKind(existing)
+      if (special !== undefined) throw notAFile(special)
       let fd: number
       try {
         fd = fs.openSync(filename, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600)
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e
-        fd = fs.openSync(filename, "r")
+        // Non-blocking: a FIFO swapped in since the stat above must not hang the open.
+        fd = fs.openSync(filename, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK)
       }
       try {
+        const kind = specialFileKind(fs.fstatSync(fd))
+        if (kind !== undefined) throw notAFile(kind)
         const head = Buffer.alloc(SQLITE_HEADER.length)
         const read = fs.readSync(fd, head, 0, head.length, 0)
         if (read > 0 && !head.subarray(0, read).equals(SQLITE_HEADER.subarray(0, read))) {
@@ -113,6 +150,7 @@ const prepareFile = (filename: string): Effect.Effect<void, DatabaseError> =>
       } finally {
         fs.closeSync(fd)
       }
+      return writeBlocker(filename)
     },
     catch: (cause) => new DatabaseError({ path: filename, reason: describeFailure(cause) })
   })
@@ -175,16 +213,34 @@ const makeConnection = (db: Sqlite.Database): SqlConnection.Connection => {
 const open = (options: DatabaseOptions): Effect.Effect<Database.Service, DatabaseError, Scope.Scope> =>
   Effect.gen(function* () {
     const filename = options.filename
-    yield* prepareFile(filename)
-    const fail = (cause: unknown) => new DatabaseError({ path: filename, reason: describeFailure(cause) })
+    const readOnlyBecause = yield* prepareFile(filename)
+    const readOnly = readOnlyBecause !== undefined
+    const fail = (cause: unknown) => {
+      const reason = describeFailure(cause)
+      // A write refused by a file we opened read-only: say which permission is missing.
+      return new DatabaseError({
+        path: filename,
+        reason: readOnly && reason === "the database is read-only" ? `the database is read-only: ${readOnlyBecause}` : reason
+      })
+    }
+    // A read-only connection creates -wal/-shm with the database's own mode
+    // (0444): left behind, they would stop the next writer. Ours are removed.
+    const sidecars = [`${filename}-shm`, `${filename}-wal`]
+    const preexisting = readOnly ? sidecars.filter((f) => fs.existsSync(f)) : sidecars
+    const removeOurSidecars = () => {
+      if (preexisting.length > 0) return
+      const wal = fs.statSync(`${filename}-wal`, { throwIfNoEntry: false })
+      if (wal !== undefined && wal.size > 0) return // a writer has arrived since: leave its files alone
+      for (const f of sidecars) fs.rmSync(f, { force: true })
+    }
     const db = yield* Effect.acquireRelease(
       Effect.try({
         try: () => {
-          const db = new Sqlite(filename, { timeout: options.busyTimeoutMs ?? 5000 })
+          const db = new Sqlite(filename, { timeout: options.busyTimeoutMs ?? 5000, readonly: readOnly })
           try {
             db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`)
             // fazt runs in WAL; only switch when needed, as switching takes a write lock.
-            if (filename !== ":memory:" && db.pragma("journal_mode", { simple: true }) !== "wal") {
+            if (!readOnly && filename !== ":memory:" && db.pragma("journal_mode", { simple: true }) !== "wal") {
               db.pragma("journal_mode = WAL")
             }
             db.pragma("foreign_keys = ON")
@@ -198,7 +254,17 @@ const open = (options: DatabaseOptions): Effect.Effect<Database.Service, Databas
         },
         catch: fail
       }),
-      (db) => Effect.sync(() => db.close())
+      (db) =>
+        Effect.sync(() => {
+          db.close()
+          if (readOnly) {
+            try {
+              removeOurSidecars()
+            } catch {
+              // Best effort: a read-only folder never had them created.
+            }
+          }
+        })
     )
     const connection = makeConnection(db)
     const semaphore = yield* Effect.makeSemaphore(1)
@@ -228,6 +294,7 @@ const open = (options: DatabaseOptions): Effect.Effect<Database.Service, Databas
       >
     return {
       path: filename,
+      readOnly,
       sql,
       // Synchronous, so it cannot interleave with another fiber's statements;
       // inside `transaction` it joins that transaction.

@@ -3,9 +3,21 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { loopbackLookup } from "./loopbackLookup.js"
 import { Chunk, Data, Duration, Effect, Layer, Redacted, Schedule, Stream } from "effect"
-import { InvalidPeerUrl, PeerProtocolError, PeerUnreachable, PlainHttpRefused } from "../domain/errors.js"
-import { type Peer, redactUrl } from "../domain/Peer.js"
-import { isLoopbackHost } from "../domain/transportPolicy.js"
+import {
+  InvalidPeerUrl,
+  PeerApiError,
+  PeerProtocolError,
+  PeerUnreachable,
+  PlainHttpRefused,
+  UnusableToken
+} from "../domain/errors.js"
+import { type Peer, redactUrl, tokenProblem } from "../domain/Peer.js"
+import {
+  isLoopbackHost,
+  MAX_BACKOFF_MILLIS,
+  MAX_RETRIES,
+  MAX_RETRY_AFTER_MILLIS
+} from "../domain/transportPolicy.js"
 import {
   type PeerRequest,
   type PeerResponse,
@@ -16,14 +28,18 @@ import {
 
 /** One failed attempt, before it becomes a user-facing error. */
 class AttemptFailed extends Data.TaggedError("AttemptFailed")<{
-  readonly kind: "refused" | "reset" | "network" | "timeout" | "too-large" | "status"
+  /** `protocol`: the peer answered, but not with HTTP we can use (exit 7, never retried). */
+  readonly kind: "refused" | "reset" | "network" | "timeout" | "too-large" | "protocol" | "status"
   readonly reason: string
+  /** The HTTP status, when one arrived. */
+  readonly status?: number
   readonly response?: PeerResponse
   readonly retryAfter?: Duration.Duration
 }> {}
 
 const TRANSIENT_STATUS = new Set([429, 502, 503, 504])
-const RETRY_AFTER_CEILING = Duration.seconds(60)
+const RETRY_AFTER_CEILING = Duration.millis(MAX_RETRY_AFTER_MILLIS)
+const BACKOFF_CEILING = Duration.millis(MAX_BACKOFF_MILLIS)
 
 const errorCode = (cause: unknown): string | undefined => {
   let current: unknown = cause
@@ -37,6 +53,12 @@ const errorCode = (cause: unknown): string | undefined => {
 
 const describeNetworkError = (cause: unknown, host: string): { kind: AttemptFailed["kind"]; reason: string } => {
   const code = errorCode(cause) ?? ""
+  // Node's HTTP parser refused what the peer sent: it answered, just not with usable HTTP.
+  if (code === "HPE_HEADER_OVERFLOW") return { kind: "protocol", reason: "headers larger than the 16 KiB Node accepts" }
+  if (code === "HPE_INVALID_CONTENT_LENGTH" || code === "HPE_UNEXPECTED_CONTENT_LENGTH") {
+    return { kind: "protocol", reason: "an invalid Content-Length header" }
+  }
+  if (code.startsWith("HPE_")) return { kind: "protocol", reason: `malformed HTTP (${code})` }
   if (code === "ECONNREFUSED") return { kind: "refused", reason: "connection refused" }
   if (code === "ECONNRESET" || code === "EPIPE" || code === "ECONNABORTED") {
     return { kind: "reset", reason: "the connection was reset" }
@@ -52,6 +74,31 @@ const describeNetworkError = (cause: unknown, host: string): { kind: AttemptFail
   return { kind: "network", reason: code !== "" ? `network error (${code})` : "network error" }
 }
 
+/** `1m 30s`: how a wait reads in a message. */
+const formatWait = (wait: Duration.Duration): string => {
+  const seconds = Math.ceil(Duration.toMillis(wait) / 1000)
+  if (!Number.isFinite(seconds)) return "for ever"
+  if (seconds < 120) return `${seconds} s`
+  if (seconds < 10_800) return `${Math.round(seconds / 60)} min`
+  return `${Math.round(seconds / 3600)} h`
+}
+
+const isTooLong = (wait: Duration.Duration | undefined): wait is Duration.Duration =>
+  wait !== undefined && Duration.greaterThan(wait, RETRY_AFTER_CEILING)
+
+/** `{"error": {"code", "message"}}` when the body has one: the node's own words beside the wait. */
+const errorOfBody = (body: Uint8Array): { code?: string; message?: string } => {
+  try {
+    const error = (JSON.parse(Buffer.from(body).toString("utf8")) as { error?: unknown }).error
+    if (typeof error === "string") return { message: error }
+    if (typeof error !== "object" || error === null) return {}
+    const { code, message } = error as { code?: unknown; message?: unknown }
+    return { ...(typeof code === "string" ? { code } : {}), ...(typeof message === "string" ? { message } : {}) }
+  } catch {
+    return {}
+  }
+}
+
 /** `Retry-After` as seconds or an HTTP date. */
 const parseRetryAfter = (value: string | undefined): Duration.Duration | undefined => {
   if (value === undefined) return undefined
@@ -64,20 +111,25 @@ const isRetryable = (mode: PeerRequest["retry"]) => (failure: AttemptFailed): bo
   if (mode === "refused-only") return failure.kind === "refused"
   if (failure.kind === "refused" || failure.kind === "reset") return true
   if (failure.kind !== "status") return false
-  return failure.retryAfter === undefined || Duration.lessThanOrEqualTo(failure.retryAfter, RETRY_AFTER_CEILING)
+  return !isTooLong(failure.retryAfter)
 }
 
 /**
  * Exponential backoff with jitter (or the host's `retrySchedule`) for
- * `retries` more attempts, only while the failure is transient; a
- * `Retry-After` longer than the delay wins.
+ * `retries` more attempts (at most MAX_RETRIES), only while the failure is
+ * transient; each default wait is capped at MAX_BACKOFF_MILLIS; a
+ * `Retry-After` longer than the delay (and no longer than
+ * MAX_RETRY_AFTER_MILLIS) wins.
  */
 export const retryPolicy = (
   options: Pick<TransportOptions, "retries" | "backoff" | "retrySchedule">,
   mode: PeerRequest["retry"]
 ) =>
-  (options.retrySchedule ?? Schedule.jittered(Schedule.exponential(options.backoff, 2))).pipe(
-    Schedule.intersect(Schedule.recurs(options.retries)),
+  (options.retrySchedule ??
+    Schedule.jittered(Schedule.exponential(options.backoff, 2)).pipe(
+      Schedule.modifyDelay((delay) => Duration.min(delay, BACKOFF_CEILING))
+    )).pipe(
+    Schedule.intersect(Schedule.recurs(Math.min(Math.max(0, Math.floor(options.retries)), MAX_RETRIES))),
     Schedule.whileInput(isRetryable(mode)),
     // Output the failure itself, so the delay can read its Retry-After.
     Schedule.passthrough,
@@ -144,11 +196,23 @@ export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Ser
           const location = response.headers["location"]
           if (request.method === "GET" && response.status >= 300 && response.status < 400 && location) {
             yield* readCapped(response.stream, cap).pipe(Effect.ignore)
-
+            const status = response.status
             if (hops >= MAX_REDIRECTS) {
-              return yield* new AttemptFailed({ kind: "network", reason: `more than ${MAX_REDIRECTS} redirects` })
+              return yield* new AttemptFailed({ kind: "protocol", status, reason: `more than ${MAX_REDIRECTS} redirects` })
             }
-            const next = new URL(location, url)
+            let next: URL
+            try {
+              next = new URL(location, url)
+            } catch {
+              return yield* new AttemptFailed({ kind: "protocol", status, reason: `a redirect to '${location}', which is not a URL` })
+            }
+            if (next.protocol !== "http:" && next.protocol !== "https:") {
+              return yield* new AttemptFailed({
+                kind: "protocol",
+                status,
+                reason: `a redirect to a ${next.protocol.replace(/:$/, "")}: URL, which is not http(s)`
+              })
+            }
             return yield* loop(next, leftOrigin || next.origin !== start.origin, hops + 1)
           }
           const body = yield* readCapped(
@@ -202,6 +266,12 @@ export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Ser
         } catch {
           return yield* new InvalidPeerUrl({ peer: peer.name, url: redactUrl(peer.url), reason: "not an absolute URL" })
         }
+        if (base.protocol !== "http:" && base.protocol !== "https:") {
+          return yield* new InvalidPeerUrl({ peer: peer.name, url: redactUrl(peer.url), reason: "not an http(s) URL" })
+        }
+        const token = peer.token === null ? "" : Redacted.value(peer.token)
+        const badToken = token === "" ? undefined : tokenProblem(token)
+        if (badToken !== undefined) return yield* new UnusableToken({ peer: peer.name, reason: badToken })
         if (peer.token !== null && base.protocol === "http:" && !isLoopbackHost(base.hostname) && !options.insecure) {
           return yield* new PlainHttpRefused({ peer: peer.name, host: base.host })
         }
@@ -210,9 +280,24 @@ export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Ser
           Effect.tapError((failure) => Effect.logDebug(`attempt failed for '${peer.name}': ${failure.reason}`)),
           Effect.retry(announced(retryPolicy(options, request.retry), peer.name)),
           Effect.catchAll((failure): Effect.Effect<PeerResponse, TransportError> => {
+            if (failure.kind === "status" && failure.response && isTooLong(failure.retryAfter)) {
+              const said = errorOfBody(failure.response.body)
+              const wait = failure.response.headers["retry-after"] ?? ""
+              return Effect.fail(
+                new PeerApiError({
+                  peer: peer.name,
+                  status: failure.response.status,
+                  code: said.code ?? `HTTP_${failure.response.status}`,
+                  reason: `${said.message !== undefined ? `${said.message.slice(0, 300)}; ` : ""}it asked to wait ${formatWait(failure.retryAfter)} (Retry-After: ${wait.slice(0, 64)}), longer than the ${formatWait(RETRY_AFTER_CEILING)} fazt waits: try again later`
+                })
+              )
+            }
             if (failure.kind === "status" && failure.response) return Effect.succeed(failure.response)
             if (failure.kind === "too-large") {
               return Effect.fail(new PeerProtocolError({ peer: peer.name, status: 200, reason: failure.reason }))
+            }
+            if (failure.kind === "protocol") {
+              return Effect.fail(new PeerProtocolError({ peer: peer.name, status: failure.status ?? 0, reason: failure.reason }))
             }
             return Effect.fail(new PeerUnreachable({ peer: peer.name, url: peer.url, reason: failure.reason }))
           })

@@ -3,7 +3,8 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import type { DatabaseError } from "../domain/errors.js"
-import { Database } from "./Database.js"
+import { redactUrl, tokenProblem, validatePeerName, validatePeerUrl } from "../domain/Peer.js"
+import { Database, specialFileKind } from "./Database.js"
 
 /** `~/.fazt/config.json` as fazt's old client wrote it; unknown fields are ignored. */
 export const LegacyConfigFile = Schema.Struct({
@@ -27,9 +28,40 @@ export type LegacyImport =
     readonly imported: ReadonlyArray<string>
     /** Names that were already peers and were left as they were. */
     readonly kept: ReadonlyArray<string>
+    /** Entries `add` would refuse (bad name, URL with a password, bad token), with why; never imported. */
+    readonly skipped: ReadonlyArray<SkippedEntry>
     readonly defaultPeer: string | null
     readonly renameError: string | null
   }
+
+export interface SkippedEntry {
+  readonly name: string
+  /** Why; a URL in it never shows its user:password. */
+  readonly reason: string
+}
+
+/** An old config larger than this is not an old config (fazt wrote a few hundred bytes). */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024
+
+/**
+ * The rules of `fazt remote add`, applied to one old entry: the URL it would
+ * store, or why the entry is skipped.
+ */
+const admit = (
+  name: string,
+  server: { readonly url: string; readonly token?: string | null | undefined }
+): Effect.Effect<{ readonly url: string; readonly token: string | null }, SkippedEntry> =>
+  Effect.gen(function* () {
+    yield* Effect.mapError(validatePeerName(name), (e) => ({ name, reason: `invalid name: ${e.reason}` }))
+    const url = yield* Effect.mapError(validatePeerUrl(server.url), (e) => ({
+      name,
+      reason: `URL ${redactUrl(server.url)} refused: ${e.reason}`
+    }))
+    const token = server.token === undefined || server.token === null || server.token === "" ? null : server.token
+    const badToken = token === null ? undefined : tokenProblem(token)
+    if (badToken !== undefined) return yield* Effect.fail({ name, reason: `token refused: ${badToken}` })
+    return { url, token }
+  })
 
 export declare namespace LegacyConfig {
   export interface Service {
@@ -52,7 +84,21 @@ const readFile = (file: string): Effect.Effect<
   Effect.sync(() => {
     let text: string
     try {
-      text = fs.readFileSync(file, "utf8")
+      // Never a blocking open: a FIFO here would hang every command, deaf to Ctrl-C.
+      const stat = fs.statSync(file)
+      const special = specialFileKind(stat)
+      if (special !== undefined) return { _tag: "Malformed" as const, reason: `it is ${special}, not a file` }
+      if (stat.isFile() && stat.size > MAX_CONFIG_BYTES) {
+        return { _tag: "Malformed" as const, reason: `it is larger than ${MAX_CONFIG_BYTES} bytes` }
+      }
+      const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK)
+      try {
+        const kind = specialFileKind(fs.fstatSync(fd))
+        if (kind !== undefined) return { _tag: "Malformed" as const, reason: `it is ${kind}, not a file` }
+        text = fs.readFileSync(fd, "utf8")
+      } finally {
+        fs.closeSync(fd)
+      }
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code
       if (code === "ENOENT" || code === "ENOTDIR") return { _tag: "Absent" as const }
@@ -86,6 +132,7 @@ export const makeAt = (file: string): Effect.Effect<LegacyConfig.Service, never,
         Effect.gen(function* () {
           const imported: Array<string> = []
           const kept: Array<string> = []
+          const skipped: Array<SkippedEntry> = []
           for (const name of names) {
             const server = config.servers[name]!
             const existing = yield* sql<{ n: number }>`SELECT count(*) AS n FROM peers WHERE name = ${name}`
@@ -93,9 +140,14 @@ export const makeAt = (file: string): Effect.Effect<LegacyConfig.Service, never,
               kept.push(name)
               continue
             }
-            const token = server.token === undefined || server.token === "" ? null : server.token
+            const admitted = yield* Effect.either(admit(name, server))
+            if (admitted._tag === "Left") {
+              skipped.push(admitted.left)
+              continue
+            }
+            const { token, url } = admitted.right
             yield* sql`INSERT INTO peers (name, url, token, is_default, created_at, updated_at)
-              VALUES (${name}, ${server.url.replace(/\/+$/, "")}, ${token}, 0, datetime('now'), datetime('now'))`
+              VALUES (${name}, ${url}, ${token}, 0, datetime('now'), datetime('now'))`
             imported.push(name)
           }
           // The old default carries over unless the table already has one of its own.
@@ -104,11 +156,11 @@ export const makeAt = (file: string): Effect.Effect<LegacyConfig.Service, never,
           const marked = yield* sql<{ name: string }>`SELECT name FROM peers WHERE is_default = 1`
           if (marked[0]) {
             defaultPeer = marked[0].name
-          } else if (wanted !== null && names.includes(wanted)) {
+          } else if (wanted !== null && (imported.includes(wanted) || kept.includes(wanted))) {
             yield* sql`UPDATE peers SET is_default = 1, updated_at = datetime('now') WHERE name = ${wanted}`
             defaultPeer = wanted
           }
-          return { imported, kept, defaultPeer }
+          return { imported, kept, skipped, defaultPeer }
         })
       )
       const renamedTo = `${file}.migrated`

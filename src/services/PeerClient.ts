@@ -9,9 +9,11 @@ import {
   type PeerCallError,
   PeerProtocolError,
   PeerUnauthorized,
-  type PlainHttpRefused
+  type PlainHttpRefused,
+  type UnusableToken
 } from "../domain/errors.js"
 import type { Peer, PeerStatus } from "../domain/Peer.js"
+import { maskSecretIn } from "../domain/redact.js"
 import {
   AppList,
   type AppView,
@@ -27,7 +29,13 @@ import { type ContactResult, PeerStore } from "./PeerStore.js"
 import { SiteArchive } from "./SiteArchive.js"
 import { type PeerRequest, type PeerResponse, PeerTransport, type RequestBody } from "./PeerTransport.js"
 
-export type PeerClientError = PeerCallError | InvalidInput | InvalidPeerUrl | PlainHttpRefused | DatabaseError
+export type PeerClientError =
+  | PeerCallError
+  | InvalidInput
+  | InvalidPeerUrl
+  | PlainHttpRefused
+  | UnusableToken
+  | DatabaseError
 
 export interface UpgradeOptions {
   readonly check: boolean
@@ -221,7 +229,12 @@ const makeWith = (record: RecordContact): Effect.Effect<PeerClient.Service, neve
   const archive = yield* SiteArchive
 
   const exchange = <A, I>(peer: Peer, request: PeerRequest, schema: Schema.Schema<A, I>): Effect.Effect<A, PeerClientError> =>
-    transport.send(peer, request).pipe(Effect.flatMap((response) => decodeAnswer(schema, peer, request, response)))
+    transport.send(peer, request).pipe(
+      Effect.flatMap((response) => decodeAnswer(schema, peer, request, response)),
+      // A peer that echoes our token back never gets it printed.
+      Effect.map((a) => maskSecretIn(a, peer.token)),
+      Effect.mapError((e) => maskSecretIn(e, peer.token))
+    )
 
   // The result beats the bookkeeping: a call that worked is reported as such
   // even when its outcome cannot be written down (locked, read-only, full).

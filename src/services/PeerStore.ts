@@ -1,7 +1,8 @@
 import { Context, Effect, Layer, Option, Redacted } from "effect"
-import { Peer, type PeerStatus, validatePeerName, validatePeerUrl } from "../domain/Peer.js"
+import { descriptionProblem, Peer, type PeerStatus, tokenProblem, validatePeerName, validatePeerUrl } from "../domain/Peer.js"
 import {
   type DatabaseError,
+  InvalidInput,
   type InvalidPeerName,
   type InvalidPeerUrl,
   NoDefaultPeer,
@@ -41,7 +42,7 @@ export declare namespace PeerStore {
   readonly get: (name: string) => Effect.Effect<Peer, PeerNotFound | DatabaseError>
   readonly add: (
     peer: NewPeer
-  ) => Effect.Effect<Peer, InvalidPeerName | InvalidPeerUrl | PeerAlreadyExists | DatabaseError>
+  ) => Effect.Effect<Peer, InvalidPeerName | InvalidPeerUrl | InvalidInput | PeerAlreadyExists | DatabaseError>
   readonly remove: (name: string) => Effect.Effect<Peer, PeerNotFound | DatabaseError>
   readonly setDefault: (name: string) => Effect.Effect<Peer, PeerNotFound | DatabaseError>
   /** The named peer, else the default: the marked one, or the only one. */
@@ -56,73 +57,121 @@ export declare namespace PeerStore {
   readonly updateToken: (
     name: string,
     token: Redacted.Redacted<string> | null
-  ) => Effect.Effect<Peer, PeerNotFound | DatabaseError>
+  ) => Effect.Effect<Peer, InvalidInput | PeerNotFound | DatabaseError>
   /** Records the outcome of one contact in the `last_*` columns. */
   readonly updateStatus: (name: string, result: ContactResult) => Effect.Effect<void, DatabaseError>
   }
 }
 
+/**
+ * A row as SQLite hands it over. Columns are declared TEXT, but another tool
+ * may have stored any storage class: an INTEGER, a REAL or a BLOB.
+ */
+type Stored = string | number | bigint | Uint8Array | null
+
 interface PeerRow {
-  readonly id: string
-  readonly name: string
-  readonly url: string
-  readonly token: string | null
-  readonly description: string | null
-  readonly is_default: number | null
-  readonly last_seen_at: string | null
-  readonly last_version: string | null
-  readonly last_status: string | null
-  readonly node_id: string | null
-  readonly created_at: string | null
-  readonly updated_at: string | null
+  /** SQLite's rowid: how a row is changed, whatever its name holds. */
+  readonly row_id: number
+  readonly id: Stored
+  readonly name: Stored
+  readonly url: Stored
+  readonly token: Stored
+  readonly description: Stored
+  readonly is_default: Stored
+  readonly last_seen_at: Stored
+  readonly last_version: Stored
+  readonly last_status: Stored
+  readonly node_id: Stored
+  readonly created_at: Stored
+  readonly updated_at: Stored
 }
 
-// Built without re-validating each field: the row is already typed, and
-// validation cost ~0.4 ms a peer (40 ms of `status --all` over 100 peers).
-const toPeer = (row: PeerRow, effectiveDefault = row.is_default === 1): Peer =>
+const utf8 = new TextDecoder("utf-8", { fatal: true })
+
+/**
+ * Any storage class as text: numbers as SQLite prints them, a BLOB as its
+ * UTF-8 text, or `x'…'` (SQLite's own literal) when it is not UTF-8.
+ */
+export const storedText = (value: Stored): string | null => {
+  if (value === null || value === undefined) return null
+  if (typeof value === "string") return value
+  if (typeof value === "number" || typeof value === "bigint") return String(value)
+  try {
+    return utf8.decode(value)
+  } catch {
+    return `x'${Buffer.from(value).toString("hex")}'`
+  }
+}
+
+const tokenOf = (text: string | null): Redacted.Redacted<string> | null => (text === null ? null : Redacted.make(text))
+
+const isMarkedDefault = (row: PeerRow): boolean => row.is_default !== null && Number(row.is_default) === 1
+
+// Built without re-validating each field: every field is already text or null
+// here, and validation cost ~0.4 ms a peer (seconds over 200,000 rows).
+const toPeer = (row: PeerRow, effectiveDefault = isMarkedDefault(row)): Peer =>
   new Peer({
-    id: String(row.id),
-    name: row.name,
-    url: row.url,
+    id: storedText(row.id) ?? String(row.row_id),
+    name: storedText(row.name) ?? "",
+    url: storedText(row.url) ?? "",
     // fazt stores '' for a peer without a key (internal/remote/peer.go) and
     // writes '' over the version when a peer is unreachable: both mean none.
-    token: row.token ? Redacted.make(row.token) : null,
-    description: row.description,
+    token: tokenOf(storedText(row.token) || null),
+    description: storedText(row.description),
     isDefault: effectiveDefault,
-    lastSeenAt: row.last_seen_at,
-    lastVersion: row.last_version || null,
-    lastStatus: row.last_status || null,
-    nodeId: row.node_id,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at
+    lastSeenAt: storedText(row.last_seen_at),
+    lastVersion: storedText(row.last_version) || null,
+    lastStatus: storedText(row.last_status) || null,
+    nodeId: storedText(row.node_id),
+    createdAt: storedText(row.created_at),
+    updatedAt: storedText(row.updated_at)
   }, true)
 
 /** The stored form of a token: the table holds it as text. */
 const secret = (token: Redacted.Redacted<string> | null | undefined): string | null =>
   token === null || token === undefined ? null : Redacted.value(token)
 
+/** Tokens are stored only when HTTP can carry them: visible ASCII, a few KiB at most. */
+const checkToken = (token: string | null): Effect.Effect<void, InvalidInput> => {
+  // '' is how fazt stores "no token".
+  const problem = token === null || token === "" ? undefined : tokenProblem(token)
+  return problem === undefined ? Effect.void : Effect.fail(new InvalidInput({ message: `the token was refused: ${problem}` }))
+}
+
 export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.gen(function* () {
   const db = yield* Database
   const sql = db.sql
 
-  const rows = sql<PeerRow>`SELECT * FROM peers ORDER BY name`
+  const rows = sql<PeerRow>`SELECT rowid AS row_id, * FROM peers ORDER BY name`
+  /**
+   * The row a name denotes: by the index when the name is stored as text,
+   * else among the rows whose name another tool stored as a number or a BLOB
+   * (so such a row can still be shown, renamed and removed).
+   */
   const row = (name: string) =>
-    sql<PeerRow>`SELECT * FROM peers WHERE name = ${name}`.pipe(
-      Effect.flatMap((found) => (found[0] ? Effect.succeed(found[0]) : Effect.fail(new PeerNotFound({ peer: name }))))
-    )
+    Effect.gen(function* () {
+      const exact = yield* sql<PeerRow>`SELECT rowid AS row_id, * FROM peers WHERE name = ${name} AND typeof(name) = 'text'`
+      if (exact[0]) return exact[0]
+      const odd = yield* sql<PeerRow>`SELECT rowid AS row_id, * FROM peers WHERE typeof(name) <> 'text'`
+      const found = odd.find((r) => storedText(r.name) === name)
+      return found ? found : yield* new PeerNotFound({ peer: name })
+    })
 
   const withEffectiveDefault = (all: ReadonlyArray<PeerRow>): ReadonlyArray<Peer> => {
-    const noneMarked = all.every((r) => r.is_default !== 1)
-    return all.map((r) => toPeer(r, r.is_default === 1 || (noneMarked && all.length === 1)))
+    const noneMarked = all.every((r) => !isMarkedDefault(r))
+    return all.map((r) => toPeer(r, isMarkedDefault(r) || (noneMarked && all.length === 1)))
   }
 
   const list = db.use(rows).pipe(Effect.map(withEffectiveDefault))
 
-  const reread = (name: string) =>
-    Effect.flatMap(rows, (all) => {
-      const peer = withEffectiveDefault(all).find((p) => p.name === name)
-      return peer ? Effect.succeed(peer) : Effect.fail(new PeerNotFound({ peer: name }))
-    })
+  /** The peer behind one row, with the default as the whole table decides it. */
+  const peerOf = (r: PeerRow) =>
+    Effect.map(
+      sql<{ marked: number; total: number }>`SELECT count(*) FILTER (WHERE is_default = 1) AS marked, count(*) AS total FROM peers`,
+      (counts) => toPeer(r, isMarkedDefault(r) || (counts[0]?.marked === 0 && counts[0]?.total === 1))
+    )
+
+  const reread = (name: string) => Effect.flatMap(row(name), peerOf)
 
   const get = (name: string) => db.use(reread(name))
   // After our own write inside the transaction the row is there; if not, that is a bug.
@@ -132,6 +181,11 @@ export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.ge
     Effect.gen(function* () {
       const name = yield* validatePeerName(input.name)
       const url = yield* validatePeerUrl(input.url)
+      yield* checkToken(secret(input.token))
+      const descriptionFault = input.description == null ? undefined : descriptionProblem(input.description)
+      if (descriptionFault !== undefined) {
+        return yield* new InvalidInput({ message: `the description was refused: ${descriptionFault}` })
+      }
       return yield* db.transaction(
         Effect.gen(function* () {
           const existing = yield* sql<{ name: string }>`SELECT name FROM peers WHERE name = ${name}`
@@ -150,8 +204,9 @@ export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.ge
   const remove = (name: string) =>
     db.transaction(
       Effect.gen(function* () {
-        const peer = toPeer(yield* row(name))
-        yield* sql`DELETE FROM peers WHERE name = ${name}`
+        const r = yield* row(name)
+        const peer = toPeer(r)
+        yield* sql`DELETE FROM peers WHERE rowid = ${r.row_id}`
         return peer
       })
     )
@@ -159,9 +214,9 @@ export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.ge
   const setDefault = (name: string) =>
     db.transaction(
       Effect.gen(function* () {
-        yield* row(name)
-        yield* sql`UPDATE peers SET is_default = 0, updated_at = datetime('now') WHERE is_default = 1 AND name <> ${name}`
-        yield* sql`UPDATE peers SET is_default = 1, updated_at = datetime('now') WHERE name = ${name} AND is_default IS NOT 1`
+        const r = yield* row(name)
+        yield* sql`UPDATE peers SET is_default = 0, updated_at = datetime('now') WHERE is_default = 1 AND rowid <> ${r.row_id}`
+        yield* sql`UPDATE peers SET is_default = 1, updated_at = datetime('now') WHERE rowid = ${r.row_id} AND is_default IS NOT 1`
         return yield* reread(name)
       })
     )
@@ -185,11 +240,11 @@ export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.ge
       const name = yield* validatePeerName(to)
       return yield* db.transaction(
         Effect.gen(function* () {
-          yield* row(from)
-          if (from === name) return yield* reread(name)
-          const clash = yield* sql<{ name: string }>`SELECT name FROM peers WHERE name = ${name}`
+          const r = yield* row(from)
+          if (from === name && typeof r.name === "string") return yield* reread(name)
+          const clash = yield* sql<{ name: string }>`SELECT name FROM peers WHERE name = ${name} AND rowid <> ${r.row_id}`
           if (clash.length > 0) return yield* new PeerAlreadyExists({ peer: name })
-          yield* sql`UPDATE peers SET name = ${name}, updated_at = datetime('now') WHERE name = ${from}`
+          yield* sql`UPDATE peers SET name = ${name}, updated_at = datetime('now') WHERE rowid = ${r.row_id}`
           return yield* reread(name)
         })
       )
@@ -200,21 +255,21 @@ export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.ge
       const url = yield* validatePeerUrl(input)
       return yield* db.transaction(
         Effect.gen(function* () {
-          yield* row(name)
-          yield* sql`UPDATE peers SET url = ${url}, updated_at = datetime('now') WHERE name = ${name}`
+          const r = yield* row(name)
+          yield* sql`UPDATE peers SET url = ${url}, updated_at = datetime('now') WHERE rowid = ${r.row_id}`
           return yield* reread(name)
         })
       )
     })
 
   const updateToken = (name: string, token: Redacted.Redacted<string> | null) =>
-    db.transaction(
+    Effect.zipRight(checkToken(secret(token)), db.transaction(
       Effect.gen(function* () {
-        yield* row(name)
-        yield* sql`UPDATE peers SET token = ${secret(token)}, updated_at = datetime('now') WHERE name = ${name}`
+        const r = yield* row(name)
+        yield* sql`UPDATE peers SET token = ${secret(token)}, updated_at = datetime('now') WHERE rowid = ${r.row_id}`
         return yield* reread(name)
       })
-    )
+    ))
 
   // last_seen_at is the last time the node answered; an unreachable node was not seen.
   const updateStatus = (name: string, result: ContactResult) =>

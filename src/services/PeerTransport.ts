@@ -1,12 +1,20 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { Context, type Duration, Effect, Layer, type Schedule, type Stream } from "effect"
-import type { InvalidInput, InvalidPeerUrl, PeerProtocolError, PeerUnreachable, PlainHttpRefused } from "../domain/errors.js"
+import type {
+  InvalidInput,
+  InvalidPeerUrl,
+  PeerApiError,
+  PeerProtocolError,
+  PeerUnreachable,
+  PlainHttpRefused,
+  UnusableToken
+} from "../domain/errors.js"
 import type { Peer } from "../domain/Peer.js"
 
 export interface TransportOptions {
   /** For one attempt, the whole exchange: connect, send, headers and body. */
   readonly timeout: Duration.DurationInput
-  /** Further attempts after a transient failure. */
+  /** Further attempts after a transient failure, at most MAX_RETRIES (more count as that many). */
   readonly retries: number
   /** Allow a token over plain http to a host that is not loopback. */
   readonly insecure: boolean
@@ -37,8 +45,11 @@ export interface RetryEvent {
 
 /** One failed attempt, as a retry schedule sees it. */
 export interface AttemptFailure {
-  /** `refused`/`reset`: before any answer; `status`: 429, 502, 503 or 504; the rest are not retried. */
-  readonly kind: "refused" | "reset" | "network" | "timeout" | "too-large" | "status"
+  /**
+   * `refused`/`reset`: before any answer; `status`: 429, 502, 503 or 504; the
+   * rest are not retried (`protocol`: an answer that is not usable HTTP).
+   */
+  readonly kind: "refused" | "reset" | "network" | "timeout" | "too-large" | "protocol" | "status"
   readonly reason: string
   /** The node's `Retry-After`, when it sent one. */
   readonly retryAfter?: Duration.Duration
@@ -82,7 +93,15 @@ export interface PeerResponse {
   readonly leftOrigin: boolean
 }
 
-export type TransportError = PeerUnreachable | PeerProtocolError | InvalidInput | InvalidPeerUrl | PlainHttpRefused
+/** `PeerApiError` only for a `Retry-After` longer than fazt waits. */
+export type TransportError =
+  | PeerUnreachable
+  | PeerProtocolError
+  | PeerApiError
+  | InvalidInput
+  | InvalidPeerUrl
+  | PlainHttpRefused
+  | UnusableToken
 
 /**
  * How bytes reach a peer. HTTP today; a mesh transport can provide this same

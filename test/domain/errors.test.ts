@@ -18,7 +18,8 @@ import {
   PeerProtocolError,
   PeerUnauthorized,
   PeerUnreachable,
-  PlainHttpRefused
+  PlainHttpRefused,
+  UnusableToken
 } from "../../src/index.js"
 import { DeployRejected } from "../../src/domain/node.js"
 
@@ -29,6 +30,7 @@ const samples: { readonly [K in FaztError["_tag"]]: Extract<FaztError, { readonl
   InvalidPeerUrl: new InvalidPeerUrl({ url: "ftp://x", reason: "scheme ftp is not supported", peer: "old" }),
   InvalidInput: new InvalidInput({ message: "folder ./site does not exist" }),
   PlainHttpRefused: new PlainHttpRefused({ peer: "lan", host: "10.0.0.5:8080" }),
+  UnusableToken: new UnusableToken({ peer: "old", reason: "it may only hold visible ASCII characters" }),
   PeerNotFound: new PeerNotFound({ peer: "ghost" }),
   PeerAlreadyExists: new PeerAlreadyExists({ peer: "zyt" }),
   NoPeers: new NoPeers(),

@@ -31,6 +31,8 @@ export interface RunOptions {
   readonly killAfterMs?: number
   /** Shell commands run before exec'ing the CLI (e.g. `ulimit -f 40;`). */
   readonly shellPrefix?: string
+  /** Run as this user and group (the tests run as root; a read-only file needs someone else). */
+  readonly uid?: number
   /** Called with the child's pid once it runs. */
   readonly onSpawn?: (pid: number) => void
 }
@@ -40,9 +42,10 @@ export const runFazt = (args: ReadonlyArray<string>, options: RunOptions): Promi
   new Promise((resolve, reject) => {
     const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: options.home }
     for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v
+    const as = options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }
     const child = options.shellPrefix === undefined
-      ? spawn(process.execPath, [bin, ...args], { env, cwd: options.cwd ?? options.home })
-      : spawn("sh", ["-c", `${options.shellPrefix} exec "$0" "$@"`, process.execPath, bin, ...args], { env, cwd: options.cwd ?? options.home })
+      ? spawn(process.execPath, [bin, ...args], { env, cwd: options.cwd ?? options.home, ...as })
+      : spawn("sh", ["-c", `${options.shellPrefix} exec "$0" "$@"`, process.execPath, bin, ...args], { env, cwd: options.cwd ?? options.home, ...as })
     if (child.pid !== undefined) options.onSpawn?.(child.pid)
 
     let stdout = ""
@@ -50,6 +53,8 @@ export const runFazt = (args: ReadonlyArray<string>, options: RunOptions): Promi
     child.stdout.setEncoding("utf8").on("data", (c) => (stdout += c))
     child.stderr.setEncoding("utf8").on("data", (c) => (stderr += c))
     child.on("error", reject)
+    // A CLI that stops reading early (a refused flood on stdin) must not fail the test with EPIPE.
+    child.stdin.on("error", () => {})
     if (options.stdin !== undefined) child.stdin.end(options.stdin)
     else child.stdin.end()
     const timer = options.killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), options.killAfterMs)

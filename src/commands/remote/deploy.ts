@@ -6,7 +6,7 @@ import { siteNameProblem } from "../../domain/node.js"
 import { nothingToDeploy } from "../../services/deployFolder.js"
 import { PeerClient } from "../../services/PeerClient.js"
 import { SiteArchive } from "../../services/SiteArchive.js"
-import { emit, formatBytes } from "../output.js"
+import { emit, escapeControl, formatBytes, formatCount } from "../output.js"
 import { trackUpload, type UploadProgress, uploadLabel, whileWaiting } from "../progress.js"
 import { optionalPeerName } from "./args.js"
 import { selectPeer } from "./select.js"
@@ -43,11 +43,11 @@ export const deploy = Command.make(
         const peer = yield* selectPeer(args.peer)
         yield* emit(
           { site, peer: peer.name, spa, file_count: listing.files.length, size_bytes: listing.totalBytes, files: listing.files.map((f) => ({ path: f.path, size: f.size })) },
-          (d) => d.files.map((f) => `${f.path}\t${f.size}`).join("\n")
+          (d) => d.files.map((f) => `${escapeControl(f.path)}\t${f.size}`).join("\n")
         )
-        return yield* Console.error(
+        return yield* Console.error(escapeControl(
           `${listing.files.length} files, ${formatBytes(listing.totalBytes)} would be deployed as '${site}' to '${peer.name}'${spa ? " (SPA)" : ""}; nothing was sent`
-        )
+        ))
       }
       const peer = yield* selectPeer(args.peer)
       const client = yield* PeerClient
@@ -58,8 +58,8 @@ export const deploy = Command.make(
       )
       const { file_count, message, size_bytes, url } = result
       yield* emit({ site: result.site, file_count, size_bytes, message, peer: peer.name, url }, (r) =>
-        `Deployed ${r.site} to ${r.peer}: ${r.file_count} files, ${formatBytes(r.size_bytes)}` +
-        (r.url === null ? "" : `\n${r.url}`))
+        escapeControl(`Deployed ${r.site} to ${r.peer}: ${formatCount(r.file_count)} files, ${formatBytes(r.size_bytes)}`) +
+        (r.url === null ? "" : `\n${escapeControl(r.url)}`))
     })
 ).pipe(
   Command.withDescription(

@@ -10,6 +10,15 @@ export const listPeers = Effect.gen(function* () {
   if (peers.length === 0) {
     yield* notice("No peers yet. Add one with: fazt remote add <name> <url> --token-stdin")
   }
+  const unusable = peers.filter((p) => p.problem !== null)
+  if (unusable.length > 0) {
+    const first = unusable[0]!
+    yield* notice(
+      `${unusable.length} peer(s) cannot be used as stored (marked unusable): '${first.name}': ${first.problem}` +
+        " (fix it with 'fazt remote set-url' or 'fazt remote set-token', or remove it)" +
+        (unusable.length > 1 ? "; see 'fazt remote show <name>' for the others" : "")
+    )
+  }
   yield* emit(peers, (views) =>
     views.length === 0 ? null : table(
       ["", "NAME", "URL", "STATUS", "VERSION", "LAST SEEN", "TOKEN"],
@@ -17,7 +26,7 @@ export const listPeers = Effect.gen(function* () {
         p.is_default ? "*" : "",
         p.name,
         p.url,
-        p.last_status ?? "-",
+        p.problem !== null ? "unusable" : p.last_status ?? "-",
         p.last_version ?? "-",
         ago(p.last_seen_at),
         p.token ?? "-"

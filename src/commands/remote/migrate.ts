@@ -18,6 +18,7 @@ const toJson = (r: LegacyImport): typeof MigrateOutput.Type => {
         renamed_to: r.renamedTo,
         imported: r.imported,
         kept: r.kept,
+        skipped: r.skipped,
         default_peer: r.defaultPeer,
         rename_error: r.renameError
       }
@@ -28,7 +29,9 @@ export const migrate = Command.make("migrate", {}, () =>
   Effect.gen(function* () {
     const legacy = yield* LegacyConfig
     const result = yield* legacy.importIfPresent
-    if (result._tag === "Malformed") yield* warn(describeImport(result)!)
+    if (result._tag === "Malformed" || (result._tag === "Imported" && result.skipped.length > 0)) {
+      yield* warn(describeImport(result)!)
+    }
     yield* emit(toJson(result), () => describeImport(result) ?? `Nothing to import: ${result.path} does not exist`)
   })).pipe(
     Command.withDescription(

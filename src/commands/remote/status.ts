@@ -11,9 +11,14 @@ import { GlobalFlags } from "../globals.js"
 import { optionalPeerName } from "./args.js"
 import { selectPeer } from "./select.js"
 
+// Ten thousand years: anything longer is a peer making numbers up.
+const MAX_UPTIME_SECONDS = 10_000 * 365 * 86400
+
 /** `4d 0h 1m`; under a minute, seconds. */
 export const formatUptime = (seconds: number | null): string => {
   if (seconds === null) return "-"
+  // A peer's JSON may say 1e400 (Infinity once parsed) or -5: shown as unknown, not as NaNd.
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > MAX_UPTIME_SECONDS) return "?"
   const s = Math.floor(seconds)
   if (s < 60) return `${s}s`
   const d = Math.floor(s / 86400)
@@ -25,8 +30,10 @@ export const formatUptime = (seconds: number | null): string => {
 const formatMemory = (health: Health | null): string => {
   const used = health?.memory?.used_mb
   if (used === undefined || used === null) return "-"
+  const mb = (n: number) => (Number.isFinite(n) && n >= 0 && n < 1e15 ? n : undefined)
   const limit = health?.memory?.limit_mb
-  return limit ? `${used.toFixed(1)}/${Math.round(limit)} MB` : `${used.toFixed(1)} MB`
+  const usedText = mb(used)?.toFixed(1) ?? "?"
+  return limit ? `${usedText}/${mb(limit) !== undefined ? Math.round(limit) : "?"} MB` : `${usedText} MB`
 }
 
 const report = (peer: Peer, health: Health): StatusReport => ({

@@ -1,7 +1,7 @@
 import { Command, Options } from "@effect/cli"
 import { Effect } from "effect"
 import { PeerClient } from "../../services/PeerClient.js"
-import { emit } from "../output.js"
+import { emit, escapeControl } from "../output.js"
 import { optionalPeerName } from "./args.js"
 import { selectPeer } from "./select.js"
 
@@ -42,7 +42,7 @@ export const upgrade = Command.make(
       const client = yield* PeerClient
       const peer = yield* selectPeer(name)
       const result = yield* client.upgrade(peer, { check, force })
-      yield* emit({ peer: peer.name, ...result }, describeUpgrade)
+      yield* emit({ peer: peer.name, ...result }, (r) => escapeControl(describeUpgrade(r)))
     })
 ).pipe(
   Command.withDescription(
