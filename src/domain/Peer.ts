@@ -61,12 +61,8 @@ export const tokenProblem = (token: string): string | undefined => {
   return undefined
 }
 
-/** Longest description accepted. */
-export const MAX_DESCRIPTION_LENGTH = 1024
-
 /** Why a description typed by the user is refused, or undefined. */
 export const descriptionProblem = (text: string): string | undefined => {
-  if (text.length > MAX_DESCRIPTION_LENGTH) return `it is longer than ${MAX_DESCRIPTION_LENGTH} characters`
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(text)) {
     return "it may not hold control characters, escape sequences or direction overrides"
