@@ -317,5 +317,50 @@ describe("big answers", () => {
     const j = await runFazt(["remote", "--json"], { home })
     expect(j.code).toBe(0)
     expect(JSON.parse(j.stdout).data).toHaveLength(200_000)
+  }, 300_000)
+})
+
+describe("many writers, and writers killed (must-show 2)", () => {
+  const defaults = (file: string) => query<{ n: number }>(file, "SELECT count(*) AS n FROM peers WHERE is_default = 1")[0]!.n
+
+  it("20 processes adding, defaulting, renaming and removing at once: all succeed, integrity_check ok, one default", async () => {
+    const home = tempHome()
+    for (let i = 0; i < 8; i++) expect((await runFazt(["remote", "add", `old-${i}`, `https://old${i}.example`], { home })).code).toBe(0)
+    const file = clientDb(home)
+    const runs = [
+      ...Array.from({ length: 8 }, (_, i) => ["remote", "add", `new-${i}`, `https://new${i}.example`, ...(i % 2 ? ["--default"] : [])]),
+      ...Array.from({ length: 4 }, (_, i) => ["remote", "default", `old-${i}`]),
+      ...Array.from({ length: 4 }, (_, i) => ["remote", "rename", `old-${i + 4}`, `renamed-${i}`]),
+      ...Array.from({ length: 4 }, (_, i) => ["remote", "remove", `new-${i}-absent`])
+    ]
+    expect(runs).toHaveLength(20)
+    const results = await Promise.all(runs.map((args) => runFazt(args, { home })))
+    expect(results.map((r) => r.code)).toEqual([...Array(16).fill(0), ...Array(4).fill(3)])
+    for (const r of results) expect(r.stderr).not.toContain("internal error")
+    expect(query(file, "PRAGMA integrity_check")).toEqual([{ integrity_check: "ok" }])
+    expect(defaults(file)).toBe(1)
+    expect(peers(file)).toHaveLength(16)
   }, 120_000)
+
+  it("writers killed with SIGKILL at spread moments, 8 rounds: integrity_check ok and at most one default after each", async () => {
+    const home = tempHome()
+    expect((await runFazt(["remote", "add", "base", "https://base.example"], { home })).code).toBe(0)
+    const file = clientDb(home)
+    for (let round = 0; round < 8; round++) {
+      await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          runFazt(
+            i % 2 === 0
+              ? ["remote", "add", `r${round}-${i}`, `https://r${round}-${i}.example`, "--default"]
+              : ["remote", "default", "base"],
+            { home, killAfterMs: 60 + 50 * i + 7 * round }
+          ))
+      )
+      expect(query(file, "PRAGMA integrity_check")).toEqual([{ integrity_check: "ok" }])
+      expect(defaults(file)).toBeLessThanOrEqual(1)
+      const list = await runFazt(["remote", "--json"], { home })
+      expect(list.code).toBe(0)
+      expect(JSON.parse(list.stdout).data.filter((p: { is_default: boolean }) => p.is_default).length).toBeLessThanOrEqual(1)
+    }
+  }, 180_000)
 })
