@@ -158,11 +158,12 @@ describe("what a peer says is printed safely", () => {
     const evilVersion = `0.29.0${ESC}]0;owned${"\x07"}${ESC}[2J`
     const evilTitle = `blog${ESC}[31m\r\nfake line\u202e`
     const health = { data: { ...HEALTHY.data, version: evilVersion } }
-    const apps = { data: [{ id: "a1", title: evilTitle, visibility: "public\x9b1m", file_count: 3, size_bytes: 10 }] }
+    // fazt's command gateway answers `app list` with {success, data} inside the envelope.
+    const apps = { data: { success: true, data: [{ id: "a1", title: evilTitle, visibility: "public\x9b1m", aliases: [`al${ESC}[5m`] }] } }
     const error = { error: { code: `X${ESC}[1m`, message: `bad${ESC}[8mhidden` } }
     const peer = await scriptedPeer([(req, res) => {
-      const body = req.url!.startsWith("/api/system/health") ? health : req.url!.startsWith("/api/apps") ? apps : error
-      res.writeHead(req.url!.startsWith("/api/deploy") || req.method === "POST" ? 400 : 200, { "content-type": "application/json" })
+      const body = req.url!.startsWith("/api/system/health") ? health : req.url!.startsWith("/api/cmd") ? apps : error
+      res.writeHead(req.url!.startsWith("/api/upgrade") ? 400 : 200, { "content-type": "application/json" })
       res.end(JSON.stringify(body))
     }])
     cleanups.push(peer.close)
@@ -180,9 +181,10 @@ describe("what a peer says is printed safely", () => {
     expect(appsHuman.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/)
     expect(appsHuman.stdout.trim().split("\n")).toHaveLength(2)
     expect(appsHuman.stdout).toContain("blog\\x1b[31m\\r\\nfake line\\u202e")
+    expect(appsHuman.stdout).toContain("al\\x1b[5m")
     const appsJson = await runFazt(["remote", "apps", "--json"], { home })
     expect(appsJson.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/)
-    expect(JSON.parse(appsJson.stdout).data[0]).toMatchObject({ name: evilTitle, visibility: "public\x9b1m" })
+    expect(JSON.parse(appsJson.stdout).data[0]).toMatchObject({ title: evilTitle, visibility: "public\x9b1m", aliases: [`al${ESC}[5m`] })
     const statusJson = await runFazt(["remote", "status", "--json"], { home })
     expect(JSON.parse(statusJson.stdout).data.version).toBe(evilVersion)
 
@@ -197,11 +199,7 @@ describe("what a peer says is printed safely", () => {
 
   it("an uptime of 1e400 and other absurd numbers print sanely", async () => {
     const absurd = `{"data":{"status":"healthy","uptime_seconds":1e400,"version":"0.29.0","memory":{"used_mb":-1e400,"limit_mb":1e999}}}`
-    const apps = `{"data":[{"id":"a","title":"a","file_count":1e400,"size_bytes":-5}]}`
-    const peer = await scriptedPeer([(req, res) => {
-      res.writeHead(200, { "content-type": "application/json" })
-      res.end(req.url!.startsWith("/api/apps") ? apps : absurd)
-    }])
+    const peer = await scriptedPeer([raw(200, absurd, { "content-type": "application/json" })])
     cleanups.push(peer.close)
     const home = await homeWithPeer(peer.url, TOKEN)
     const r = await runFazt(["remote", "status"], { home })
@@ -210,10 +208,9 @@ describe("what a peer says is printed safely", () => {
     expect(r.stdout).toMatch(/healthy\s+0\.29\.0\s+\?\s+\?\/\? MB/)
     const j = await runFazt(["remote", "status", "--json"], { home })
     expect(JSON.parse(j.stdout).data.uptime_seconds).toBeNull()
-    const a = await runFazt(["remote", "apps"], { home })
-    expect(a.code).toBe(0)
-    expect(a.stdout).not.toMatch(/NaN|Infinity/)
-    expect(a.stdout).toMatch(/a\s+-\s+\?\s+\?/)
+    const all = await runFazt(["remote", "status", "--all"], { home })
+    expect(all.code).toBe(0)
+    expect(all.stdout).not.toMatch(/NaN|Infinity/)
   })
 })
 
