@@ -128,7 +128,7 @@ describe("old ~/.fazt/config.json, entry by entry", () => {
         [`esc${ESC}[31m`]: { url: "https://esc.example" }
       }
     })
-    const r = await runFazt(["remote", "--json"], { home })
+    const r = await runFazt(["remote"], { home })
     expect(r.code).toBe(0)
     expect(r.stderr).not.toContain("hunter2secret")
     expect(r.stderr).not.toContain(ESC)
