@@ -41,6 +41,6 @@ const implementation = Effect.promise(() => import("./SiteArchiveZip.js")).pipe(
 export class SiteArchive extends Context.Tag("fazt/SiteArchive")<SiteArchive, SiteArchive.Service>() {
   static readonly layer: Layer.Layer<SiteArchive> = Layer.succeed(SiteArchive, {
     scan: (dir) => Effect.flatMap(implementation, (archive) => archive.scan(dir)),
-    zip: (listing) => Stream.unwrap(Effect.map(implementation, (archive) => archive.zip(listing)))
+    zip: (listing, options) => Stream.unwrap(Effect.map(implementation, (archive) => archive.zip(listing, options)))
   })
 }

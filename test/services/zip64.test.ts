@@ -5,6 +5,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import yauzl from "yauzl"
+import { PeerTransport } from "../../src/services/PeerTransport.js"
 import { SiteArchive, type SiteListing } from "../../src/services/SiteArchive.js"
 
 // Real files, real archives, real readers: `unzip` (Info-ZIP), yauzl, and the
@@ -238,3 +239,22 @@ const readEntry = (file: string, name: string): Promise<Buffer> =>
       zip.readEntry()
     })
   })
+
+describe("reused read buffers", () => {
+  it.effect("reach the writer through SiteArchive.layer, and the HTTP transport declares it writes chunk by chunk", () =>
+    Effect.gen(function* () {
+      const root = scratchDir("fazt-ring-")
+      fs.writeFileSync(path.join(root, "big.mp4"), Buffer.alloc(8 * 1024 * 1024 + 5, 7)) // stored: pieces are the read buffers themselves
+      const archive = yield* SiteArchive
+      const listing = yield* archive.scan(root)
+      const backing = (reuseBuffers: boolean) =>
+        Stream.runCollect(archive.zip(listing, { reuseBuffers })).pipe(
+          Effect.map((chunks) => new Set([...chunks].filter((c) => c.length >= 1024 * 1024).map((c) => c.buffer)).size)
+        )
+      expect(yield* backing(false)).toBe(8) // a fresh buffer per 1 MiB piece
+      expect(yield* backing(true)).toBeLessThanOrEqual(4) // a ring of four
+      fs.rmSync(root, { recursive: true, force: true })
+      const transport = yield* PeerTransport.pipe(Effect.provide(PeerTransport.layer({})))
+      expect(transport.writesChunkByChunk).toBe(true)
+    }).pipe(Effect.provide(SiteArchive.layer)))
+})
