@@ -1,5 +1,6 @@
 // `fazt remote deploy` against a local sink that drains the upload, next to
-// `zip -qr - . | curl -F file=@-` to the same sink, with peak RSS of each.
+// curl sending the same files (zipped beforehand, or by `zip` in a pipe) to
+// the same sink, with peak RSS of each.
 import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as http from "node:http"
@@ -45,46 +46,59 @@ export const mixedFolder = (totalMiB, files) => {
   return dir
 }
 
-const hasZip = () => {
+const has = (command, args) => {
   try {
-    execFileSync("zip", ["-v"], { stdio: "ignore" })
-    execFileSync("curl", ["--version"], { stdio: "ignore" })
+    execFileSync(command, args, { stdio: "ignore" })
     return true
   } catch {
     return false
   }
 }
 
-export const deployBench = async ({ dir, pairs = 3 }) => {
+/**
+ * `fazt remote deploy` of `dir`, alternating with the comparison under the
+ * same clean environment (only PATH and HOME): `against: "zipped"` is
+ * `curl -F file=@site.zip` of the same files zipped beforehand (the cost of
+ * sending the bytes); `"zip-pipe"` is `zip -qr - . | curl -F file=@-`. The
+ * first pair warms the page cache and is dropped. Peak RSS of each deploy,
+ * and of a one-file deploy beside it.
+ */
+export const deployBench = async ({ dir, pairs = 9, against = "zip-pipe" }) => {
   const target = await sink()
   const home = tempDir("deploy-home")
+  const env = { PATH: process.env.PATH, HOME: home }
   try {
     await fazt(["remote", "add", "sink", target.url, "--token", "fzt_bench_token_0123456789"], home)
     const tiny = path.join(tempDir("tiny"), "tiny")
     fs.mkdirSync(tiny)
     fs.writeFileSync(path.join(tiny, "index.html"), "<h1>one file</h1>")
-    const zipOk = hasZip()
+    const zipOk = has("zip", ["-v"]) && has("curl", ["--version"])
+    const zipped = path.join(tempDir("zipped"), "site.zip")
+    if (zipOk && against === "zipped") execFileSync("zip", ["-qr", zipped, "."], { cwd: dir })
+    const theirsCommand = against === "zipped"
+      ? ["curl", ["-s", "-o", "/dev/null", "-F", "site_name=bench", "-F", `file=@${zipped}`, `${target.url}/api/deploy`]]
+      : ["sh", ["-c", `cd "${dir}" && zip -qr - . | curl -s -o /dev/null -F site_name=bench -F "file=@-;filename=bench.zip" ${target.url}/api/deploy`]]
     const ours = []
     const theirs = []
     const rssBig = []
     const rssTiny = []
-    for (let i = 0; i < pairs; i++) {
+    for (let i = 0; i < pairs + 1; i++) {
       const a = await fazt(["remote", "deploy", dir, "sink", "--name", "bench", "--retries", "0"], home)
       if (a.code !== 0) throw new Error(`deploy failed: ${a.stderr}`)
+      const b = zipOk ? await timed(theirsCommand[0], theirsCommand[1], { env }) : undefined
+      const t = await fazt(["remote", "deploy", tiny, "sink", "--name", "bench", "--retries", "0"], home)
+      if (i === 0) continue
       ours.push(a.ms)
       rssBig.push(a.rssKiB)
-      if (zipOk) {
-        const b = await timed("sh", ["-c", `cd "${dir}" && zip -qr - . | curl -s -o /dev/null -F site_name=bench -F "file=@-;filename=bench.zip" ${target.url}/api/deploy`])
-        theirs.push(b.ms)
-      }
-      const t = await fazt(["remote", "deploy", tiny, "sink", "--name", "bench", "--retries", "0"], home)
+      if (b) theirs.push(b.ms)
       rssTiny.push(t.rssKiB)
     }
     return {
       ours: median(ours),
       theirs: zipOk ? median(theirs) : undefined,
       rssBigMiB: median(rssBig) / 1024,
-      rssTinyMiB: median(rssTiny) / 1024
+      rssTinyMiB: median(rssTiny) / 1024,
+      runs: pairs
     }
   } finally {
     await target.close()
@@ -92,6 +106,6 @@ export const deployBench = async ({ dir, pairs = 3 }) => {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const r = await deployBench({ dir: incompressibleFolder(150) })
+  const r = await deployBench({ dir: incompressibleFolder(150), against: "zipped" })
   console.log(r)
 }
