@@ -286,26 +286,45 @@ export const makeApp = (options: NodeOptions) =>
       return undefined
     }
 
-    // An upload refused mid-way is read to its end (and dropped) before the
-    // 413 goes out, for at most 30 s: a client still sending — fazt's and
-    // ours send `Connection: close` — would otherwise meet a reset connection
-    // instead of the answer, and retry it as a network failure.
-    const tooLarge = (request: HttpServerRequest.HttpServerRequest) =>
+    // An upload answered before its body was read (refused mid-way, a wrong
+    // key, a rate limit) is read to its end and dropped before the answer
+    // goes out — for at most 30 s and --max-upload bytes: a client still
+    // sending (fazt's and ours send `Connection: close`) would otherwise meet
+    // a reset connection instead of the answer, and retry it as a network
+    // failure.
+    const afterBody = (request: HttpServerRequest.HttpServerRequest, response: HttpServerResponse.HttpServerResponse) =>
       Effect.as(
         Effect.async<void>((resume) => {
           const incoming = NodeHttpServerRequest.toIncomingMessage(request)
-          if (incoming.readableEnded || incoming.destroyed) return resume(Effect.void)
-          const done = () => resume(Effect.void)
+          if (incoming.complete || incoming.destroyed) return resume(Effect.void)
+          let seen = 0
+          const stop = () => {
+            clearTimeout(timer)
+            incoming.off("data", onData)
+            incoming.off("end", done)
+            incoming.off("close", done)
+          }
+          const done = () => {
+            stop()
+            resume(Effect.void)
+          }
+          const onData = (chunk: Buffer) => {
+            seen += chunk.length
+            if (seen > options.maxUploadBytes) done()
+          }
           const timer = setTimeout(done, 30_000)
+          incoming.on("data", onData)
           incoming.once("end", done)
           incoming.once("close", done)
           incoming.resume()
-          return Effect.sync(() => {
-            clearTimeout(timer)
-            incoming.off("end", done)
-            incoming.off("close", done)
-          })
+          return Effect.sync(stop)
         }),
+        response
+      )
+
+    const tooLarge = (request: HttpServerRequest.HttpServerRequest) =>
+      afterBody(
+        request,
         failure(413, "PAYLOAD_TOO_LARGE", `The upload is larger than this node's limit of ${options.maxUploadBytes} bytes (its --max-upload)`)
       )
 
@@ -313,12 +332,12 @@ export const makeApp = (options: NodeOptions) =>
       Effect.gen(function* () {
         const wait = rateLimited(clientOf(request))
         if (wait !== undefined) {
-          return failure(
+          return yield* afterBody(request, failure(
             429,
             "RATE_LIMIT_EXCEEDED",
             `At most ${options.deploysPerMinute} deploys a minute from one client; retry in ${wait} s (the node's --deploys-per-minute raises the limit)`,
             { "retry-after": String(wait) }
-          )
+          ))
         }
         const declared = Number(request.headers["content-length"] ?? "0")
         if (declared > options.maxUploadBytes) return yield* tooLarge(request)
@@ -418,7 +437,7 @@ export const makeApp = (options: NodeOptions) =>
           }
         }
         const denied = yield* authorized(request)
-        if (Option.isSome(denied)) return denied.value
+        if (Option.isSome(denied)) return route === "POST /api/deploy" ? yield* afterBody(request, denied.value) : denied.value
         if (route === "GET /api/system/health") return yield* health
         if (route === "GET /api/apps") return yield* apps
         if (route === "POST /api/cmd") return yield* command(request)

@@ -391,6 +391,22 @@ describe("the node, for deploys (issue 11)", () => {
     expect(stored(db)).toEqual({ files: 0, chunks: 0, deploys: 0 })
   })
 
+  it("a deploy with a wrong key or past the rate limit is answered (401, 429), never a reset the client retries", async () => {
+    const { node, token } = await nodeWithKey(["--deploys-per-minute", "1"])
+    const client = await clientFor(node.url, "fzt_wrong_wrong_wrong_wrong_wrong")
+    const dir = siteFolder(client, "site", { "index.html": "x", "blob.bin": randomBytes(4 * 1024 * 1024) })
+    const wrong = await runFazt(["remote", "deploy", dir, "--log-level", "debug"], { home: client })
+    expect(wrong.code).toBe(6)
+    expect(wrong.stderr).toContain("INVALID_API_KEY")
+    expect(wrong.stderr.match(/→ POST/g) ?? []).toHaveLength(1)
+    await runFazt(["remote", "set-token", "local", "--token-stdin"], { home: client, stdin: token })
+    expect((await runFazt(["remote", "deploy", dir], { home: client })).code).toBe(0)
+    const limited = await runFazt(["remote", "deploy", dir, "--retries", "0", "--log-level", "debug"], { home: client })
+    expect(limited.code).toBe(7)
+    expect(limited.stderr).toContain("--deploys-per-minute")
+    expect(limited.stderr).not.toContain("reset")
+  })
+
   it("a 1 MB zip that unpacks to 1 GB → 413 naming --max-unpacked; nothing stored, memory bounded", async () => {
     const { node, token, db } = await nodeWithKey()
     const bomb = zerosZip(Array.from({ length: 8 }, (_, i) => ({ name: `zeros${i}.bin`, size: 128 * 1024 * 1024 })))
