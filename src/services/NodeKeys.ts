@@ -1,5 +1,6 @@
 import { Context, Deferred, Effect, Exit, Layer, type Scope } from "effect"
 import { createHash, randomBytes } from "node:crypto"
+import * as os from "node:os"
 import type { DatabaseError } from "../domain/errors.js"
 import { type BcryptPool, makeBcryptPool } from "./bcryptPool.js"
 import { Database } from "./Database.js"
@@ -49,12 +50,14 @@ export const make: Effect.Effect<NodeKeys.Service, never, Database | Scope.Scope
   // token share a single check, so a flood of requests with one token, good
   // or bad, costs one bcrypt run.
   const verdicts = new Map<string, { readonly verdict: Deferred.Deferred<number | null, DatabaseError>; readonly until: number }>()
-  // Checks of tokens not seen before run in worker threads (two, a queue of
-  // eight): a flood of distinct wrong keys gets fast 429s instead of stalling
-  // the event loop, and each address may send only so many wrong keys a
+  // Checks of tokens not seen before run in worker threads (one core's worth
+  // fewer than the machine has, at most two; a queue of eight): a flood of
+  // distinct wrong keys gets fast 429s instead of stalling the event loop or
+  // taking every core, and each address may send only so many wrong keys a
   // minute. Cached keys and pages never wait for this.
   let pool: BcryptPool | undefined
-  const thePool = () => (pool ??= makeBcryptPool({ threads: 2, maxPending: 8 }))
+  const threads = Math.max(1, Math.min(2, os.availableParallelism() - 1))
+  const thePool = () => (pool ??= makeBcryptPool({ threads, maxPending: 8 }))
   yield* Effect.addFinalizer(() => Effect.promise(() => pool?.close() ?? Promise.resolve()))
   const failures = new Map<string, Array<number>>()
 
