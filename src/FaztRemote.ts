@@ -1,5 +1,5 @@
 import type * as SqlClient from "@effect/sql/SqlClient"
-import { Layer } from "effect"
+import * as Layer from "effect/Layer"
 import type { DatabaseError } from "./domain/errors.js"
 import { Database } from "./services/Database.js"
 import { LegacyConfig } from "./services/LegacyConfig.js"

@@ -1,4 +1,7 @@
-import { Console, Effect, Layer, Option } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as fs from "node:fs"
 import { Database, resolvePath } from "../services/Database.js"
 import { PeerStore } from "../services/PeerStore.js"

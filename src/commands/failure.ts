@@ -1,5 +1,9 @@
-import { ValidationError } from "@effect/cli"
-import { Cause, Console, Effect, Exit, Option } from "effect"
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as Cause from "effect/Cause"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import type { FaztError } from "../domain/errors.js"
 import { escapeControl, jsonLine } from "./output.js"
 

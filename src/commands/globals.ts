@@ -1,5 +1,7 @@
-import { Options } from "@effect/cli"
-import { Context, Duration, Option } from "effect"
+import * as Options from "@effect/cli/Options"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Option from "effect/Option"
 
 /** Flags that work before or after any subcommand (see `hoistGlobalFlags`). */
 export interface GlobalFlags {

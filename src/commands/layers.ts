@@ -1,4 +1,6 @@
-import { Duration, Effect, Layer } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { Database, resolvePath } from "../services/Database.js"
 import { LegacyConfig } from "../services/LegacyConfig.js"
 import { Migrator } from "../services/Migrator.js"

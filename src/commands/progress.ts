@@ -1,4 +1,5 @@
-import { Duration, Effect } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import type { DeployProgress } from "../services/deployFolder.js"
 import { formatBytes } from "./output.js"
 

@@ -1,5 +1,5 @@
-import { Command } from "@effect/cli"
-import { Effect } from "effect"
+import * as Command from "@effect/cli/Command"
+import * as Effect from "effect/Effect"
 import { NetworkLayer, RemoteLayer } from "./layers.js"
 import { add } from "./remote/add.js"
 import { apps } from "./remote/apps.js"

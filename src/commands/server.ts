@@ -1,4 +1,4 @@
-import { Command } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
 import { ServerLayer } from "./layers.js"
 import { createKey } from "./server/create-key.js"
 import { start } from "./server/start.js"

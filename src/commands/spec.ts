@@ -1,4 +1,4 @@
-import type { Command } from "@effect/cli"
+import type * as Command from "@effect/cli/Command"
 
 /**
  * The command tree as data, read from the `@effect/cli` definitions

@@ -1,5 +1,8 @@
-import { Options } from "@effect/cli"
-import { Config, Effect, Option, Redacted } from "effect"
+import * as Options from "@effect/cli/Options"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { InvalidInput } from "../domain/errors.js"
 import { MAX_TOKEN_LENGTH, tokenProblem } from "../domain/Peer.js"
 

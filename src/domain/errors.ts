@@ -1,4 +1,4 @@
-import { Data } from "effect"
+import * as Data from "effect/Data"
 
 // Fields never shadow Error's own `name`, `message`, `stack` or `cause`:
 // `name` stays the tag, so logs read `PeerNotFound: peer 'x' not found`.

@@ -1,4 +1,4 @@
-import { Data } from "effect"
+import * as Data from "effect/Data"
 export { RESERVED_SITE_NAMES, siteNameProblem } from "./siteName.js"
 
 /** A deploy the node refuses: answered 400 BAD_REQUEST (or 413 when too large). */

@@ -1,4 +1,4 @@
-import { Redacted } from "effect"
+import * as Redacted from "effect/Redacted"
 import { maskToken } from "./Peer.js"
 
 const replaceAll = (text: string, secret: string, mask: string): string =>

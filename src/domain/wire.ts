@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /**
  * The admin API of a fazt node, as real nodes (Go, v0.9 to v0.29) answer it.

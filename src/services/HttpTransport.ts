@@ -2,7 +2,14 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { loopbackLookup } from "./loopbackLookup.js"
-import { Chunk, Data, Duration, Effect, Layer, Redacted, Schedule, Stream } from "effect"
+import * as Chunk from "effect/Chunk"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
 import {
   InvalidPeerUrl,
   PeerApiError,

@@ -1,4 +1,6 @@
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type { DatabaseError } from "../domain/errors.js"
 import type { MigrationSource } from "../migrations/index.js"
 import { Database } from "./Database.js"

@@ -1,4 +1,7 @@
-import { Context, Effect, Layer, Option } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { randomBytes } from "node:crypto"
 import type { DatabaseError } from "../domain/errors.js"
 import { contentTypeOf, DeployRejected, entryPathProblem, siteNameProblem } from "../domain/node.js"

@@ -1,4 +1,8 @@
-import { Context, Effect, Layer, Schema, Stream } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import { randomBytes } from "node:crypto"
 import {
   type DatabaseError,

@@ -1,5 +1,10 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
-import { Context, type Duration, Effect, Layer, type Schedule, type Stream } from "effect"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Schedule from "effect/Schedule"
+import type * as Stream from "effect/Stream"
 import type {
   InvalidInput,
   InvalidPeerUrl,

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import ignore, { type Ignore } from "ignore"
 import * as fs from "node:fs"
 import * as path from "node:path"

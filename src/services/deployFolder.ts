@@ -1,4 +1,5 @@
-import { Effect, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import * as path from "node:path"
 import { InvalidInput, InvalidPeerName } from "../domain/errors.js"
 import { siteNameProblem } from "../domain/siteName.js"

@@ -1,5 +1,5 @@
-import { Command } from "@effect/cli"
-import { Effect } from "effect"
+import * as Command from "@effect/cli/Command"
+import * as Effect from "effect/Effect"
 import { PeerClient } from "../../services/PeerClient.js"
 import { emit, notice, table } from "../output.js"
 import { optionalPeerName } from "./args.js"

@@ -1,4 +1,4 @@
-import { Args } from "@effect/cli"
+import * as Args from "@effect/cli/Args"
 
 /** A peer name as stored: any row in the table, validated or not. */
 export const peerName = Args.text({ name: "name" }).pipe(Args.withDescription("The peer's name"))

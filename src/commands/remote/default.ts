@@ -1,5 +1,5 @@
-import { Command } from "@effect/cli"
-import { Effect } from "effect"
+import * as Command from "@effect/cli/Command"
+import * as Effect from "effect/Effect"
 import { viewPeer } from "../../domain/Peer.js"
 import { PeerStore } from "../../services/PeerStore.js"
 import { emit, notice } from "../output.js"

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { LegacyConfig, type LegacyImport } from "../../services/LegacyConfig.js"
 import { escapeControl, inform, warn } from "../output.js"
 

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { viewPeer } from "../../domain/Peer.js"
 import { PeerStore } from "../../services/PeerStore.js"
 import { ago, emit, notice, table } from "../output.js"

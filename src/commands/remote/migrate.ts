@@ -1,5 +1,5 @@
-import { Command } from "@effect/cli"
-import { Effect } from "effect"
+import * as Command from "@effect/cli/Command"
+import * as Effect from "effect/Effect"
 import type { MigrateOutput } from "../../domain/json.js"
 import { LegacyConfig, type LegacyImport } from "../../services/LegacyConfig.js"
 import { emit, warn } from "../output.js"

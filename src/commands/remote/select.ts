@@ -1,4 +1,6 @@
-import { Config, Effect, Option } from "effect"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { PeerStore } from "../../services/PeerStore.js"
 import { GlobalFlags } from "../globals.js"
 import { notice } from "../output.js"

@@ -1,5 +1,6 @@
-import { Command } from "@effect/cli"
-import { Effect, Option } from "effect"
+import * as Command from "@effect/cli/Command"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { InvalidInput } from "../../domain/errors.js"
 import { viewPeer } from "../../domain/Peer.js"
 import { PeerStore } from "../../services/PeerStore.js"

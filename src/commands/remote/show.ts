@@ -1,5 +1,6 @@
-import { Command, Options } from "@effect/cli"
-import { Effect } from "effect"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Effect from "effect/Effect"
 import { viewPeer } from "../../domain/Peer.js"
 import { PeerStore } from "../../services/PeerStore.js"
 import { emit } from "../output.js"

@@ -1,5 +1,6 @@
-import { Command, Options } from "@effect/cli"
-import { Effect } from "effect"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Effect from "effect/Effect"
 import { PeerClient } from "../../services/PeerClient.js"
 import { emit, escapeControl } from "../output.js"
 import { optionalPeerName } from "./args.js"

@@ -1,5 +1,7 @@
-import { Command, Options } from "@effect/cli"
-import { Console, Effect } from "effect"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
 import { NodeKeys } from "../../services/NodeKeys.js"
 import { GlobalFlags } from "../globals.js"
 
