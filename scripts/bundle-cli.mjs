@@ -2,8 +2,13 @@
 // start-up bench, which bundles its @effect/cli floor program the same way so
 // the two are compared like for like.
 import { build } from "esbuild"
-import { readFileSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
+import { join } from "node:path"
 import { deepImports } from "./deep-imports.mjs"
+
+// Where better-sqlite3's native addon is built; found from the bundle at run time.
+const sqliteAddon = "better-sqlite3/build/Release/better_sqlite3.node"
+if (!existsSync(join("node_modules", sqliteAddon))) throw new Error(`${sqliteAddon} is missing: reinstall better-sqlite3`)
 
 // Start-up levers applied while bundling (each measured in README "Performance").
 const startupPlugin = {
@@ -25,6 +30,16 @@ const startupPlugin = {
       if (!probe.test(code)) throw new Error(`${args.path}: the stack probe changed; review the fazt-startup plugin`)
       return { contents: code.replace(probe, "true"), loader: "js" }
     })
+    // better-sqlite3's JavaScript is bundled (so it is in the code cache
+    // too), and its native addon is loaded from the path node-gyp and
+    // prebuild-install both write, instead of through `bindings`, which
+    // formats a stack trace and probes a dozen paths on every start.
+    build.onResolve({ filter: /^bindings$/ }, (args) =>
+      /[\\/]better-sqlite3[\\/]/.test(args.importer) ? { path: "better-sqlite3-addon", namespace: "fazt-startup" } : undefined)
+    build.onLoad({ filter: /^better-sqlite3-addon$/, namespace: "fazt-startup" }, () => ({
+      contents: `module.exports = () => require(${JSON.stringify(sqliteAddon)})`,
+      loader: "js"
+    }))
   }
 }
 
@@ -49,8 +64,8 @@ export const bundleCli = async ({ entry, outfile }) => {
     entryPoints: [entry],
     outfile,
     plugins: [startupPlugin],
-    // A native addon that finds its .node file relative to itself.
-    external: ["better-sqlite3"],
+    // Native addons stay files of their own.
+    external: ["*.node"],
     // Parsers @effect/cli offers for config files, and effect's property testing: never used here.
     alias: Object.fromEntries(["yaml", "toml", "ini", "fast-check"].map((m) => [m, "./scripts/stubs/unused.cjs"]))
   })
