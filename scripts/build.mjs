@@ -1,5 +1,4 @@
-// Builds dist/: the CLI as one CommonJS bundle (better-sqlite3 stays external:
-// it is a native addon that finds its .node file relative to itself), and
+// Builds dist/: the CLI as one CommonJS bundle (scripts/bundle-cli.mjs), and
 // the library entry for programs that embed the services.
 import { build } from "esbuild"
 import { execFileSync } from "node:child_process"
