@@ -4,6 +4,7 @@
 import { build } from "esbuild"
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { deepImports } from "./deep-imports.mjs"
 
 // Where better-sqlite3's native addon is built; found from the bundle at run time.
@@ -67,7 +68,7 @@ export const bundleCli = async ({ entry, outfile }) => {
     // Native addons stay files of their own.
     external: ["*.node"],
     // Parsers @effect/cli offers for config files, and effect's property testing: never used here.
-    alias: Object.fromEntries(["yaml", "toml", "ini", "fast-check"].map((m) => [m, "./scripts/stubs/unused.cjs"]))
+    alias: Object.fromEntries(["yaml", "toml", "ini", "fast-check"].map((m) => [m, fileURLToPath(new URL("stubs/unused.cjs", import.meta.url))]))
   })
   // The launcher reads the bundle as latin1 (no UTF-8 decoding): it must stay ASCII.
   if (readFileSync(outfile).some((byte) => byte > 0x7f)) throw new Error(`${outfile} is not pure ASCII`)
