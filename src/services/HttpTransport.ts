@@ -176,7 +176,8 @@ export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Ser
     const client = yield* HttpClient.HttpClient
     const cap = options.maxResponseBytes
 
-    const exchange = (peer: Peer, request: PeerRequest, start: URL) => {
+    /** `token` is the key to send, or "" for none (a Redacted "" from a host is none too). */
+    const exchange = (token: string, request: PeerRequest, start: URL) => {
       const loop = (url: URL, leftOrigin: boolean, hops: number): Effect.Effect<PeerResponse, AttemptFailed> =>
         Effect.gen(function* () {
           let outgoing = HttpClientRequest.make(request.method)(url.toString(), {
@@ -184,7 +185,7 @@ export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Ser
             ...(request.query ? { urlParams: request.query } : {})
           })
           // The one place the token is revealed: the Authorization header.
-          if (peer.token !== null && !leftOrigin) outgoing = HttpClientRequest.bearerToken(outgoing, Redacted.value(peer.token))
+          if (token !== "" && !leftOrigin) outgoing = HttpClientRequest.bearerToken(outgoing, token)
           if (request.body) {
             const body = request.body()
             outgoing = HttpClientRequest.bodyStream(outgoing, withDrainPoints(body.stream as Stream.Stream<Uint8Array>), {
@@ -192,7 +193,7 @@ export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Ser
               ...(body.contentLength !== undefined ? { contentLength: body.contentLength } : {})
             })
           }
-          yield* Effect.logDebug(`→ ${request.method} ${url.toString()}${peer.token !== null && !leftOrigin ? " (with token)" : ""}`)
+          yield* Effect.logDebug(`→ ${request.method} ${url.toString()}${token !== "" && !leftOrigin ? " (with token)" : ""}`)
           const response = yield* client.execute(outgoing).pipe(
             Effect.mapError((e) => new AttemptFailed(describeNetworkError(e, url.host)))
           )
@@ -279,11 +280,11 @@ export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Ser
         const token = peer.token === null ? "" : Redacted.value(peer.token)
         const badToken = token === "" ? undefined : tokenProblem(token)
         if (badToken !== undefined) return yield* new UnusableToken({ peer: peer.name, reason: badToken })
-        if (peer.token !== null && base.protocol === "http:" && !isLoopbackHost(base.hostname) && !options.insecure) {
+        if (token !== "" && base.protocol === "http:" && !isLoopbackHost(base.hostname) && !options.insecure) {
           return yield* new PlainHttpRefused({ peer: peer.name, host: base.host })
         }
         const target = new URL(base.pathname.replace(/\/+$/, "") + request.path, base)
-        return yield* exchange(peer, request, target).pipe(
+        return yield* exchange(token, request, target).pipe(
           Effect.tapError((failure) => Effect.logDebug(`attempt failed for '${peer.name}': ${failure.reason}`)),
           Effect.retry(announced(retryPolicy(options, request.retry), peer.name)),
           Effect.catchAll((failure): Effect.Effect<PeerResponse, TransportError> => {

@@ -103,10 +103,11 @@ export declare namespace PeerClient {
   }
 }
 
+// A peer's words are kept as they are (--json stays faithful; human output
+// escapes control characters when it prints), only cut to a sane length.
 const clean = (text: string, max = 300): string => {
-  // eslint-disable-next-line no-control-regex
-  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, " ").trim()
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat
+  const trimmed = text.trim()
+  return trimmed.length > max ? `${trimmed.slice(0, max)}…` : trimmed
 }
 
 const describeBody = (response: PeerResponse): string => {

@@ -1,7 +1,8 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import Sqlite from "better-sqlite3"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Redacted } from "effect"
+import { Peer } from "../../src/domain/Peer.js"
 import { Database } from "../../src/services/Database.js"
 import { PeerClient } from "../../src/services/PeerClient.js"
 import { PeerStore } from "../../src/services/PeerStore.js"
@@ -50,5 +51,13 @@ describe("a peer row written by fazt itself", () => {
       expect(peer.seen[0]!.headers.authorization).toBeUndefined()
       const after = yield* store.get("far")
       expect(after).toMatchObject({ lastStatus: "healthy", lastVersion: "0.29.0" })
+    }).pipe(Effect.provide(Services)))
+
+  it.live("a host's Peer with Redacted.make('') is no token either", () =>
+    Effect.gen(function* () {
+      const before = peer.seen.length
+      yield* (yield* PeerClient).status(Peer.at({ name: "hosted", url: `http://fazt-peer.example:${peer.port}`, token: Redacted.make("") }))
+      expect(peer.seen).toHaveLength(before + 1)
+      expect(peer.seen[before]!.headers.authorization).toBeUndefined()
     }).pipe(Effect.provide(Services)))
 })
