@@ -71,6 +71,11 @@ export const cliHint = (e: FaztError): string => {
       return e.peer === undefined ? "" : `; fix it with 'fazt remote set-url ${e.peer} <url>'`
     case "PeerProtocolError":
       return e.status >= 300 && e.status < 400 ? `; if the node moved, run 'fazt remote set-url ${e.peer} <url>'` : ""
+    case "PeerApiError":
+      // 413: the upload is over the node's limit (fazt's is about 100 MB); sending it again would not help.
+      return e.status === 413
+        ? " (the deploy is too large for the node: ship fewer or smaller files; a 'fazt server start' node takes --max-upload)"
+        : ""
     default:
       return ""
   }

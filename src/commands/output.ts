@@ -63,12 +63,22 @@ const width = (text: string): number => {
   return n
 }
 
+/** `text` cut to `max` code points, the cut marked with …. */
+const shorten = (text: string, max: number): string =>
+  width(text) <= max ? text : `${[...text].slice(0, Math.max(0, max - 1)).join("")}…`
+
 /**
  * Left-aligned columns, two spaces apart; the last column is not padded.
  * Cells are escaped here, at render time. Loops, not spreads: a table may have
- * hundreds of thousands of rows, more than a call's arguments can hold.
+ * hundreds of thousands of rows, more than a call's arguments can hold. On a
+ * terminal the table fits its width: the widest columns (URLs, as a rule) are
+ * shortened with …; piped (no `maxWidth`), every value is printed whole.
  */
-export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+export const table = (
+  header: ReadonlyArray<string>,
+  rows: ReadonlyArray<ReadonlyArray<string>>,
+  maxWidth: number | undefined = process.stdout.isTTY ? process.stdout.columns : undefined
+): string => {
   const cells = (r: ReadonlyArray<string>) => r.map((cell) => escapeControl(cell))
   const all: Array<Array<string>> = [cells(header)]
   for (const r of rows) all.push(cells(r))
@@ -76,9 +86,25 @@ export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<Readonl
   for (const r of all) {
     for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i]!, width(r[i] ?? ""))
   }
+  if (maxWidth !== undefined && maxWidth > 0) {
+    const floor = header.map((h) => Math.max(width(h), 8))
+    let total = widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1)
+    while (total > maxWidth) {
+      let widest = -1
+      for (let i = 0; i < widths.length; i++) {
+        if (widths[i]! > floor[i]! && (widest < 0 || widths[i]! > widths[widest]!)) widest = i
+      }
+      if (widest < 0) break
+      widths[widest]!--
+      total--
+    }
+  }
   const lines: Array<string> = []
   for (const r of all) {
-    lines.push(r.map((cell, i) => (i === r.length - 1 ? cell : cell + " ".repeat(Math.max(0, widths[i]! - width(cell))))).join("  ").trimEnd())
+    lines.push(r.map((raw, i) => {
+      const cell = shorten(raw, widths[i]!)
+      return i === r.length - 1 ? cell : cell + " ".repeat(Math.max(0, widths[i]! - width(cell)))
+    }).join("  ").trimEnd())
   }
   return lines.join("\n")
 }

@@ -1,6 +1,6 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as EarlyAnswerHttpClient from "./earlyAnswerHttpClient.js"
 import { loopbackLookup } from "./loopbackLookup.js"
 import * as Chunk from "effect/Chunk"
 import * as Data from "effect/Data"
@@ -316,10 +316,14 @@ export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Ser
   })
 
 
-/** HTTP with Node's client: keep-alive connections shared by all peers. */
+/**
+ * HTTP with Node's client: keep-alive connections shared by all peers; an
+ * answer that comes while a body is still being sent (413) wins over the reset
+ * that follows it (see earlyAnswerHttpClient.ts).
+ */
 export const layer = (options: TransportOptions): Layer.Layer<PeerTransport> =>
   Layer.effect(
     PeerTransport,
-    // Node's client with drain points (above) writes each chunk before it pulls the next.
+    // Node's request sink with drain points (above) writes each chunk before it pulls the next.
     Effect.map(make(options), (transport) => ({ ...transport, writesChunkByChunk: true }))
-  ).pipe(Layer.provide(NodeHttpClient.layerWithoutAgent), Layer.provide(NodeHttpClient.makeAgentLayer({ lookup: loopbackLookup })))
+  ).pipe(Layer.provide(EarlyAnswerHttpClient.layer({ lookup: loopbackLookup })))

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
@@ -73,11 +74,11 @@ describe("signals", () => {
  * Runs the built CLI on a terminal: util-linux `script` gives it a pty for
  * stdin, stdout and stderr, and everything drawn arrives here as it is drawn.
  */
-const onTerminal = (args: ReadonlyArray<string>, home: string, onOutput: (soFar: string) => void) =>
+const onTerminal = (args: ReadonlyArray<string>, home: string, onOutput: (soFar: string) => void, before = "") =>
   new Promise<{ code: number | null; output: string }>((resolve, reject) => {
     const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`
     const command = [process.execPath, bin, ...args].map(quote).join(" ")
-    const child = spawn("script", ["-q", "-e", "-c", command, "/dev/null"], {
+    const child = spawn("script", ["-q", "-e", "-c", before + command, "/dev/null"], {
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, TERM: "xterm", COLUMNS: "100" }
     })
     let output = ""
@@ -203,5 +204,45 @@ describe("small things", () => {
     // The node has no release channel: already_latest, never check_only (issue 10).
     expect(check.stdout).toMatch(/^p runs fazt \S+, the latest release\n$/)
     expect(check.stdout).not.toContain("?")
+  })
+})
+
+describe("tables", () => {
+  it("fit a terminal's width with …, and print full values when piped or with --json", async () => {
+    const home = tempHome()
+    const long = "https://admin.a-rather-long-domain-name-for-a-fazt-node.example.com"
+    await runFazt(["remote", "add", "zyt", long, "--token", "fzt_t"], { home })
+    const tty = await onTerminal(["remote"], home, () => {}, "stty cols 60; ")
+    expect(tty.code).toBe(0)
+    const lines = tty.output.split(/\r?\n/).filter((l) => l.includes("zyt") || l.includes("NAME"))
+    expect(lines.length).toBeGreaterThanOrEqual(2)
+    for (const line of lines) expect([...line].length).toBeLessThanOrEqual(60)
+    expect(tty.output).toContain("…")
+    const piped = await runFazt(["remote"], { home })
+    expect(piped.stdout).toContain(long)
+    expect(JSON.parse((await runFazt(["remote", "--json"], { home })).stdout).data[0].url).toBe(long)
+  })
+})
+
+describe("a deploy over the node's upload limit", () => {
+  it("is 'too large', exit 7, after one attempt (the node's early 413 wins over the reset that follows)", async () => {
+    const home = tempHome()
+    const db = path.join(home, "node.db")
+    const token = (await runFazt(["server", "create-key", "--name", "big", "--db", db], { home })).stdout.trim()
+    const node = await startNode({ db, home, args: ["--max-upload", "1MB"] })
+    cleanups.push(() => node.stop())
+    const client = await homeWithPeer(node.url, token)
+    const dir = path.join(client, "big")
+    fs.mkdirSync(dir)
+    // Random bytes are stored, not deflated: the upload is about 8 MB.
+    fs.writeFileSync(path.join(dir, "blob.bin"), randomBytes(8 * 1024 * 1024))
+    const r = await runFazt(["remote", "deploy", dir], { home: client })
+    expect(r.code).toBe(7)
+    expect(r.stderr).toContain("HTTP 413 PAYLOAD_TOO_LARGE")
+    expect(r.stderr).toContain("too large")
+    expect(r.stderr).not.toContain("retrying")
+    expect(r.stderr).not.toContain("unreachable")
+    // Health is what STATUS shows: a refused deploy does not make the peer look broken.
+    expect(query(clientDb(client), "SELECT last_status FROM peers")).not.toEqual([{ last_status: "unreachable" }])
   })
 })
