@@ -116,6 +116,28 @@ describe("feedback while waiting", () => {
     expect(shownAfterMs).toBeGreaterThanOrEqual(0)
   })
 
+  it("--all on a terminal shows how many peers answered so far", async () => {
+    let answer: (() => void) | undefined
+    const slow: Reply = (req, res) => {
+      answer = () => json(200, HEALTHY)(req, res)
+    }
+    const fast = await scriptedPeer([json(200, HEALTHY)])
+    const lagging = await scriptedPeer([slow])
+    cleanups.push(fast.close, lagging.close)
+    const home = tempHome()
+    for (const [name, url] of [["a", fast.url], ["b", fast.url], ["c", lagging.url]] as const) {
+      await runFazt(["remote", "add", name, url, "--token", "fzt_t"], { home })
+    }
+    const r = await onTerminal(["remote", "status", "--all", "--timeout", "20s"], home, (soFar) => {
+      if (answer !== undefined && soFar.includes("Waiting for peers: 2/3 done")) {
+        answer()
+        answer = undefined
+      }
+    })
+    expect(r.code).toBe(0)
+    expect(r.output).toContain("Waiting for peers: 2/3 done")
+  })
+
   it("a 429 with Retry-After is announced on a terminal and off it; nothing animated off a terminal", async () => {
     const limited = json(429, { error: { code: "RATE_LIMIT_EXCEEDED", message: "slow down" } }, { "retry-after": "1" })
     // Each run meets one 429, then a healthy answer.
