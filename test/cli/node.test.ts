@@ -8,13 +8,12 @@ import * as fs from "node:fs"
 import * as http from "node:http"
 import * as net from "node:net"
 import * as path from "node:path"
-import * as zlib from "node:zlib"
 import { afterEach, describe, expect, it } from "vitest"
 import { FIXTURE_DB, FIXTURE_KEY, runFazt, tempHome } from "../support/cli.js"
 import { getSite } from "../support/http.js"
 import { startNode } from "../support/node.js"
 import { query } from "../support/sqlite.js"
-import { handMadeZip, postDeploy } from "../support/zip.js"
+import { handMadeZip, postDeploy, zerosZip } from "../support/zip.js"
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
@@ -101,58 +100,6 @@ const until = async (what: string, check: () => boolean, ms = 20_000) => {
 
 const peakRssKb = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))![1])
 
-/**
- * A zip whose entries are deflated, each declaring `size` bytes of zeros:
- * small on the wire, huge unpacked.
- */
-const zerosZip = (entries: ReadonlyArray<{ name: string; size: number }>): Buffer => {
-  const cache = new Map<number, { data: Buffer; crc: number }>()
-  const zeros = (size: number) => {
-    let hit = cache.get(size)
-    if (!hit) {
-      const plain = Buffer.alloc(size)
-      hit = { data: zlib.deflateRawSync(plain, { level: 9 }), crc: zlib.crc32(plain) }
-      cache.set(size, hit)
-    }
-    return hit
-  }
-  const locals: Array<Buffer> = []
-  const centrals: Array<Buffer> = []
-  let offset = 0
-  for (const e of entries) {
-    const name = Buffer.from(e.name)
-    const { data, crc } = zeros(e.size)
-    const local = Buffer.alloc(30)
-    local.writeUInt32LE(0x04034b50, 0)
-    local.writeUInt16LE(20, 4)
-    local.writeUInt16LE(8, 8)
-    local.writeUInt32LE(crc, 14)
-    local.writeUInt32LE(data.length, 18)
-    local.writeUInt32LE(e.size, 22)
-    local.writeUInt16LE(name.length, 26)
-    locals.push(local, name, data)
-    const central = Buffer.alloc(46)
-    central.writeUInt32LE(0x02014b50, 0)
-    central.writeUInt16LE(20, 4)
-    central.writeUInt16LE(20, 6)
-    central.writeUInt16LE(8, 10)
-    central.writeUInt32LE(crc, 16)
-    central.writeUInt32LE(data.length, 20)
-    central.writeUInt32LE(e.size, 24)
-    central.writeUInt16LE(name.length, 28)
-    central.writeUInt32LE(offset, 42)
-    centrals.push(central, name)
-    offset += 30 + name.length + data.length
-  }
-  const centralSize = centrals.reduce((n, b) => n + b.length, 0)
-  const end = Buffer.alloc(22)
-  end.writeUInt32LE(0x06054b50, 0)
-  end.writeUInt16LE(entries.length, 8)
-  end.writeUInt16LE(entries.length, 10)
-  end.writeUInt32LE(centralSize, 12)
-  end.writeUInt32LE(offset, 16)
-  return Buffer.concat([...locals, ...centrals, end])
-}
 
 /** A write another program makes to the node's database (sqlite3 at a shell). */
 const write = (db: string, sql: string) => {

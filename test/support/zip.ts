@@ -1,3 +1,4 @@
+import * as zlib from "node:zlib"
 import yauzl from "yauzl"
 import { ZipReader } from "../../src/services/zipReader.js"
 
@@ -13,37 +14,45 @@ const crc32 = (data: Buffer): number => {
   return (c ^ 0xffffffff) >>> 0
 }
 
-/**
- * A stored (uncompressed) zip written byte by byte, so tests can make the
- * archives no well-behaved tool would: `../` entries, absolute paths.
- */
-export const handMadeZip = (entries: ReadonlyArray<{ name: string; content: string | Buffer }>): Buffer => {
+interface RawEntry {
+  readonly name: string
+  /** The bytes as stored (deflated when `method` is 8). */
+  readonly data: Buffer
+  readonly crc: number
+  /** The size once unpacked. */
+  readonly size: number
+  /** 0 stored, 8 deflated. */
+  readonly method: 0 | 8
+}
+
+/** Local headers, central directory and end record, written byte by byte. */
+const rawZip = (entries: ReadonlyArray<RawEntry>): Buffer => {
   const locals: Array<Buffer> = []
   const centrals: Array<Buffer> = []
   let offset = 0
   for (const e of entries) {
     const name = Buffer.from(e.name)
-    const data = Buffer.isBuffer(e.content) ? e.content : Buffer.from(e.content)
-    const crc = crc32(data)
     const local = Buffer.alloc(30)
     local.writeUInt32LE(0x04034b50, 0)
     local.writeUInt16LE(20, 4)
-    local.writeUInt32LE(crc, 14)
-    local.writeUInt32LE(data.length, 18)
-    local.writeUInt32LE(data.length, 22)
+    local.writeUInt16LE(e.method, 8)
+    local.writeUInt32LE(e.crc, 14)
+    local.writeUInt32LE(e.data.length, 18)
+    local.writeUInt32LE(e.size, 22)
     local.writeUInt16LE(name.length, 26)
-    locals.push(local, name, data)
+    locals.push(local, name, e.data)
     const central = Buffer.alloc(46)
     central.writeUInt32LE(0x02014b50, 0)
     central.writeUInt16LE(20, 4)
     central.writeUInt16LE(20, 6)
-    central.writeUInt32LE(crc, 16)
-    central.writeUInt32LE(data.length, 20)
-    central.writeUInt32LE(data.length, 24)
+    central.writeUInt16LE(e.method, 10)
+    central.writeUInt32LE(e.crc, 16)
+    central.writeUInt32LE(e.data.length, 20)
+    central.writeUInt32LE(e.size, 24)
     central.writeUInt16LE(name.length, 28)
     central.writeUInt32LE(offset, 42)
     centrals.push(central, name)
-    offset += 30 + name.length + data.length
+    offset += 30 + name.length + e.data.length
   }
   const centralSize = centrals.reduce((n, b) => n + b.length, 0)
   const end = Buffer.alloc(22)
@@ -53,6 +62,33 @@ export const handMadeZip = (entries: ReadonlyArray<{ name: string; content: stri
   end.writeUInt32LE(centralSize, 12)
   end.writeUInt32LE(offset, 16)
   return Buffer.concat([...locals, ...centrals, end])
+}
+
+/**
+ * A stored (uncompressed) zip written byte by byte, so tests can make the
+ * archives no well-behaved tool would: `../` entries, absolute paths.
+ */
+export const handMadeZip = (entries: ReadonlyArray<{ name: string; content: string | Buffer }>): Buffer =>
+  rawZip(entries.map((e) => {
+    const data = Buffer.isBuffer(e.content) ? e.content : Buffer.from(e.content)
+    return { name: e.name, data, crc: crc32(data), size: data.length, method: 0 }
+  }))
+
+/**
+ * A zip whose entries are deflated, each declaring `size` bytes of zeros:
+ * small on the wire, huge unpacked.
+ */
+export const zerosZip = (entries: ReadonlyArray<{ name: string; size: number }>): Buffer => {
+  const cache = new Map<number, { data: Buffer; crc: number }>()
+  return rawZip(entries.map((e) => {
+    let hit = cache.get(e.size)
+    if (!hit) {
+      const plain = Buffer.alloc(e.size)
+      hit = { data: zlib.deflateRawSync(plain, { level: 9 }), crc: zlib.crc32(plain) }
+      cache.set(e.size, hit)
+    }
+    return { name: e.name, data: hit.data, crc: hit.crc, size: e.size, method: 8 }
+  }))
 }
 
 /** Every file in a zip on disk: path → content. */
