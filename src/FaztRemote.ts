@@ -1,12 +1,12 @@
 import type * as SqlClient from "@effect/sql/SqlClient"
 import * as Layer from "effect/Layer"
 import type { DatabaseError } from "./domain/errors.js"
-import { Database } from "./services/Database.js"
-import { LegacyConfig } from "./services/LegacyConfig.js"
-import { PeerClient } from "./services/PeerClient.js"
-import { PeerStore } from "./services/PeerStore.js"
-import { PeerTransport, type TransportOptions } from "./services/PeerTransport.js"
-import { SiteArchive } from "./services/SiteArchive.js"
+import { Database } from "./services/db/Database.js"
+import { LegacyConfig } from "./services/client/LegacyConfig.js"
+import { PeerClient } from "./services/client/PeerClient.js"
+import { PeerStore } from "./services/client/PeerStore.js"
+import { PeerTransport, type TransportOptions } from "./services/client/PeerTransport.js"
+import { SiteArchive } from "./services/client/SiteArchive.js"
 
 export interface FaztRemoteOptions {
   /** The fazt SQLite file (created 0600 when missing; the peers migration is applied). */

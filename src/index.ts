@@ -7,13 +7,13 @@ export * as Json from "./domain/json.js"
 export * as Wire from "./domain/wire.js"
 export { isLoopbackHost } from "./domain/transportPolicy.js"
 export { FaztRemote, type FaztRemoteOptions, type FaztRemoteServices } from "./FaztRemote.js"
-export { Database, type DatabaseMode, type DatabaseOptions, resolvePath } from "./services/Database.js"
-export { LegacyConfig, LegacyConfigFile, type LegacyImport } from "./services/LegacyConfig.js"
-export { type MigrationReport, type MigrationSource, Migrator } from "./services/Migrator.js"
-export { PeerClient, type PeerClientError, type DeployUpload, type UpgradeOptions } from "./services/PeerClient.js"
-export { type DeployedFolder, type DeployFolderOptions, type DeployProgress } from "./services/deployFolder.js"
+export { Database, type DatabaseMode, type DatabaseOptions, resolvePath } from "./services/db/Database.js"
+export { LegacyConfig, LegacyConfigFile, type LegacyImport } from "./services/client/LegacyConfig.js"
+export { type MigrationReport, type MigrationSource, Migrator } from "./services/db/Migrator.js"
+export { PeerClient, type PeerClientError, type DeployUpload, type UpgradeOptions } from "./services/client/PeerClient.js"
+export { type DeployedFolder, type DeployFolderOptions, type DeployProgress } from "./services/client/deployFolder.js"
 export { siteUrl } from "./domain/SiteUrl.js"
-export { type ContactResult, type NewPeer, PeerStore } from "./services/PeerStore.js"
+export { type ContactResult, type NewPeer, PeerStore } from "./services/client/PeerStore.js"
 export {
   type AttemptFailure,
   defaultTransportOptions,
@@ -22,5 +22,6 @@ export {
   PeerTransport,
   type RequestBody,
   type TransportOptions
-} from "./services/PeerTransport.js"
-export { SiteArchive, type SiteFileEntry, type SiteListing } from "./services/SiteArchive.js"
+} from "./services/client/PeerTransport.js"
+export { SiteArchive } from "./services/client/SiteArchive.js"
+export type { SiteFileEntry, SiteListing } from "./domain/SiteListing.js"

@@ -1,6 +1,6 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type { DeployProgress } from "../services/deployFolder.js"
+import type { DeployProgress } from "../services/client/deployFolder.js"
 import { formatBytes } from "./output.js"
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]

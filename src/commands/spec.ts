@@ -61,7 +61,7 @@ export const globalFlagsFor = (root: CommandSpec, command: CommandSpec): Readonl
   const network = command.path[1] === "remote" && NETWORK_VERBS.has(command.name)
   return root.flags
     .filter((f) => command === root || network || !NETWORK_FLAGS.has(f.name))
-    // The node's commands have a database of their own (src/services/Database.ts resolvePath).
+    // The node's commands have a database of their own (src/services/db/Database.ts resolvePath).
     .map((f) => f.name === "--db" && command.path[1] === "server" ? { ...f, description: "The node's database file (default: $FAZT_DB, else ./data.db)" } : f)
 }
 

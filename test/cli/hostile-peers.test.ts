@@ -4,7 +4,7 @@ import { clientDb, homeWithPeer, type RunResult, runFazt, tempHome } from "../su
 import { rawPeer } from "../support/rawPeer.js"
 import { closedPort, HEALTHY, json, raw, scriptedPeer } from "../support/scriptedPeer.js"
 import { query } from "../support/sqlite.js"
-import { retryPolicy } from "../../src/services/HttpTransport.js"
+import { retryPolicy } from "../../src/services/client/HttpTransport.js"
 
 // Peers that lie, and how long we wait for them (issue 11, client side).
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Layer, Option } from "effect"
-import { PeerStore } from "../../src/services/PeerStore.js"
+import { PeerStore } from "../../src/services/client/PeerStore.js"
 import { freshDatabase } from "../support/layers.js"
 
 const StoreLive = () => PeerStore.layer.pipe(Layer.provideMerge(freshDatabase()))

@@ -2,7 +2,7 @@ import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import { Peer } from "../../src/domain/Peer.js"
-import { PeerTransport } from "../../src/services/PeerTransport.js"
+import { PeerTransport } from "../../src/services/client/PeerTransport.js"
 
 const peer = (url: string, token: string | null = "fzt_transport_test_token_000") =>
   new Peer({

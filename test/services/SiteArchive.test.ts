@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { SiteArchive } from "../../src/services/SiteArchive.js"
+import { SiteArchive } from "../../src/services/client/SiteArchive.js"
 import { compressionMethods, readZip } from "../support/zip.js"
 
 const write = (root: string, rel: string, content: string | Buffer) => {

@@ -5,8 +5,9 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import yauzl from "yauzl"
-import { PeerTransport } from "../../src/services/PeerTransport.js"
-import { SiteArchive, type SiteListing } from "../../src/services/SiteArchive.js"
+import { PeerTransport } from "../../src/services/client/PeerTransport.js"
+import type { SiteListing } from "../../src/domain/SiteListing.js"
+import { SiteArchive } from "../../src/services/client/SiteArchive.js"
 
 // Real files, real archives, real readers: `unzip` (Info-ZIP), yauzl, and the
 // node's own reader. The slow parts are timed in the test names' budgets:

@@ -1,7 +1,7 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Database } from "../../src/services/Database.js"
+import { Database } from "../../src/services/db/Database.js"
 
 /** A fresh database file in its own temp folder. */
 export const tempDbFile = (): string =>

@@ -1,6 +1,6 @@
 import * as zlib from "node:zlib"
 import yauzl from "yauzl"
-import { ZipReader } from "../../src/services/zipReader.js"
+import { ZipReader } from "../../src/services/zip/zipReader.js"
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n

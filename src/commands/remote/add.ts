@@ -5,7 +5,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { viewPeer } from "../../domain/Peer.js"
 import { isLoopbackHost } from "../../domain/transportPolicy.js"
-import { PeerStore } from "../../services/PeerStore.js"
+import { PeerStore } from "../../services/client/PeerStore.js"
 import { emit, notice, warn } from "../output.js"
 import { readToken, tokenOptions } from "../token.js"
 

@@ -1,6 +1,6 @@
 import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
-import { PeerClient } from "../../services/PeerClient.js"
+import { PeerClient } from "../../services/client/PeerClient.js"
 import { emit, notice, table } from "../output.js"
 import { optionalPeerName } from "./args.js"
 import { selectPeer } from "./select.js"

@@ -1,5 +1,5 @@
 import * as Effect from "effect/Effect"
-import { LegacyConfig, type LegacyImport } from "../../services/LegacyConfig.js"
+import { LegacyConfig, type LegacyImport } from "../../services/client/LegacyConfig.js"
 import { escapeControl, inform, warn } from "../output.js"
 
 /** One line per import, every entry accounted for: imported, kept or skipped (why). */

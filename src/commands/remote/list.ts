@@ -1,6 +1,6 @@
 import * as Effect from "effect/Effect"
 import { viewPeer } from "../../domain/Peer.js"
-import { PeerStore } from "../../services/PeerStore.js"
+import { PeerStore } from "../../services/client/PeerStore.js"
 import { ago, emit, notice, table } from "../output.js"
 
 /** `fazt remote`: the peers table, read locally only (never the network). */

@@ -1,7 +1,7 @@
 import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
 import type { MigrateOutput } from "../../domain/json.js"
-import { LegacyConfig, type LegacyImport } from "../../services/LegacyConfig.js"
+import { LegacyConfig, type LegacyImport } from "../../services/client/LegacyConfig.js"
 import { emit, warn } from "../output.js"
 import { describeImport } from "./legacy.js"
 

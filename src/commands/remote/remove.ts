@@ -1,7 +1,7 @@
 import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
 import { viewPeer } from "../../domain/Peer.js"
-import { PeerStore } from "../../services/PeerStore.js"
+import { PeerStore } from "../../services/client/PeerStore.js"
 import { emit, notice } from "../output.js"
 import { peerName } from "./args.js"
 

@@ -1,7 +1,7 @@
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { PeerStore } from "../../services/PeerStore.js"
+import { PeerStore } from "../../services/client/PeerStore.js"
 import { GlobalFlags } from "../globals.js"
 import { notice } from "../output.js"
 

@@ -1,7 +1,7 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
-import { PeerClient } from "../../services/PeerClient.js"
+import { PeerClient } from "../../services/client/PeerClient.js"
 import { emit, escapeControl } from "../output.js"
 import { optionalPeerName } from "./args.js"
 import { selectPeer } from "./select.js"

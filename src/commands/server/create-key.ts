@@ -2,7 +2,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
-import { NodeKeys } from "../../services/NodeKeys.js"
+import { NodeKeys } from "../../services/node/NodeKeys.js"
 import { GlobalFlags } from "../globals.js"
 
 export const createKey = Command.make(

@@ -3,8 +3,8 @@ import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { InvalidInput } from "../../domain/errors.js"
-import { NodeKeys } from "../../services/NodeKeys.js"
-import { NodeSites } from "../../services/NodeSites.js"
+import { NodeKeys } from "../../services/node/NodeKeys.js"
+import { NodeSites } from "../../services/node/NodeSites.js"
 import { VERSION } from "../../version.js"
 
 const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?$/i
@@ -74,7 +74,7 @@ export const start = Command.make(
       if (dropped > 0) yield* Console.error(`Removed ${dropped} unfinished deploy(s) left by an earlier crash`)
       const keys = yield* NodeKeys
       const keyCount = yield* keys.count
-      const NodeServer = yield* Effect.promise(() => import("../../services/NodeServer.js"))
+      const NodeServer = yield* Effect.promise(() => import("../../services/node/NodeServer.js"))
       return yield* NodeServer.run(
         { version: VERSION, maxUploadBytes, deploysPerMinute: o.deploysPerMinute, maxUnpackedBytes, maxFileBytes, maxFiles: o.maxFiles },
         { port: o.port, host: o.host },

@@ -5,8 +5,8 @@ import * as Stream from "effect/Stream"
 import * as fs from "node:fs"
 import { promisify } from "node:util"
 import * as zlib from "node:zlib"
-import { InvalidInput } from "../domain/errors.js"
-import type { SiteFileEntry, SiteListing } from "./SiteArchive.js"
+import { InvalidInput } from "../../domain/errors.js"
+import type { SiteFileEntry, SiteListing } from "../../domain/SiteListing.js"
 
 /**
  * A streaming zip writer for site folders. archiver took ~2.7× the time of

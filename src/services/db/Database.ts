@@ -13,8 +13,8 @@ import * as Scope from "effect/Scope"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { DatabaseError } from "../domain/errors.js"
-import { migrations as bundledMigrations } from "../migrations/index.js"
+import { DatabaseError } from "../../domain/errors.js"
+import { migrations as bundledMigrations } from "../../migrations/index.js"
 import { Migrator } from "./Migrator.js"
 
 export interface DatabaseOptions {

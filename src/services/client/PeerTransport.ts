@@ -13,8 +13,8 @@ import type {
   PeerUnreachable,
   PlainHttpRefused,
   UnusableToken
-} from "../domain/errors.js"
-import type { Peer } from "../domain/Peer.js"
+} from "../../domain/errors.js"
+import type { Peer } from "../../domain/Peer.js"
 
 export interface TransportOptions {
   /** For one attempt, the whole exchange: connect, send, headers and body. */

@@ -3,11 +3,11 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { randomBytes } from "node:crypto"
-import type { DatabaseError } from "../domain/errors.js"
-import { contentTypeOf, DeployRejected, entryPathProblem, siteNameProblem } from "../domain/node.js"
-import { Database } from "./Database.js"
+import type { DatabaseError } from "../../domain/errors.js"
+import { contentTypeOf, DeployRejected, entryPathProblem, siteNameProblem } from "../../domain/node.js"
+import { Database } from "../db/Database.js"
 import type { Readable } from "node:stream"
-import type { UnpackLimits, ZipEntryStream, ZipReader } from "./zipReader.js"
+import type { UnpackLimits, ZipEntryStream, ZipReader } from "../zip/zipReader.js"
 
 export interface SiteRecord {
   readonly name: string
@@ -102,7 +102,7 @@ export const make: Effect.Effect<NodeSites.Service, never, Database> = Effect.ge
   // batch, whatever the archive holds.
   const stage = (deployId: number, input: DeployInput) =>
     Effect.gen(function* () {
-      const { planUnpack, ZipReader } = yield* Effect.promise(() => import("./zipReader.js"))
+      const { planUnpack, ZipReader } = yield* Effect.promise(() => import("../zip/zipReader.js"))
       const plan = yield* Effect.tryPromise({
         try: () => planUnpack(input.zipPath, input.limits, entryPathProblem),
         catch: rejection

@@ -6,9 +6,9 @@ import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import type { DatabaseError } from "../domain/errors.js"
-import { redactUrl, tokenProblem, validatePeerName, validatePeerUrl } from "../domain/Peer.js"
-import { Database, specialFileKind } from "./Database.js"
+import type { DatabaseError } from "../../domain/errors.js"
+import { redactUrl, tokenProblem, validatePeerName, validatePeerUrl } from "../../domain/Peer.js"
+import { Database, specialFileKind } from "../db/Database.js"
 
 /** `~/.fazt/config.json` as fazt's old client wrote it; unknown fields are ignored. */
 export const LegacyConfigFile = Schema.Struct({

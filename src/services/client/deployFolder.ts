@@ -1,13 +1,13 @@
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as path from "node:path"
-import { InvalidInput, InvalidPeerName } from "../domain/errors.js"
-import { siteNameProblem } from "../domain/siteName.js"
-import type { Peer } from "../domain/Peer.js"
-import { siteUrl } from "../domain/SiteUrl.js"
-import type { DeployResult } from "../domain/wire.js"
+import { InvalidInput, InvalidPeerName } from "../../domain/errors.js"
+import { siteNameProblem } from "../../domain/siteName.js"
+import type { Peer } from "../../domain/Peer.js"
+import { siteUrl } from "../../domain/SiteUrl.js"
+import type { DeployResult } from "../../domain/wire.js"
 import type { SiteArchive } from "./SiteArchive.js"
-import type { ZipOptions } from "./zipWriter.js"
+import type { ZipOptions } from "../zip/zipWriter.js"
 
 /**
  * Where a folder deploy stands. `sentBytes` counts the zip's bytes handed to

@@ -6,9 +6,9 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import { createHash, randomBytes } from "node:crypto"
 import * as os from "node:os"
-import type { DatabaseError } from "../domain/errors.js"
+import type { DatabaseError } from "../../domain/errors.js"
 import { type BcryptPool, makeBcryptPool } from "./bcryptPool.js"
-import { Database } from "./Database.js"
+import { Database } from "../db/Database.js"
 
 export interface CreatedKey {
   readonly id: number

@@ -17,14 +17,14 @@ import {
   PeerUnreachable,
   PlainHttpRefused,
   UnusableToken
-} from "../domain/errors.js"
-import { type Peer, redactUrl, tokenProblem } from "../domain/Peer.js"
+} from "../../domain/errors.js"
+import { type Peer, redactUrl, tokenProblem } from "../../domain/Peer.js"
 import {
   isLoopbackHost,
   MAX_BACKOFF_MILLIS,
   MAX_RETRIES,
   MAX_RETRY_AFTER_MILLIS
-} from "../domain/transportPolicy.js"
+} from "../../domain/transportPolicy.js"
 import {
   type PeerRequest,
   type PeerResponse,

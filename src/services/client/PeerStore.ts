@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { descriptionProblem, Peer, type PeerStatus, tokenProblem, validatePeerName, validatePeerUrl } from "../domain/Peer.js"
+import { descriptionProblem, Peer, type PeerStatus, tokenProblem, validatePeerName, validatePeerUrl } from "../../domain/Peer.js"
 import {
   type DatabaseError,
   InvalidInput,
@@ -13,8 +13,8 @@ import {
   NoPeers,
   PeerAlreadyExists,
   PeerNotFound
-} from "../domain/errors.js"
-import { Database } from "./Database.js"
+} from "../../domain/errors.js"
+import { Database } from "../db/Database.js"
 
 export interface NewPeer {
   readonly name: string

@@ -15,9 +15,9 @@ import {
   PeerUnauthorized,
   type PlainHttpRefused,
   type UnusableToken
-} from "../domain/errors.js"
-import type { Peer, PeerStatus } from "../domain/Peer.js"
-import { maskSecretIn } from "../domain/redact.js"
+} from "../../domain/errors.js"
+import type { Peer, PeerStatus } from "../../domain/Peer.js"
+import { maskSecretIn } from "../../domain/redact.js"
 import {
   AppList,
   type AppView,
@@ -27,7 +27,7 @@ import {
   Health,
   UpgradeResult,
   viewApp
-} from "../domain/wire.js"
+} from "../../domain/wire.js"
 import { type DeployedFolder, type DeployFolderOptions, deployFolderWith } from "./deployFolder.js"
 import { type ContactResult, PeerStore } from "./PeerStore.js"
 import { SiteArchive } from "./SiteArchive.js"

@@ -1,8 +1,8 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type { DatabaseError } from "../domain/errors.js"
-import type { MigrationSource } from "../migrations/index.js"
+import type { DatabaseError } from "../../domain/errors.js"
+import type { MigrationSource } from "../../migrations/index.js"
 import { Database } from "./Database.js"
 
 export type { MigrationSource }

@@ -2,9 +2,10 @@ import * as Effect from "effect/Effect"
 import ignore, { type Ignore } from "ignore"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { InvalidInput } from "../domain/errors.js"
-import type { SiteArchive, SiteFileEntry, SiteListing } from "./SiteArchive.js"
-import { zipStream } from "./zipWriter.js"
+import { InvalidInput } from "../../domain/errors.js"
+import type { SiteFileEntry, SiteListing } from "../../domain/SiteListing.js"
+import type { SiteArchive } from "./SiteArchive.js"
+import { zipStream } from "../zip/zipWriter.js"
 
 const isInside = (root: string, candidate: string) =>
   candidate === root || candidate.startsWith(root.endsWith(path.sep) ? root : root + path.sep)

@@ -2,26 +2,9 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
-import type { InvalidInput } from "../domain/errors.js"
-import type { ZipOptions } from "./zipWriter.js"
-
-export interface SiteFileEntry {
-  /** Relative to the folder, `/`-separated: the name inside the zip. */
-  readonly path: string
-  /** Where the bytes are read from (a symlink's target inside the folder). */
-  readonly source: string
-  readonly size: number
-  /** Modification time, for the zip entry's date. */
-  readonly mtimeMs: number
-}
-
-export interface SiteListing {
-  readonly root: string
-  readonly files: ReadonlyArray<SiteFileEntry>
-  readonly totalBytes: number
-  /** `manifest.json` says `"spa": true`. */
-  readonly spa: boolean
-}
+import type { InvalidInput } from "../../domain/errors.js"
+import type { SiteListing } from "../../domain/SiteListing.js"
+import type { ZipOptions } from "../zip/zipWriter.js"
 
 /**
  * A folder as fazt's own client ships it: paths relative to the folder,
