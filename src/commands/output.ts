@@ -113,6 +113,10 @@ export const table = (
 export const formatCount = (n: number | null | undefined): string =>
   n === null || n === undefined ? "-" : Number.isFinite(n) && n >= 0 ? String(n) : "?"
 
+/** "1 file", "4 files", "? files": a count with its noun, singular only for exactly one. */
+export const formatCountOf = (n: number | null | undefined, noun: string): string =>
+  `${formatCount(n)} ${n === 1 ? noun : `${noun}s`}`
+
 /** `3m ago`, `2h ago`, `4d ago` from an ISO time; `-` when never. */
 export const ago = (iso: string | null, now = Date.now()): string => {
   if (iso === null) return "-"

@@ -42,7 +42,7 @@ describe("deploy says where the site lives", () => {
 
     const human = await runFazt(["remote", "deploy", dir], { home: client })
     expect(human.code).toBe(0)
-    expect(human.stdout.trim().split("\n")).toEqual([`Deployed hello to local: 1 files, 11 B`, url])
+    expect(human.stdout.trim().split("\n")).toEqual([`Deployed hello to local: 1 file, 11 B`, url])
 
     const json = await runFazt(["remote", "deploy", dir, "--json"], { home: client })
     expect(json.code).toBe(0)

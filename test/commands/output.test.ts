@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { table } from "../../src/commands/output.js"
+import { formatCountOf, table } from "../../src/commands/output.js"
 
 describe("table", () => {
   const rows = [["zyt", "https://admin.a-very-long-domain-name.example.com:8443", "healthy"], ["pi", "http://127.0.0.1:8080", "-"]]
@@ -16,5 +16,15 @@ describe("table", () => {
     expect(text).toContain("https://admin.a-very-lon…")
     expect(text).toContain("http://127.0.0.1:8080")
     expect(text.split("\n")[0]).toMatch(/^NAME +URL +STATUS$/)
+  })
+})
+
+describe("formatCountOf", () => {
+  it("is singular for exactly one, plural otherwise, and never trusts an absurd count", () => {
+    expect(formatCountOf(1, "file")).toBe("1 file")
+    expect(formatCountOf(0, "file")).toBe("0 files")
+    expect(formatCountOf(4, "file")).toBe("4 files")
+    expect(formatCountOf(-1, "file")).toBe("? files")
+    expect(formatCountOf(null, "file")).toBe("- files")
   })
 })

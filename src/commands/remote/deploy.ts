@@ -10,7 +10,7 @@ import { siteNameProblem } from "../../domain/node.js"
 import { nothingToDeploy } from "../../services/client/deployFolder.js"
 import { PeerClient } from "../../services/client/PeerClient.js"
 import { SiteArchive } from "../../services/client/SiteArchive.js"
-import { emit, escapeControl, formatBytes, formatCount } from "../output.js"
+import { emit, escapeControl, formatBytes, formatCountOf } from "../output.js"
 import { trackUpload, type UploadProgress, uploadLabel, whileWaiting } from "../progress.js"
 import { optionalPeerName } from "./args.js"
 import { selectPeer } from "./select.js"
@@ -50,7 +50,7 @@ export const deploy = Command.make(
           (d) => d.files.map((f) => `${escapeControl(f.path)}\t${f.size}`).join("\n")
         )
         return yield* Console.error(escapeControl(
-          `${listing.files.length} files, ${formatBytes(listing.totalBytes)} would be deployed as '${site}' to '${peer.name}'${spa ? " (SPA)" : ""}; nothing was sent`
+          `${formatCountOf(listing.files.length, "file")}, ${formatBytes(listing.totalBytes)} would be deployed as '${site}' to '${peer.name}'${spa ? " (SPA)" : ""}; nothing was sent`
         ))
       }
       const peer = yield* selectPeer(args.peer)
@@ -62,7 +62,7 @@ export const deploy = Command.make(
       )
       const { file_count, message, size_bytes, url } = result
       yield* emit({ site: result.site, file_count, size_bytes, message, peer: peer.name, url }, (r) =>
-        escapeControl(`Deployed ${r.site} to ${r.peer}: ${formatCount(r.file_count)} files, ${formatBytes(r.size_bytes)}`) +
+        escapeControl(`Deployed ${r.site} to ${r.peer}: ${formatCountOf(r.file_count, "file")}, ${formatBytes(r.size_bytes)}`) +
         (r.url === null ? "" : `\n${escapeControl(r.url)}`))
     })
 ).pipe(
