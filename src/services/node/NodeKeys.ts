@@ -8,6 +8,7 @@ import { createHash, randomBytes } from "node:crypto"
 import * as os from "node:os"
 import type { DatabaseError } from "../../domain/errors.js"
 import { type BcryptPool, makeBcryptPool } from "./bcryptPool.js"
+import { makeClientWindow } from "./clientWindow.js"
 import { Database } from "../db/Database.js"
 
 export interface CreatedKey {
@@ -47,115 +48,132 @@ const FAILURE_WINDOW_MS = 60_000
 // bcryptjs is loaded by the first key operation, not at CLI start-up.
 const bcrypt = Effect.promise(() => import("bcryptjs").then((m) => m.default))
 
-export const make: Effect.Effect<NodeKeys.Service, never, Database | Scope.Scope> = Effect.gen(function* () {
-  const db = yield* Database
-  const sql = db.sql
-  // bcrypt costs ~70 ms a check: verdicts are cached by the token's SHA-256
-  // (never the token itself) for a minute, and concurrent requests with one
-  // token share a single check, so a flood of requests with one token, good
-  // or bad, costs one bcrypt run.
-  const verdicts = new Map<string, { readonly verdict: Deferred.Deferred<number | null, DatabaseError>; readonly until: number }>()
-  // Checks of tokens not seen before run in worker threads (one core's worth
-  // fewer than the machine has, at most two; a queue of eight): a flood of
-  // distinct wrong keys gets fast 429s instead of stalling the event loop or
-  // taking every core, and each address may send only so many wrong keys a
-  // minute. Cached keys and pages never wait for this.
-  let pool: BcryptPool | undefined
-  const threads = Math.max(1, Math.min(2, os.availableParallelism() - 1))
-  const thePool = () => (pool ??= makeBcryptPool({ threads, maxPending: 8 }))
-  yield* Effect.addFinalizer(() => Effect.promise(() => pool?.close() ?? Promise.resolve()))
-  const failures = new Map<string, Array<number>>()
+/** Clients (addresses) whose wrong keys are remembered at once; the least recent are forgotten first. */
+export const MAX_CLIENTS_REMEMBERED = 4096
 
-  const recentFailures = (client: string, now: number) => {
-    const list = (failures.get(client) ?? []).filter((t) => now - t < FAILURE_WINDOW_MS)
-    if (list.length === 0) failures.delete(client)
-    else failures.set(client, list)
-    return list
-  }
-
-  const noteFailure = (client: string) => {
-    const now = Date.now()
-    if (failures.size > 10_000) failures.clear()
-    failures.set(client, [...recentFailures(client, now), now])
-  }
-
-  const create = (name: string) =>
-    Effect.gen(function* () {
-      const token = `fzt_${randomBytes(16).toString("hex")}`
-      const { hash: bcryptHash } = yield* bcrypt
-      const hash = yield* Effect.promise(() => bcryptHash(token, 10))
-      const rows = yield* db.use(
-        sql<{ id: number }>`INSERT INTO api_keys (name, key_hash, scopes) VALUES (${name}, ${hash}, '["*"]') RETURNING id`
-      )
-      verdicts.clear()
-      return { id: Number(rows[0]!.id), name, token }
+/**
+ * The service over a given way of checking tokens against bcrypt hashes
+ * (`make` uses worker threads; tests pass one they control).
+ */
+export const makeWith = (
+  newPool: () => BcryptPool
+): Effect.Effect<NodeKeys.Service, never, Database | Scope.Scope> =>
+  Effect.gen(function* () {
+    const db = yield* Database
+    const sql = db.sql
+    const scope = yield* Effect.scope
+    // bcrypt costs ~70 ms a check: verdicts are cached by the token's SHA-256
+    // (never the token itself) for a minute, and concurrent requests with one
+    // token share a single check, so a flood of requests with one token, good
+    // or bad, costs one bcrypt run.
+    const verdicts = new Map<string, { readonly verdict: Deferred.Deferred<number | null, DatabaseError>; readonly until: number }>()
+    let pool: BcryptPool | undefined
+    const thePool = () => (pool ??= newPool())
+    yield* Effect.addFinalizer(() => Effect.promise(() => pool?.close() ?? Promise.resolve()))
+    const failures = makeClientWindow({
+      limit: MAX_FAILURES_PER_MINUTE,
+      windowMs: FAILURE_WINDOW_MS,
+      maxClients: MAX_CLIENTS_REMEMBERED
     })
 
-  /** The id of the key `token` matches, or null. */
-  const check = (token: string, keys: ReadonlyArray<{ id: number; key_hash: string }>) =>
-    Effect.gen(function* () {
-      yield* Effect.logDebug("api key check: bcrypt (not cached)")
-      const match = yield* Effect.promise(() => thePool().compare(token, keys.map((k) => String(k.key_hash))))
-      return match >= 0 ? Number(keys[match]!.id) : null
-    })
-
-  // As fazt's ValidateAPIKey (internal/hosting/deploy.go): CURRENT_TIMESTAMP,
-  // i.e. `YYYY-MM-DD HH:MM:SS` UTC, on every successful use. A failed write
-  // (locked, read-only) does not fail the request, as in fazt. No row
-  // changed means the key was deleted since it was cached.
-  const markUsed = (keyId: number) =>
-    db.use(sql<{ id: number }>`UPDATE api_keys SET last_used_at = CURRENT_TIMESTAMP WHERE id = ${keyId} RETURNING id`).pipe(
-      Effect.map((rows) => rows.length > 0),
-      Effect.orElseSucceed(() => true)
-    )
-
-  const lookup = (token: string, client: string) =>
-    Effect.gen(function* () {
-      const digest = createHash("sha256").update(token).digest("hex")
-      const cached = verdicts.get(digest)
-      if (cached && cached.until > Date.now()) return { digest, keyId: yield* Deferred.await(cached.verdict) }
-      const now = Date.now()
-      const recent = recentFailures(client, now)
-      if (recent.length >= MAX_FAILURES_PER_MINUTE) {
-        const wait = Math.max(1, Math.ceil((recent[0]! + FAILURE_WINDOW_MS - now) / 1000))
-        return { throttled: { retryAfterSeconds: wait, message: `Too many wrong API keys from this address; wait ${wait} s` } }
-      }
-      if (!thePool().hasRoom()) {
-        return { throttled: { retryAfterSeconds: 1, message: "The node is busy checking other API keys; retry in a second" } }
-      }
-      const keys = yield* db.use(sql<{ id: number; key_hash: string }>`SELECT id, key_hash FROM api_keys`)
-      const verdict = yield* Deferred.make<number | null, DatabaseError>()
-      if (verdicts.size >= CACHE_MAX) verdicts.delete(verdicts.keys().next().value!)
-      verdicts.set(digest, { verdict, until: Date.now() + CACHE_TTL_MS })
-      // Uninterruptible: other requests may be waiting on this verdict.
-      const result = yield* Effect.uninterruptible(
-        Effect.exit(check(token, keys)).pipe(
-          Effect.tap((exit) => {
-            if (Exit.isFailure(exit)) verdicts.delete(digest)
-            else if (exit.value === null) noteFailure(client)
-            return Deferred.done(verdict, exit)
-          })
+    const create = (name: string) =>
+      Effect.gen(function* () {
+        const token = `fzt_${randomBytes(16).toString("hex")}`
+        const { hash: bcryptHash } = yield* bcrypt
+        const hash = yield* Effect.promise(() => bcryptHash(token, 10))
+        const rows = yield* db.use(
+          sql<{ id: number }>`INSERT INTO api_keys (name, key_hash, scopes) VALUES (${name}, ${hash}, '["*"]') RETURNING id`
         )
+        verdicts.clear()
+        return { id: Number(rows[0]!.id), name, token }
+      })
+
+    /** The id of the key `token` matches, or null. */
+    const check = (token: string) =>
+      Effect.gen(function* () {
+        const keys = yield* db.use(sql<{ id: number; key_hash: string }>`SELECT id, key_hash FROM api_keys`)
+        yield* Effect.logDebug("api key check: bcrypt (not cached)")
+        const match = yield* Effect.promise(() => thePool().compare(token, keys.map((k) => String(k.key_hash))))
+        return match >= 0 ? Number(keys[match]!.id) : null
+      })
+
+    // As fazt's ValidateAPIKey (internal/hosting/deploy.go): CURRENT_TIMESTAMP,
+    // i.e. `YYYY-MM-DD HH:MM:SS` UTC, on every successful use. A failed write
+    // (locked, read-only) does not fail the request, as in fazt. No row
+    // changed means the key was deleted since it was cached.
+    const markUsed = (keyId: number) =>
+      db.use(sql<{ id: number }>`UPDATE api_keys SET last_used_at = CURRENT_TIMESTAMP WHERE id = ${keyId} RETURNING id`).pipe(
+        Effect.map((rows) => rows.length > 0),
+        Effect.orElseSucceed(() => true)
       )
-      return { digest, keyId: yield* result }
-    })
 
-  const verify = (token: string, client: string) =>
-    Effect.gen(function* () {
-      const found = yield* lookup(token, client)
-      if ("throttled" in found) return { _tag: "Throttled", ...found.throttled } satisfies KeyVerdict as KeyVerdict
-      if (found.keyId === null) return { _tag: "Invalid" } as KeyVerdict
-      if (!(yield* markUsed(found.keyId))) {
-        verdicts.delete(found.digest)
-        return { _tag: "Invalid" } as KeyVerdict
-      }
-      return { _tag: "Valid", keyId: found.keyId } as KeyVerdict
-    })
+    // The check of a token not cached runs in a fiber of the service's own
+    // scope, not the request's: registering it in the cache and starting it is
+    // one step no interruption can split, and a request that is interrupted
+    // (its client went away) stops waiting without stopping the check, so the
+    // requests sharing it still get their verdict. A failed check (the database)
+    // leaves the cache, so the next request tries again.
+    const startCheck = (digest: string, token: string, client: string) =>
+      Effect.uninterruptible(Effect.gen(function* () {
+        const verdict = yield* Deferred.make<number | null, DatabaseError>()
+        if (verdicts.size >= CACHE_MAX) verdicts.delete(verdicts.keys().next().value!)
+        verdicts.set(digest, { verdict, until: Date.now() + CACHE_TTL_MS })
+        // Forked from this uninterruptible step, the check itself stays
+        // interruptible, so closing the service (shutdown) stops it.
+        yield* Effect.interruptible(check(token)).pipe(
+          Effect.onExit((exit) =>
+            Effect.sync(() => {
+              if (Exit.isFailure(exit)) {
+                if (verdicts.get(digest)?.verdict === verdict) verdicts.delete(digest)
+              } else if (exit.value === null) failures.record(client)
+            }).pipe(Effect.zipRight(Deferred.done(verdict, exit)))
+          ),
+          Effect.forkIn(scope)
+        )
+        return verdict
+      }))
 
-  const count = db.use(sql<{ n: number }>`SELECT count(*) AS n FROM api_keys`).pipe(Effect.map((rows) => Number(rows[0]!.n)))
+    const lookup = (token: string, client: string) =>
+      Effect.gen(function* () {
+        const digest = createHash("sha256").update(token).digest("hex")
+        const cached = verdicts.get(digest)
+        if (cached && cached.until > Date.now()) return { digest, keyId: yield* Deferred.await(cached.verdict) }
+        const wait = failures.retryAfter(client)
+        if (wait !== undefined) {
+          return { throttled: { retryAfterSeconds: wait, message: `Too many wrong API keys from this address; wait ${wait} s` } }
+        }
+        if (!thePool().hasRoom()) {
+          return { throttled: { retryAfterSeconds: 1, message: "The node is busy checking other API keys; retry in a second" } }
+        }
+        const verdict = yield* startCheck(digest, token, client)
+        return { digest, keyId: yield* Deferred.await(verdict) }
+      })
 
-  return { create, verify, count }
-})
+    const verify = (token: string, client: string) =>
+      Effect.gen(function* () {
+        const found = yield* lookup(token, client)
+        if ("throttled" in found) return { _tag: "Throttled", ...found.throttled } satisfies KeyVerdict as KeyVerdict
+        if (found.keyId === null) return { _tag: "Invalid" } as KeyVerdict
+        if (!(yield* markUsed(found.keyId))) {
+          verdicts.delete(found.digest)
+          return { _tag: "Invalid" } as KeyVerdict
+        }
+        return { _tag: "Valid", keyId: found.keyId } as KeyVerdict
+      })
+
+    const count = db.use(sql<{ n: number }>`SELECT count(*) AS n FROM api_keys`).pipe(Effect.map((rows) => Number(rows[0]!.n)))
+
+    return { create, verify, count }
+  })
+
+// Checks of tokens not seen before run in worker threads (one core's worth
+// fewer than the machine has, at most two; a queue of eight): a flood of
+// distinct wrong keys gets fast 429s instead of stalling the event loop or
+// taking every core, and each address may send only so many wrong keys a
+// minute. Cached keys and pages never wait for this.
+export const make: Effect.Effect<NodeKeys.Service, never, Database | Scope.Scope> = makeWith(() =>
+  makeBcryptPool({ threads: Math.max(1, Math.min(2, os.availableParallelism() - 1)), maxPending: 8 })
+)
 
 export class NodeKeys extends Context.Tag("fazt/NodeKeys")<NodeKeys, NodeKeys.Service>() {
   static readonly layer: Layer.Layer<NodeKeys, never, Database> = Layer.scoped(NodeKeys, make)

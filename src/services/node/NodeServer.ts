@@ -1,3 +1,5 @@
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
+import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
@@ -14,9 +16,9 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as nodePath from "node:path"
 import { InvalidInput } from "../../domain/errors.js"
-import { DeployRejected } from "../../domain/node.js"
 import { Database } from "../db/Database.js"
-import { NodeKeys } from "./NodeKeys.js"
+import { makeClientWindow } from "./clientWindow.js"
+import { MAX_CLIENTS_REMEMBERED, NodeKeys } from "./NodeKeys.js"
 import { NodeSites, type SiteFile } from "./NodeSites.js"
 import { type ReceivedUpload, receiveUpload, type UploadFailed } from "./uploadReceiver.js"
 
@@ -42,6 +44,16 @@ const failure = (status: number, code: string, message: string, headers: Record<
   HttpServerResponse.unsafeJson({ error: { code, message } }, { status, headers })
 
 const badRequest = (message: string) => failure(400, "BAD_REQUEST", message)
+
+const noRoute = (request: HttpServerRequest.HttpServerRequest) =>
+  failure(404, "NOT_FOUND", `No route for ${request.method} ${request.url.replace(/\?.*$/, "").replaceAll("%3B", ";")}`)
+
+/** What the log says about a failed request: the error's own text, or the defect's trace. */
+const internalDetail = (cause: Cause.Cause<unknown>): string =>
+  Option.match(Cause.failureOption(cause), {
+    onNone: () => Cause.pretty(cause),
+    onSome: (e) => e instanceof Error ? `${(e as { _tag?: string })._tag ?? e.name}: ${e.message}` : String(e)
+  })
 
 const SITE_HOST = /^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\.localhost$/
 
@@ -92,27 +104,12 @@ export const makeApp = (options: NodeOptions) =>
     const sites = yield* NodeSites
     const db = yield* Database
     const startedAt = Date.now()
-    const deploysByClient = new Map<string, Array<number>>()
+    const deploys = makeClientWindow({
+      limit: Math.max(1, options.deploysPerMinute),
+      windowMs: 60_000,
+      maxClients: MAX_CLIENTS_REMEMBERED
+    })
     const clientOf = (request: HttpServerRequest.HttpServerRequest) => Option.getOrElse(request.remoteAddress, () => "unknown")
-
-    // The same answers as fazt's requireAPIKeyAuth (internal/handlers/auth_handlers.go).
-    const authorized = (request: HttpServerRequest.HttpServerRequest) =>
-      Effect.gen(function* () {
-        const header = request.headers["authorization"] ?? ""
-        const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
-        if (!match) return Option.some(failure(401, "UNAUTHORIZED", "API key required (Authorization: Bearer <token>)"))
-        const verdict = yield* keys.verify(match[1]!, clientOf(request))
-        switch (verdict._tag) {
-          case "Valid":
-            return Option.none()
-          case "Invalid":
-            return Option.some(failure(401, "INVALID_API_KEY", "Invalid or expired API key"))
-          case "Throttled":
-            return Option.some(
-              failure(429, "RATE_LIMIT_EXCEEDED", verdict.message, { "retry-after": String(verdict.retryAfterSeconds) })
-            )
-        }
-      })
 
     const health = Effect.sync(() =>
       envelope({
@@ -145,11 +142,18 @@ export const makeApp = (options: NodeOptions) =>
         spa: s.spa
       }))))
 
-    const deleteApp = (name: string) =>
-      Effect.map(sites.remove(name), (removed) =>
-        removed
-          ? envelope({ message: `App '${name}' deleted`, name })
-          : failure(404, "NOT_FOUND", `App '${name}' not found`))
+    // DELETE /api/apps/<name>: the rest of the path, decoded (the host
+    // dispatch has already answered 400 to a malformed escape).
+    const deleteApp = Effect.gen(function* () {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const path = request.url.replace(/\?.*$/, "")
+      const name = decodeURIComponent(path.slice("/api/apps/".length))
+      if (name === "") return noRoute(request)
+      const removed = yield* sites.remove(name)
+      return removed
+        ? envelope({ message: `App '${name}' deleted`, name })
+        : failure(404, "NOT_FOUND", `App '${name}' not found`)
+    })
 
     // The command gateway, as fazt's CLI uses it (`fazt @peer app list`):
     // internal/handlers/cmd_gateway.go. Every site here is one app whose only
@@ -229,15 +233,15 @@ export const makeApp = (options: NodeOptions) =>
       return { data: { version: options.version, domain: "localhost", env: "development", vfs: { cached_files: 0, cache_size: 0 } } }
     }
 
-    const command = (request: HttpServerRequest.HttpServerRequest) =>
-      Effect.gen(function* () {
+    const command = Effect.gen(function* () {
+        const request = yield* HttpServerRequest.HttpServerRequest
         if (Number(request.headers["content-length"] ?? "0") > 1024 * 1024) {
           return failure(413, "PAYLOAD_TOO_LARGE", "Request payload exceeds maximum size of 1MB")
         }
-        const text = yield* Effect.either(request.text)
+        const text = yield* request.text.pipe(Effect.catchTag("RequestError", () => Effect.succeed(undefined)))
         let body: unknown
         try {
-          body = text._tag === "Right" ? JSON.parse(text.right) : undefined
+          body = text === undefined ? undefined : JSON.parse(text)
         } catch {
           body = undefined
         }
@@ -260,9 +264,8 @@ export const makeApp = (options: NodeOptions) =>
     // `already_latest` with `new_version` equal to the current one, never a
     // `check_only` (which means "an update is available"). See fazt's
     // internal/handlers/upgrade_handler.go.
-    const upgrade = (url: URL) =>
-      Effect.sync(() => {
-        if (url.searchParams.get("force") === "true" || url.searchParams.has("url")) {
+    const upgrade = Effect.map(HttpServerRequest.ParsedSearchParams, (query) => {
+        if (query["force"] === "true" || query["url"] !== undefined) {
           return failure(
             501,
             "NOT_IMPLEMENTED",
@@ -277,19 +280,6 @@ export const makeApp = (options: NodeOptions) =>
           action: "already_latest"
         })
       })
-
-    const rateLimited = (client: string): number | undefined => {
-      if (options.deploysPerMinute <= 0) return undefined
-      const now = Date.now()
-      const recent = (deploysByClient.get(client) ?? []).filter((t) => now - t < 60_000)
-      if (recent.length >= options.deploysPerMinute) {
-        deploysByClient.set(client, recent)
-        return Math.max(1, Math.ceil((recent[0]! + 60_000 - now) / 1000))
-      }
-      recent.push(now)
-      deploysByClient.set(client, recent)
-      return undefined
-    }
 
     // An upload answered before its body was read (refused mid-way, a wrong
     // key, a rate limit) is read to its end and dropped before the answer
@@ -333,19 +323,22 @@ export const makeApp = (options: NodeOptions) =>
         failure(413, "PAYLOAD_TOO_LARGE", `The upload is larger than this node's limit of ${options.maxUploadBytes} bytes (its --max-upload)`)
       )
 
-    const deploy = (request: HttpServerRequest.HttpServerRequest) =>
-      Effect.gen(function* () {
-        const wait = rateLimited(clientOf(request))
-        if (wait !== undefined) {
-          return yield* afterBody(request, failure(
-            429,
-            "RATE_LIMIT_EXCEEDED",
-            `At most ${options.deploysPerMinute} deploys a minute from one client; retry in ${wait} s (the node's --deploys-per-minute raises the limit)`,
-            { "retry-after": String(wait) }
-          ))
-        }
-        const declared = Number(request.headers["content-length"] ?? "0")
-        if (declared > options.maxUploadBytes) return yield* tooLarge(request)
+    const deploy = Effect.gen(function* () {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const client = clientOf(request)
+      const wait = options.deploysPerMinute > 0 ? deploys.retryAfter(client) : undefined
+      if (wait !== undefined) {
+        return yield* afterBody(request, failure(
+          429,
+          "RATE_LIMIT_EXCEEDED",
+          `At most ${options.deploysPerMinute} deploys a minute from one client; retry in ${wait} s (the node's --deploys-per-minute raises the limit)`,
+          { "retry-after": String(wait) }
+        ))
+      }
+      if (options.deploysPerMinute > 0) deploys.record(client)
+      const declared = Number(request.headers["content-length"] ?? "0")
+      if (declared > options.maxUploadBytes) return yield* tooLarge(request)
+      return yield* Effect.gen(function* () {
         // The upload lands in a folder of its own under the node's upload
         // folder, removed when the request ends: answered, failed, or cut off
         // by the client (then the request is interrupted) or by shutdown.
@@ -354,42 +347,37 @@ export const makeApp = (options: NodeOptions) =>
           (d) => Effect.sync(() => fs.rmSync(d, { recursive: true, force: true }))
         )
         const receiving = receiveUpload(NodeHttpServerRequest.toIncomingMessage(request), dir, options.maxUploadBytes)
-        const received = yield* Effect.either(Effect.async<ReceivedUpload, UploadFailed>((resume) => {
+        const form = yield* Effect.async<ReceivedUpload, UploadFailed>((resume) => {
           receiving.done.then((upload) => resume(Effect.succeed(upload)), (e: UploadFailed) => resume(Effect.fail(e)))
           return Effect.sync(receiving.cancel)
-        }))
-        if (received._tag === "Left") {
-          if (received.left.kind === "too-large") return yield* tooLarge(request)
-          return badRequest(`Cannot read the multipart form: ${received.left.message}`)
-        }
-        const form = received.right
+        })
         const field = (name: string) => form.fields[name]
         const site = field("site_name")
         if (site === undefined || site === "") return badRequest("site_name is required")
         const file = form.file
         if (file === undefined) return badRequest("file is required")
         if (!file.name.toLowerCase().endsWith(".zip")) return badRequest("file must be a .zip archive")
-        const result = yield* sites.deploy({
+        const s = yield* sites.deploy({
           site,
           spa: field("spa") === "true",
           zipPath: file.path,
           limits: { maxTotalBytes: options.maxUnpackedBytes, maxFileBytes: options.maxFileBytes, maxFiles: options.maxFiles }
-        }).pipe(Effect.either)
-        if (result._tag === "Left") {
-          const e = result.left
-          if (e instanceof DeployRejected) {
-            return failure(e.status, e.status === 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST", e.reason)
-          }
-          return yield* Effect.fail(e)
-        }
-        const s = result.right
+        })
         return envelope({
           site: s.name,
           file_count: s.file_count,
           size_bytes: s.size_bytes,
           message: `Deployed ${s.file_count} files to ${s.name}`
         })
-      }).pipe(Effect.scoped)
+      }).pipe(
+        Effect.scoped,
+        Effect.catchTags({
+          UploadFailed: (e) =>
+            e.kind === "too-large" ? tooLarge(request) : Effect.succeed(badRequest(`Cannot read the multipart form: ${e.reason}`)),
+          DeployRejected: (e) => Effect.succeed(failure(e.status, e.status === 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST", e.reason))
+        })
+      )
+    })
 
     // Small files are sent whole; chunked ones one chunk (1 MiB) at a time, so
     // a large file is never held in memory. A chunk gone meanwhile (the site
@@ -425,33 +413,48 @@ export const makeApp = (options: NodeOptions) =>
         return HttpServerResponse.text("Not Found\n", { status: 404 })
       })
 
-    const api = (request: HttpServerRequest.HttpServerRequest, url: URL) =>
+    // The same answers as fazt's requireAPIKeyAuth (internal/handlers/auth_handlers.go).
+    // A refused upload is read to its end before the answer (see afterBody).
+    const requireApiKey = HttpMiddleware.make((app) =>
       Effect.gen(function* () {
-        const path = url.pathname.replace(/\/+$/, "")
-        if (path === "/health" && (request.method === "GET" || request.method === "HEAD")) return yield* publicHealth
-        const route = `${request.method} ${path}`
-        const known = route === "GET /api/system/health" || route === "GET /api/apps" || route === "POST /api/upgrade" ||
-          route === "POST /api/deploy" || route === "POST /api/cmd" || (request.method === "DELETE" && path.startsWith("/api/apps/"))
-        if (!known) return failure(404, "NOT_FOUND", `No route for ${request.method} ${path}`)
-        let appName: string | undefined
-        if (request.method === "DELETE") {
-          try {
-            appName = decodeURIComponent(path.slice("/api/apps/".length))
-          } catch {
-            return badRequest("malformed percent-escape in the path")
-          }
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers["authorization"] ?? "")
+        if (!match) return yield* afterBody(request, failure(401, "UNAUTHORIZED", "API key required (Authorization: Bearer <token>)"))
+        const verdict = yield* keys.verify(match[1]!, clientOf(request))
+        switch (verdict._tag) {
+          case "Valid":
+            return yield* app
+          case "Invalid":
+            return yield* afterBody(request, failure(401, "INVALID_API_KEY", "Invalid or expired API key"))
+          case "Throttled":
+            return yield* afterBody(
+              request,
+              failure(429, "RATE_LIMIT_EXCEEDED", verdict.message, { "retry-after": String(verdict.retryAfterSeconds) })
+            )
         }
-        const denied = yield* authorized(request)
-        if (Option.isSome(denied)) return route === "POST /api/deploy" ? yield* afterBody(request, denied.value) : denied.value
-        if (route === "GET /api/system/health") return yield* health
-        if (route === "GET /api/apps") return yield* apps
-        if (route === "POST /api/cmd") return yield* command(request)
-        if (route === "POST /api/upgrade") return yield* upgrade(url)
-        if (route === "POST /api/deploy") return yield* deploy(request)
-        return yield* deleteApp(appName!)
       })
+    )
 
-    return Effect.gen(function* () {
+    // fazt's admin routes (cmd/server/main.go); on this node every one takes an API key.
+    const keyed = HttpRouter.empty.pipe(
+      HttpRouter.get("/api/system/health", health),
+      HttpRouter.get("/api/apps", apps),
+      HttpRouter.post("/api/cmd", command),
+      HttpRouter.post("/api/upgrade", upgrade),
+      HttpRouter.post("/api/deploy", deploy),
+      HttpRouter.del("/api/apps/*", deleteApp),
+      HttpRouter.use(requireApiKey)
+    )
+    const router = HttpRouter.empty.pipe(HttpRouter.get("/health", publicHealth), HttpRouter.concat(keyed))
+    // Paths match as written: case-sensitive, a doubled slash is no single
+    // one (Go's mux does not fold either).
+    const routes = yield* HttpRouter.toHttpApp(router).pipe(
+      HttpRouter.withRouterConfig({ caseSensitive: true, ignoreDuplicateSlashes: false })
+    )
+
+    // Host dispatch comes before the router: `<site>.localhost` is a site,
+    // any other host the API (fazt's host routing, cmd/server/main.go).
+    const dispatch = Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
       let url: URL
       try {
@@ -461,19 +464,33 @@ export const makeApp = (options: NodeOptions) =>
         return badRequest("malformed request target")
       }
       const site = siteOfHost(request.headers["host"])
-      return yield* (site !== undefined ? serveSite(site, url) : api(request, url))
-    }).pipe(
-      // Never a 500 with an empty body: failures and defects alike get fazt's envelope.
+      if (site !== undefined) return yield* serveSite(site, url)
+      const path = url.pathname.replace(/\/+$/, "")
+      try {
+        decodeURIComponent(path)
+      } catch {
+        return badRequest("malformed percent-escape in the path")
+      }
+      // The router sees the path alone (an absolute-form target made one),
+      // trailing slashes dropped, and `;` escaped so it stays part of the path.
+      const target = `${path === "" ? "/" : path.replaceAll(";", "%3B")}${url.search}`
+      return yield* routes.pipe(Effect.provideService(HttpServerRequest.HttpServerRequest, request.modify({ url: target })))
+    })
+
+    return dispatch.pipe(
+      Effect.catchTags({ RouteNotFound: (e) => Effect.succeed(noRoute(e.request)) }),
+      // A failure or defect is answered as fazt's ServerError does
+      // (internal/api/response.go): a fixed message, never the internal one,
+      // which may name the database's path or a file on the node; the
+      // detail goes to the node's log (stderr).
       Effect.catchAllCause((cause) =>
         Cause.isInterruptedOnly(cause)
           ? Effect.failCause(cause)
-          : Effect.as(
-            Effect.logError("request failed", cause),
-            failure(500, "INTERNAL_ERROR", Option.match(Cause.failureOption(cause), {
-              onNone: () => "An unexpected error occurred",
-              onSome: (e) => e.message
-            }))
-          )
+          : Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+            Effect.as(
+              Effect.logError(`${request.method} ${request.url} failed: ${internalDetail(cause)}`),
+              failure(500, "INTERNAL_ERROR", "An unexpected error occurred")
+            ))
       )
     )
   })

@@ -1,3 +1,4 @@
+import * as Data from "effect/Data"
 import * as MP from "multipasta"
 import * as fs from "node:fs"
 import type { IncomingMessage } from "node:http"
@@ -11,10 +12,12 @@ export interface ReceivedUpload {
 }
 
 /** Why an upload was not received. */
-export class UploadFailed extends Error {
-  constructor(readonly kind: "too-large" | "malformed" | "aborted", message: string) {
-    super(message)
-    this.name = "UploadFailed"
+export class UploadFailed extends Data.TaggedError("UploadFailed")<{
+  readonly kind: "too-large" | "malformed" | "aborted"
+  readonly reason: string
+}> {
+  override get message() {
+    return this.reason
   }
 }
 
@@ -52,7 +55,7 @@ export const receiveUpload = (
     settled = true
     detach()
     file?.out.destroy()
-    rejectDone(new UploadFailed(kind, message))
+    rejectDone(new UploadFailed({ kind, reason: message }))
   }
 
   const parser = MP.make({
