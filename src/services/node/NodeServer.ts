@@ -234,52 +234,52 @@ export const makeApp = (options: NodeOptions) =>
     }
 
     const command = Effect.gen(function* () {
-        const request = yield* HttpServerRequest.HttpServerRequest
-        if (Number(request.headers["content-length"] ?? "0") > 1024 * 1024) {
-          return failure(413, "PAYLOAD_TOO_LARGE", "Request payload exceeds maximum size of 1MB")
-        }
-        const text = yield* request.text.pipe(Effect.catchTag("RequestError", () => Effect.succeed(undefined)))
-        let body: unknown
-        try {
-          body = text === undefined ? undefined : JSON.parse(text)
-        } catch {
-          body = undefined
-        }
-        // Go decodes into {command string, args []string}: anything else is a 400.
-        const valid = typeof body === "object" && body !== null && !Array.isArray(body) &&
-          ["string", "undefined"].includes(typeof (body as { command?: unknown }).command) &&
-          ((body as { args?: unknown }).args == null ||
-            (Array.isArray((body as { args?: unknown }).args) &&
-              ((body as { args: Array<unknown> }).args).every((a) => typeof a === "string" || a === null)))
-        if (!valid) return badRequest("invalid request body")
-        const { command: name = "", args = [] } = body as { command?: string; args?: Array<string | null> | null }
-        if (name === "") return badRequest("command is required")
-        const argv = (args ?? []).map((a) => a ?? "")
-        if (name === "app") return commandResult(yield* appCommand(argv, request.headers["host"]))
-        if (name === "server") return commandResult(serverCommand(argv))
-        return commandResult({ error: "unknown command" })
-      })
+      const request = yield* HttpServerRequest.HttpServerRequest
+      if (Number(request.headers["content-length"] ?? "0") > 1024 * 1024) {
+        return failure(413, "PAYLOAD_TOO_LARGE", "Request payload exceeds maximum size of 1MB")
+      }
+      const text = yield* request.text.pipe(Effect.catchTag("RequestError", () => Effect.succeed(undefined)))
+      let body: unknown
+      try {
+        body = text === undefined ? undefined : JSON.parse(text)
+      } catch {
+        body = undefined
+      }
+      // Go decodes into {command string, args []string}: anything else is a 400.
+      const valid = typeof body === "object" && body !== null && !Array.isArray(body) &&
+        ["string", "undefined"].includes(typeof (body as { command?: unknown }).command) &&
+        ((body as { args?: unknown }).args == null ||
+          (Array.isArray((body as { args?: unknown }).args) &&
+            ((body as { args: Array<unknown> }).args).every((a) => typeof a === "string" || a === null)))
+      if (!valid) return badRequest("invalid request body")
+      const { command: name = "", args = [] } = body as { command?: string; args?: Array<string | null> | null }
+      if (name === "") return badRequest("command is required")
+      const argv = (args ?? []).map((a) => a ?? "")
+      if (name === "app") return commandResult(yield* appCommand(argv, request.headers["host"]))
+      if (name === "server") return commandResult(serverCommand(argv))
+      return commandResult({ error: "unknown command" })
+    })
 
     // With no release channel, the newest version this node knows is its own:
     // `already_latest` with `new_version` equal to the current one, never a
     // `check_only` (which means "an update is available"). See fazt's
     // internal/handlers/upgrade_handler.go.
     const upgrade = Effect.map(HttpServerRequest.ParsedSearchParams, (query) => {
-        if (query["force"] === "true" || query["url"] !== undefined) {
-          return failure(
-            501,
-            "NOT_IMPLEMENTED",
-            `This node (fazt remote ${options.version}) cannot replace or restart its own binary; upgrade it with npm`
-          )
-        }
-        return envelope({
-          success: true,
-          message: `This node runs fazt remote ${options.version} and has no release channel to check`,
-          current_version: options.version,
-          new_version: options.version,
-          action: "already_latest"
-        })
+      if (query["force"] === "true" || query["url"] !== undefined) {
+        return failure(
+          501,
+          "NOT_IMPLEMENTED",
+          `This node (fazt remote ${options.version}) cannot replace or restart its own binary; upgrade it with npm`
+        )
+      }
+      return envelope({
+        success: true,
+        message: `This node runs fazt remote ${options.version} and has no release channel to check`,
+        current_version: options.version,
+        new_version: options.version,
+        action: "already_latest"
       })
+    })
 
     // An upload answered before its body was read (refused mid-way, a wrong
     // key, a rate limit) is read to its end and dropped before the answer
