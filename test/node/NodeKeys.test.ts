@@ -7,6 +7,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as path from "node:path"
+import { Database } from "../../src/services/db/Database.js"
 import type { BcryptPool } from "../../src/services/node/bcryptPool.js"
 import { makeClientWindow } from "../../src/services/node/clientWindow.js"
 import { makeWith, MAX_CLIENTS_REMEMBERED, MAX_FAILURES_PER_MINUTE, NodeKeys } from "../../src/services/node/NodeKeys.js"
@@ -37,6 +38,8 @@ describe("the node's bcrypt verdict cache", () => {
   it.scopedLive("interrupting the first of two concurrent checks of one key: the second still gets its verdict, from one bcrypt run", () => {
     const gate = gatedPool()
     return Effect.gen(function* () {
+      // However the test ends, the check is let go, so nothing is left waiting.
+      yield* Effect.addFinalizer(() => Effect.sync(() => gate.release(-1)))
       const keys = yield* NodeKeys
       const { token } = yield* keys.create("test")
       const first = yield* Effect.fork(keys.verify(token, "10.0.0.1"))
@@ -45,7 +48,9 @@ describe("the node's bcrypt verdict cache", () => {
       yield* Effect.sleep("20 millis")
       // The first request's client goes away while its check is pending. Its
       // fiber ends at once (it only waited), the check goes on.
-      const firstExit = yield* Fiber.interrupt(first)
+      const firstExit = yield* Fiber.interrupt(first).pipe(
+        Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new Error("the interrupted request waited for the check") })
+      )
       expect(Exit.isInterrupted(firstExit)).toBe(true)
       gate.release(0)
       expect(yield* Fiber.join(second)).toMatchObject({ _tag: "Valid" })
@@ -58,15 +63,29 @@ describe("the node's bcrypt verdict cache", () => {
   it.scopedLive("a check whose every waiter was interrupted still completes and is cached for the next request", () => {
     const gate = gatedPool()
     return Effect.gen(function* () {
+      yield* Effect.addFinalizer(() => Effect.sync(() => gate.release(-1)))
       const keys = yield* NodeKeys
       const fiber = yield* Effect.fork(keys.verify("fzt_wrong", "10.0.0.1"))
       yield* Deferred.await(gate.started)
-      yield* Fiber.interrupt(fiber)
+      yield* Fiber.interrupt(fiber).pipe(
+        Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new Error("the interrupted request waited for the check") })
+      )
       gate.release(-1)
       expect(yield* keys.verify("fzt_wrong", "10.0.0.1")).toEqual({ _tag: "Invalid" })
       expect(gate.calls()).toBe(1)
     }).pipe(Effect.provide(keysWith(gate.pool)))
   })
+
+  it.scopedLive("a check that fails (the database) leaves the cache: the next request with that key checks again", () =>
+    Effect.gen(function* () {
+      const keys = yield* NodeKeys
+      const db = yield* Database
+      yield* db.use(db.sql`ALTER TABLE api_keys RENAME TO api_keys_away`)
+      const failed = yield* Effect.flip(keys.verify("fzt_some_key", "10.0.0.1"))
+      expect(failed._tag).toBe("DatabaseError")
+      yield* db.use(db.sql`ALTER TABLE api_keys_away RENAME TO api_keys`)
+      expect(yield* keys.verify("fzt_some_key", "10.0.0.1")).toEqual({ _tag: "Invalid" })
+    }).pipe(Effect.provide(keysWith({ hasRoom: () => true, compare: () => Promise.resolve(-1), close: () => Promise.resolve() }))))
 
   it.scopedLive(`an address past ${MAX_FAILURES_PER_MINUTE} wrong keys a minute gets 429s; other addresses do not`, () =>
     Effect.gen(function* () {
