@@ -116,8 +116,6 @@ export const formatCandidates = (shell: string, candidates: ReadonlyArray<Candid
     )
     .join("\n")
 
-export const SHELLS = ["bash", "zsh", "fish"] as const
-
 /** The script `fazt --completions <shell>` prints. */
 export const completionScript = (shell: string): string | undefined => {
   switch (shell) {

@@ -8,7 +8,7 @@ import { AppView, Health } from "./wire.js"
  * Success is `{"data": …}` on stdout; failure `{"error": …}` on stderr.
  */
 
-export const Data = <A, I, R>(data: Schema.Schema<A, I, R>) => Schema.Struct({ data })
+export const SuccessEnvelope = <A, I, R>(data: Schema.Schema<A, I, R>) => Schema.Struct({ data })
 
 export const ErrorEnvelope = Schema.Struct({
   error: Schema.Struct({

@@ -4,9 +4,10 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import type { DatabaseError } from "../../domain/errors.js"
+import { describeErrno, errnoCode } from "../../domain/errno.js"
+import { homeDirectory } from "../../domain/home.js"
 import { redactUrl, tokenProblem, validatePeerName, validatePeerUrl } from "../../domain/Peer.js"
 import { Database, specialFileKind } from "../db/Database.js"
 
@@ -104,9 +105,9 @@ const readFile = (file: string): Effect.Effect<
         fs.closeSync(fd)
       }
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code
+      const code = errnoCode(e)
       if (code === "ENOENT" || code === "ENOTDIR") return { _tag: "Absent" as const }
-      return { _tag: "Malformed" as const, reason: `cannot read it (${code ?? "error"})` }
+      return { _tag: "Malformed" as const, reason: `cannot read it: ${describeErrno(e)}` }
     }
     let json: unknown
     try {
@@ -189,8 +190,7 @@ export const makeAt = (file: string): Effect.Effect<LegacyConfig.Service, never,
   })
 
 /** `$HOME/.fazt/config.json`, with HOME read through Effect `Config`. */
-export const defaultPath = Config.nonEmptyString("HOME").pipe(
-  Config.withDefault(os.homedir()),
+export const defaultPath = homeDirectory.pipe(
   Config.map((home) => path.join(home, ".fazt", "config.json"))
 )
 

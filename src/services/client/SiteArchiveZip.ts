@@ -2,6 +2,7 @@ import * as Effect from "effect/Effect"
 import ignore, { type Ignore } from "ignore"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { describeErrno, errnoCode } from "../../domain/errno.js"
 import { InvalidInput } from "../../domain/errors.js"
 import type { SiteFileEntry, SiteListing } from "../../domain/SiteListing.js"
 import type { SiteArchive } from "./SiteArchive.js"
@@ -79,11 +80,10 @@ export const make: SiteArchive.Service = {
       try: () => scanSync(dir),
       catch: (e) => {
         if (e instanceof InvalidInput) return e
-        const code = (e as NodeJS.ErrnoException).code
+        const code = errnoCode(e)
         if (code === "ENOENT") return new InvalidInput({ message: `folder ${dir} does not exist` })
         if (code === "ENOTDIR") return new InvalidInput({ message: `${dir} is not a folder` })
-        if (code === "EACCES") return new InvalidInput({ message: `cannot read ${dir}: permission denied` })
-        return new InvalidInput({ message: `cannot read ${dir}: ${(e as Error).message}` })
+        return new InvalidInput({ message: `cannot read ${dir}: ${describeErrno(e)}` })
       }
     }),
   zip: (listing, options) => zipStream(listing, options)

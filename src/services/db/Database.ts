@@ -11,9 +11,10 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
+import { describeErrno, errnoCode } from "../../domain/errno.js"
 import { DatabaseError } from "../../domain/errors.js"
+import { homeDirectory } from "../../domain/home.js"
 import { migrations as bundledMigrations } from "../../migrations/index.js"
 import { Migrator } from "./Migrator.js"
 
@@ -53,7 +54,6 @@ const SQLITE_HEADER = Buffer.from("SQLite format 3\0", "latin1")
 export const describeFailure = (cause: unknown): string => {
   const inner = cause instanceof SqlError ? cause.cause : cause
   const code = typeof inner === "object" && inner !== null && "code" in inner ? String(inner.code) : ""
-  const message = inner instanceof Error ? inner.message : String(inner)
   if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
     return "the database is locked by another process and stayed locked past the busy timeout"
   }
@@ -65,13 +65,12 @@ export const describeFailure = (cause: unknown): string => {
   if (code.startsWith("SQLITE_IOERR")) return "a disk I/O error (the disk may be full or failing)"
   if (code.startsWith("SQLITE_READONLY")) return "the database is read-only"
   if (code.startsWith("SQLITE_CANTOPEN")) return "the database file cannot be opened"
-  if (code === "EACCES" || code === "EPERM") return "permission denied"
-  if (code === "ENOSPC") return "the disk is full"
-  if (code === "ENOTDIR" || code === "EEXIST") return "a file stands where a folder of its path should be"
-  if (code === "EISDIR") return "the path is a folder, not a file"
-  if (code === "ENOENT") return "a folder of its path cannot be created"
-  if (code === "EROFS") return "the file system is read-only"
-  return message.split("\n")[0] ?? "unknown failure"
+  // The file's folders are created first, so these codes come from making them.
+  return describeErrno(inner, {
+    ENOTDIR: "a file stands where a folder of its path should be",
+    EEXIST: "a file stands where a folder of its path should be",
+    ENOENT: "a folder of its path cannot be created"
+  })
 }
 
 /** `mkdir -p` with mode 0700; Node's own recursive mkdir spins forever under /proc. */
@@ -111,10 +110,9 @@ const writeBlocker = (filename: string): string | undefined => {
     fs.accessSync(filename, fs.constants.W_OK)
     return undefined
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code
-    if (code === "EROFS") return "the file system is read-only"
-    if (code === "EACCES" || code === "EPERM") return "you have no permission to write it"
-    return undefined
+    const code = errnoCode(e)
+    if (code !== "EROFS" && code !== "EACCES" && code !== "EPERM") return undefined
+    return describeErrno(e, { EACCES: "you have no permission to write it", EPERM: "you have no permission to write it" })
   }
 }
 
@@ -346,7 +344,7 @@ export const resolvePath = (flag: Option.Option<string>, mode: DatabaseMode) =>
     if (Option.isSome(env)) return path.resolve(env.value)
     if (mode === "server") return path.resolve("data.db")
     const xdg = yield* Config.option(Config.nonEmptyString("XDG_CONFIG_HOME"))
-    const home = yield* Config.nonEmptyString("HOME").pipe(Config.withDefault(os.homedir()))
+    const home = yield* homeDirectory
     const base = Option.getOrElse(xdg, () => path.join(home, ".config"))
     return path.join(base, "fazt", "data.db")
   }).pipe(Effect.orDie)

@@ -15,6 +15,7 @@ import * as Stream from "effect/Stream"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as nodePath from "node:path"
+import { describeErrno } from "../../domain/errno.js"
 import { InvalidInput } from "../../domain/errors.js"
 import { Database } from "../db/Database.js"
 import { makeClientWindow } from "./clientWindow.js"
@@ -571,8 +572,7 @@ export const run = (
       )
     ).pipe(
       Effect.catchTag("ServeError", (e) => {
-        const code = (e.cause as NodeJS.ErrnoException | undefined)?.code
-        const why = code === "EADDRINUSE" ? "the port is in use" : code === "EACCES" ? "permission denied" : (code ?? String(e.cause))
+        const why = describeErrno(e.cause)
         return Effect.fail(new InvalidInput({ message: `cannot listen on ${listen.host}:${listen.port}: ${why}` }))
       })
     )

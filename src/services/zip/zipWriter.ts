@@ -5,6 +5,7 @@ import * as Stream from "effect/Stream"
 import * as fs from "node:fs"
 import { promisify } from "node:util"
 import * as zlib from "node:zlib"
+import { describeErrno } from "../../domain/errno.js"
 import { InvalidInput } from "../../domain/errors.js"
 import type { SiteFileEntry, SiteListing } from "../../domain/SiteListing.js"
 
@@ -196,8 +197,7 @@ const endRecords = (count: number, size: number, offset: number): Buffer => {
 }
 
 const unreadable = (file: SiteFileEntry, e: unknown) => {
-  const code = (e as NodeJS.ErrnoException).code
-  const why = code === "ENOENT" ? "it vanished while the site was being zipped" : (e as Error).message
+  const why = describeErrno(e, { ENOENT: "it vanished while the site was being zipped" })
   return new InvalidInput({ message: `cannot read ${file.path}: ${why}` })
 }
 
