@@ -8,7 +8,7 @@ import { startNode } from "./support/node.js"
 import { query } from "./support/sqlite.js"
 
 describe("examples/fleet-status.ts", () => {
-  it.effect("runs against the project's node, exercising every exported service", () =>
+  it.live("runs against the project's node, exercising every exported service", () =>
     Effect.gen(function* () {
       const home = tempHome()
       const nodeDb = path.join(home, "node.db")

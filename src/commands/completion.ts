@@ -14,12 +14,12 @@ import { BUILTIN_FLAGS } from "./usage.js"
  * engine, reading the same command tree as help, answers bash, zsh and fish,
  * and peer names come from the database the command would use.
  */
-export interface Candidate {
+interface Candidate {
   readonly value: string
   readonly description: string
 }
 
-export interface Completion {
+interface Completion {
   readonly candidates: ReadonlyArray<Candidate>
   /** Add the peers' names (with this prefix: `@` for `fazt @name`), filtered by `current`. */
   readonly peers: "" | "@" | undefined
@@ -37,7 +37,7 @@ const oneLine = (text: string) => {
 const namesPeer = (command: CommandSpec, index: number) =>
   /^The peer's (current )?name/.test(command.args[index]?.description ?? "")
 
-export const complete = (root: CommandSpec, words: ReadonlyArray<string>, cword: number): Completion => {
+const complete = (root: CommandSpec, words: ReadonlyArray<string>, cword: number): Completion => {
   const current = words[cword] ?? ""
   let command = root
   let positionals = 0
@@ -105,7 +105,7 @@ export const complete = (root: CommandSpec, words: ReadonlyArray<string>, cword:
 }
 
 /** The lines `__complete` prints for one shell. */
-export const formatCandidates = (shell: string, candidates: ReadonlyArray<Candidate>): string =>
+const formatCandidates = (shell: string, candidates: ReadonlyArray<Candidate>): string =>
   candidates
     .map((c) =>
       shell === "zsh"

@@ -2,10 +2,10 @@ import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
-import { runFazt, tempHome } from "../support/cli.js"
+import { homeWithPeer, runFazt, tempHome } from "../support/cli.js"
 import { getSite } from "../support/http.js"
 import { type RunningNode, startNode } from "../support/node.js"
-import { json, scriptedPeer } from "../support/scriptedPeer.js"
+import { json, loopbackServer, scriptedPeer } from "../support/scriptedPeer.js"
 import { query } from "../support/sqlite.js"
 import { handMadeZip, postDeploy } from "../support/zip.js"
 
@@ -156,7 +156,22 @@ describe("fazt remote deploy to the project's node", () => {
     expect(unauthorized.status).toBe(401)
   })
 
-  it("shows a 400's message and does not retry it; 413 past the size limit", async () => {
+  it("does not retry a 400: exit 7 with the node's message, and exactly one request reached the node", async () => {
+    const said = { error: { code: "BAD_REQUEST", message: "the archive has no index.html" } }
+    const peer = await loopbackServer((req, res) => {
+      req.resume()
+      req.on("end", () => json(400, said)(req, res))
+    })
+    cleanups.push(peer.close)
+    const client = await homeWithPeer(peer.url, "fzt_deploy_test_token_0123456789")
+    const dir = siteFolder(client, "site", { "index.html": "x" })
+    const r = await runFazt(["remote", "deploy", dir, "--retries", "3"], { home: client })
+    expect(r.code).toBe(7)
+    expect(r.stderr).toContain("the archive has no index.html")
+    expect(peer.seen.map((s) => `${s.method} ${s.url}`)).toEqual(["POST /api/deploy"])
+  })
+
+  it("413 past the size limit: exit 7 naming it", async () => {
     const { client } = await nodeAndClient(["--max-upload", "20KB"])
     const big = siteFolder(client, "big", { "blob.bin": randomBytes(64 * 1024) })
     const r = await runFazt(["remote", "deploy", big], { home: client })

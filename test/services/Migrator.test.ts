@@ -10,7 +10,7 @@ import { query, snapshot } from "../support/sqlite.js"
 const withMigrator = (filename: string) => Migrator.layer.pipe(Layer.provideMerge(Database.layerUnmigrated({ filename })))
 
 describe("Migrator", () => {
-  it.effect("creates fazt's migrations table and records version 9 'peers' once", () =>
+  it.live("creates fazt's migrations table and records version 9 'peers' once", () =>
     Effect.gen(function* () {
       const file = tempDbFile()
       const program = Effect.flatMap(Migrator, (m) => m.apply([{ version: 9, name: "peers", sql: "CREATE TABLE IF NOT EXISTS peers (id TEXT)" }]))
@@ -24,7 +24,7 @@ describe("Migrator", () => {
       )
     }))
 
-  it.effect("skips versions fazt already applied and rolls back a failing one entirely", () =>
+  it.live("skips versions fazt already applied and rolls back a failing one entirely", () =>
     Effect.gen(function* () {
       const file = tempDbFile()
       fs.copyFileSync(FIXTURE_DB, file)

@@ -6,7 +6,7 @@ import { freshDatabase } from "../support/layers.js"
 const StoreLive = () => PeerStore.layer.pipe(Layer.provideMerge(freshDatabase()))
 
 describe("PeerStore", () => {
-  it.effect("resolves: no peers, the only one, several without default, the marked default, a name", () =>
+  it.live("resolves: no peers, the only one, several without default, the marked default, a name", () =>
     Effect.gen(function* () {
       const store = yield* PeerStore
       expect((yield* Effect.flip(store.resolve(Option.none())))._tag).toBe("NoPeers")
@@ -25,7 +25,7 @@ describe("PeerStore", () => {
       expect((yield* Effect.flip(store.resolve(Option.some("zz"))))._tag).toBe("PeerNotFound")
     }).pipe(Effect.provide(StoreLive())))
 
-  it.effect("validates names and URLs only on the way in", () =>
+  it.live("validates names and URLs only on the way in", () =>
     Effect.gen(function* () {
       const store = yield* PeerStore
       const bad = yield* Effect.exit(store.add({ name: "UPPER", url: "https://x.example" }))
@@ -39,7 +39,7 @@ describe("PeerStore", () => {
       expect((yield* Effect.flip(store.rename("ok", "-bad")))._tag).toBe("InvalidPeerName")
     }).pipe(Effect.provide(StoreLive())))
 
-  it.effect("records contacts in the last_* columns", () =>
+  it.live("records contacts in the last_* columns", () =>
     Effect.gen(function* () {
       const store = yield* PeerStore
       yield* store.add({ name: "n", url: "https://n.example" })

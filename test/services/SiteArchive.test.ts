@@ -63,7 +63,7 @@ const zipToFile = (listing: Parameters<SiteArchive.Service["zip"]>[0]) =>
   })
 
 describe("SiteArchive", () => {
-  it.effect("ships exactly the expected files, byte-identical, without hanging", () =>
+  it.live("ships exactly the expected files, byte-identical, without hanging", () =>
     Effect.gen(function* () {
       const { root, shipped } = awkwardFolder()
       const archive = yield* SiteArchive
@@ -77,7 +77,7 @@ describe("SiteArchive", () => {
       }
     }).pipe(Effect.provide(SiteArchive.layer)))
 
-  it.effect("streams large files in pieces, deflated or stored, byte-identical", () =>
+  it.live("streams large files in pieces, deflated or stored, byte-identical", () =>
     Effect.gen(function* () {
       const root = fs.mkdtempSync(path.join(os.tmpdir(), "fazt-site-"))
       const text = Buffer.from("fazt deploys static sites to its peers. ".repeat(120_000))
@@ -98,7 +98,7 @@ describe("SiteArchive", () => {
       for (const [rel, content] of Object.entries(files)) expect(entries.get(rel)!.equals(content)).toBe(true)
     }).pipe(Effect.provide(SiteArchive.layer)))
 
-  it.effect("stores random-looking and already-compressed files, deflates text", () =>
+  it.live("stores random-looking and already-compressed files, deflates text", () =>
     Effect.gen(function* () {
       const root = fs.mkdtempSync(path.join(os.tmpdir(), "fazt-site-"))
       const noise = Buffer.from(Array.from({ length: 40_000 }, () => Math.floor(Math.random() * 256)))
@@ -112,7 +112,7 @@ describe("SiteArchive", () => {
       expect(methods).toEqual({ "big-noise.dat": 0, "noise.dat": 0, "page.html": 8, "photo.png": 0 })
     }).pipe(Effect.provide(SiteArchive.layer)))
 
-  it.effect("reads manifest.json's spa flag and survives 30 levels of nesting", () =>
+  it.live("reads manifest.json's spa flag and survives 30 levels of nesting", () =>
     Effect.gen(function* () {
       const root = fs.mkdtempSync(path.join(os.tmpdir(), "fazt-site-"))
       write(root, "manifest.json", JSON.stringify({ name: "x", spa: true }))
@@ -123,7 +123,7 @@ describe("SiteArchive", () => {
       expect(listing.files.map((f) => f.path)).toContain(`${deep}/leaf.txt`)
     }).pipe(Effect.provide(SiteArchive.layer)))
 
-  it.effect("a file that vanishes before it is read fails the zip instead of shipping less", () =>
+  it.live("a file that vanishes before it is read fails the zip instead of shipping less", () =>
     Effect.gen(function* () {
       const root = fs.mkdtempSync(path.join(os.tmpdir(), "fazt-site-"))
       write(root, "a.txt", "a")
@@ -136,7 +136,7 @@ describe("SiteArchive", () => {
       expect(error.message).toContain("b.txt")
     }).pipe(Effect.provide(SiteArchive.layer)))
 
-  it.effect("a missing folder or a file instead of a folder is bad input", () =>
+  it.live("a missing folder or a file instead of a folder is bad input", () =>
     Effect.gen(function* () {
       const archive = yield* SiteArchive
       expect((yield* Effect.flip(archive.scan("/nonexistent/site"))).message).toContain("does not exist")

@@ -127,7 +127,7 @@ const manyFiles = (count: number) => {
 }
 
 describe("ZIP64", () => {
-  it.effect("65,536 files: ZIP64 end records that unzip and yauzl (the node's reader) accept, files intact", () =>
+  it.live("65,536 files: ZIP64 end records that unzip and yauzl (the node's reader) accept, files intact", () =>
     Effect.gen(function* () {
       const root = manyFiles(65_536)
       const listing = yield* (yield* SiteArchive).scan(root)
@@ -168,7 +168,7 @@ describe("ZIP64", () => {
       yield* readable(classic, 65_534)
     }).pipe(Effect.provide(SiteArchive.layer)), { timeout: 180_000 })
 
-  it.effect("a file over 4 GiB (sparse): ZIP64 sizes and offsets, the right CRC, and the file after it readable", () =>
+  it.live("a file over 4 GiB (sparse): ZIP64 sizes and offsets, the right CRC, and the file after it readable", () =>
     Effect.gen(function* () {
       const root = scratchDir("fazt-big-")
       const bigSize = 4 * 1024 * 1024 * 1024 + 1000
@@ -201,7 +201,7 @@ describe("ZIP64", () => {
       }
     }).pipe(Effect.provide(SiteArchive.layer)), { timeout: 300_000 })
 
-  it.effect("a name no zip header can hold fails before a single byte is produced", () =>
+  it.live("a name no zip header can hold fails before a single byte is produced", () =>
     Effect.gen(function* () {
       const root = scratchDir("fazt-name-")
       fs.writeFileSync(path.join(root, "a.txt"), "a")
@@ -242,7 +242,7 @@ const readEntry = (file: string, name: string): Promise<Buffer> =>
   })
 
 describe("reused read buffers", () => {
-  it.effect("reach the writer through SiteArchive.layer, and the HTTP transport declares it writes chunk by chunk", () =>
+  it.live("reach the writer through SiteArchive.layer, and the HTTP transport declares it writes chunk by chunk", () =>
     Effect.gen(function* () {
       const root = scratchDir("fazt-ring-")
       fs.writeFileSync(path.join(root, "big.mp4"), Buffer.alloc(8 * 1024 * 1024 + 5, 7)) // stored: pieces are the read buffers themselves

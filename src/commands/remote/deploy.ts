@@ -16,7 +16,7 @@ import { optionalPeerName } from "./args.js"
 import { selectPeer } from "./select.js"
 
 /** The site name fazt's client would use: `--name`, else the folder's own name. */
-export const siteNameFor = (dir: string, name: Option.Option<string>) =>
+const siteNameFor = (dir: string, name: Option.Option<string>) =>
   Effect.gen(function* () {
     const site = Option.getOrElse(name, () => path.basename(path.resolve(dir)))
     const problem = siteNameProblem(site)

@@ -7,7 +7,7 @@ import { optionalPeerName } from "./args.js"
 import { selectPeer } from "./select.js"
 
 /** One sentence for what the node answered (fazt's `action`s: internal/handlers/upgrade.go). */
-export const describeUpgrade = (r: {
+const describeUpgrade = (r: {
   readonly peer: string
   readonly current_version: string
   readonly new_version?: string | null | undefined
