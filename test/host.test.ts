@@ -87,7 +87,7 @@ const effectCopies = (host: string): Set<string> => {
   const from = [
     path.join(host, "deploy-folder.ts"),
     path.join(host, "node_modules", "fazt-remote", "dist", "index.js"),
-    ...["@effect/platform", "@effect/sql", "@effect/sql-sqlite-node", "@effect/platform-node", "@effect/experimental"].map((p) =>
+    ...["@effect/platform", "@effect/sql", "@effect/platform-node", "@effect/experimental"].map((p) =>
       fs.realpathSync(path.join(host, "node_modules", p, "package.json"))
     )
   ]
