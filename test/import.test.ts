@@ -38,9 +38,9 @@ describe('import("fazt-remote")', () => {
 
   it("loads the HTTP client once a host calls a peer", async () => {
     const urls = await resolvedBy(`
-const { PeerTransport } = await import("fazt-remote")
+const { FaztRemote } = await import("fazt-remote")
 const { Effect, Layer } = await import("effect")
-await Effect.runPromise(Effect.scoped(Layer.build(PeerTransport.layer({}))))`)
+await Effect.runPromise(Effect.scoped(Layer.build(FaztRemote.httpTransport({}))))`)
     expect(urls.some((u) => /dist\/lib\/HttpTransport-/.test(u))).toBe(true)
     expect(urls.some((u) => /@effect\/platform-node\//.test(u))).toBe(true)
   }, 60_000)

@@ -1,18 +1,20 @@
+// Where the CLI composes its services, per verb. Every implementation a verb
+// may not need is named here through `lazyLayer`, so it is loaded only when
+// that verb's layer is built: listing peers loads no HTTP client, and only
+// `deploy` loads the scanner and zip writer.
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { Database, resolvePath } from "../services/db/Database.js"
-import { LegacyConfig } from "../services/client/LegacyConfig.js"
-import { Migrator } from "../services/db/Migrator.js"
-import { NodeKeys } from "../services/node/NodeKeys.js"
-import { NodeSites } from "../services/node/NodeSites.js"
+import type { Peer } from "../domain/Peer.js"
+import { lazyLayer } from "../lazy.js"
 import { nodeMigrations } from "../migrations/index.js"
+import { LegacyConfig } from "../services/client/LegacyConfig.js"
 import { PeerClient } from "../services/client/PeerClient.js"
 import { PeerStore } from "../services/client/PeerStore.js"
-import { PeerTransport } from "../services/client/PeerTransport.js"
-import { SiteArchive } from "../services/client/SiteArchive.js"
-import type { Peer } from "../domain/Peer.js"
-import type { RetryEvent } from "../services/client/PeerTransport.js"
+import { defaultTransportOptions, type RetryEvent } from "../services/client/PeerTransport.js"
+import { Database, resolvePath } from "../services/db/Database.js"
+import { NodeKeys } from "../services/node/NodeKeys.js"
+import { NodeSites } from "../services/node/NodeSites.js"
 import { GlobalFlags } from "./globals.js"
 import { formatWait, liveLine, whileWaiting } from "./progress.js"
 
@@ -48,17 +50,25 @@ const withLiveLine = (client: PeerClient.Service): PeerClient.Service =>
 export const NetworkLayer = Layer.unwrapEffect(
   Effect.gen(function* () {
     const flags = yield* GlobalFlags
-    const transport = PeerTransport.layer({
-      timeout: Duration.toMillis(flags.timeout),
-      retries: flags.retries,
-      insecure: flags.insecure,
-      onRetry: announceRetry(flags.json)
-    })
+    const transport = lazyLayer(() => import("../services/client/HttpTransport.js"), (http) =>
+      http.layer({
+        ...defaultTransportOptions,
+        timeout: Duration.toMillis(flags.timeout),
+        retries: flags.retries,
+        insecure: flags.insecure,
+        onRetry: announceRetry(flags.json)
+      }))
     const client = Layer.effect(PeerClient, Effect.map(PeerClient, withLiveLine)).pipe(
       Layer.provide(PeerClient.layer.pipe(Layer.provide(transport)))
     )
-    return Layer.merge(client, SiteArchive.layer)
+    return client
   })
+)
+
+/** For `deploy`: the network client, and the folder scanner and zip writer it ships with. */
+export const DeployLayer = Layer.merge(
+  NetworkLayer,
+  lazyLayer(() => import("../services/client/SiteArchiveZip.js"), (archive) => archive.layer)
 )
 
 /** The services of `fazt server …`: the node's database (`./data.db` by default) with its own tables. */
@@ -66,11 +76,8 @@ export const ServerLayer = Layer.unwrapEffect(
   Effect.gen(function* () {
     const flags = yield* GlobalFlags
     const filename = yield* resolvePath(flags.db, "server")
-    const migrated = Layer.effectDiscard(Effect.flatMap(Migrator, (m) => m.apply(nodeMigrations))).pipe(
-      Layer.provide(Migrator.layer)
-    )
-    return Layer.mergeAll(NodeKeys.layer, NodeSites.layer, migrated).pipe(
-      Layer.provideMerge(Database.layer({ filename }))
+    return Layer.mergeAll(NodeKeys.layer, NodeSites.layer).pipe(
+      Layer.provideMerge(Database.layer({ filename, migrations: nodeMigrations }))
     )
   })
 )

@@ -1,6 +1,6 @@
 import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
-import { NetworkLayer, RemoteLayer } from "./layers.js"
+import { DeployLayer, NetworkLayer, RemoteLayer } from "./layers.js"
 import { add } from "./remote/add.js"
 import { apps } from "./remote/apps.js"
 import { setDefault } from "./remote/default.js"
@@ -20,7 +20,7 @@ import { upgrade } from "./remote/upgrade.js"
 const afterImport = <N extends string, R, E, A>(command: Command.Command<N, R, E, A>) =>
   Command.transformHandler(command, (effect) => Effect.zipRight(importLegacyConfig, effect))
 
-// Only the verbs that talk to peers build (and load) the network client.
+// Only the verbs that talk to peers build (and load) the network client; only deploy the zip writer.
 const online = <N extends string, R, E, A>(command: Command.Command<N, R, E, A>) =>
   afterImport(Command.provide(command, NetworkLayer))
 
@@ -37,7 +37,7 @@ export const remote = Command.make("remote", {}, () => Effect.zipRight(importLeg
     online(status),
     online(apps),
     online(upgrade),
-    online(deploy),
+    afterImport(Command.provide(deploy, DeployLayer)),
     migrate
   ]),
   Command.provide(RemoteLayer)

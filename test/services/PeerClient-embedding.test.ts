@@ -9,8 +9,7 @@ import {
   type FaztRemoteOptions,
   Peer,
   PeerClient,
-  PeerStore,
-  PeerTransport
+  PeerStore
 } from "../../src/index.js"
 import { runFazt, tempHome } from "../support/cli.js"
 import { getSite } from "../support/http.js"
@@ -191,7 +190,7 @@ describe("policies as data", () => {
 
       // A peer the host keeps itself, and a client with no PeerStore at all.
       const own = Peer.at({ name: "own", url: server.url, token: Redacted.make(TOKEN) })
-      const standalone = PeerClient.layerWithoutRecording.pipe(Layer.provide(PeerTransport.layer({ retries: 0 })))
+      const standalone = PeerClient.layerWithoutRecording.pipe(Layer.provide(FaztRemote.httpTransport({ retries: 0 })))
       const answer = yield* Effect.flatMap(PeerClient, (client) => client.status(own)).pipe(Effect.provide(standalone))
       expect(answer.status).toBe("healthy")
       expect(answer.uptime_seconds).toBe(345_661)

@@ -9,7 +9,7 @@ import { Effect, Layer, Redacted, Schema } from "effect"
 import * as fs from "node:fs"
 import { createServer } from "node:http"
 import * as path from "node:path"
-import { Peer, PeerClient, PeerTransport } from "../../src/index.js"
+import { FaztRemote, Peer, PeerClient } from "../../src/index.js"
 import { tempHome } from "../support/cli.js"
 import { HEALTHY } from "../support/scriptedPeer.js"
 
@@ -96,7 +96,11 @@ const servePeer = (state: PeerState) =>
     ).pipe(Effect.provide(context))
   })
 
-const client = PeerClient.layerWithoutRecording.pipe(Layer.provide(PeerTransport.layer({ retries: 2, backoff: "1 millis" })))
+// deployFolder takes the scanner and zip writer from its context.
+const client = PeerClient.layerWithoutRecording.pipe(
+  Layer.provide(FaztRemote.httpTransport({ retries: 2, backoff: "1 millis" })),
+  Layer.merge(FaztRemote.siteArchive)
+)
 const peerAt = (url: string, key = KEY) => Peer.at({ name: "router", url, token: Redacted.make(key) })
 
 describe("PeerClient against a router-backed fake peer in this process", () => {

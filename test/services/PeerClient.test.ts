@@ -6,7 +6,7 @@ import { Peer } from "../../src/domain/Peer.js"
 import { Database } from "../../src/services/db/Database.js"
 import { PeerClient } from "../../src/services/client/PeerClient.js"
 import { PeerStore } from "../../src/services/client/PeerStore.js"
-import { PeerTransport } from "../../src/services/client/PeerTransport.js"
+import { FaztRemote } from "../../src/FaztRemote.js"
 import { HEALTHY, json, scriptedPeer } from "../support/scriptedPeer.js"
 import { tempDbFile } from "../support/layers.js"
 
@@ -28,7 +28,7 @@ afterAll(() => peer.close())
 const filename = tempDbFile()
 const Services = PeerClient.layer.pipe(
   Layer.provideMerge(PeerStore.layer),
-  Layer.provide(PeerTransport.layerWith({ retries: 0 }).pipe(Layer.provide(NodeHttpClient.layerWithoutAgent), Layer.provide(loopbackDns))),
+  Layer.provide(FaztRemote.httpTransportWith({ retries: 0 }).pipe(Layer.provide(NodeHttpClient.layerWithoutAgent), Layer.provide(loopbackDns))),
   Layer.provideMerge(Database.layer({ filename }))
 )
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Cause, Chunk, Clock, Duration, Effect, Exit, Fiber, Layer, Option, Queue, Redacted, TestClock } from "effect"
 import { Peer } from "../../src/domain/Peer.js"
 import { MAX_BACKOFF_MILLIS, MAX_RETRIES } from "../../src/domain/transportPolicy.js"
+import { FaztRemote } from "../../src/FaztRemote.js"
 import { type PeerRequest, PeerTransport, type RetryEvent, type TransportOptions } from "../../src/services/client/PeerTransport.js"
 import { HEALTHY, json, type Reply, scriptedPeer } from "../support/scriptedPeer.js"
 
@@ -24,7 +25,7 @@ const failingDns = NodeHttpClient.makeAgentLayer({
   }) as never
 })
 
-const TransportWithFailingDns = PeerTransport.layerWith({ retries: 1, backoff: "10 millis" }).pipe(
+const TransportWithFailingDns = FaztRemote.httpTransportWith({ retries: 1, backoff: "10 millis" }).pipe(
   Layer.provide(NodeHttpClient.layerWithoutAgent),
   Layer.provide(failingDns)
 )
@@ -64,7 +65,7 @@ describe("the retry schedule, on the TestClock", () => {
     Effect.gen(function* () {
       const server = yield* Effect.acquireRelease(Effect.promise(() => scriptedPeer(script)), (s) => Effect.promise(() => s.close()))
       const events = yield* Queue.unbounded<RetryEvent>()
-      const layer = PeerTransport.layer({ ...options, onRetry: (event) => Queue.offer(events, event).pipe(Effect.asVoid) })
+      const layer = FaztRemote.httpTransport({ ...options, onRetry: (event) => Queue.offer(events, event).pipe(Effect.asVoid) })
       const send = Effect.flatMap(PeerTransport, (t) => t.send(peer(server.url), health)).pipe(Effect.provide(layer))
       const fiber = yield* Effect.fork(send)
       const delays: Array<number> = []

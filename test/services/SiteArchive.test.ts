@@ -5,6 +5,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { SiteArchive } from "../../src/services/client/SiteArchive.js"
+import * as SiteArchiveZip from "../../src/services/client/SiteArchiveZip.js"
 import { compressionMethods, readZip } from "../support/zip.js"
 
 const write = (root: string, rel: string, content: string | Buffer) => {
@@ -75,7 +76,7 @@ describe("SiteArchive", () => {
       for (const [rel, content] of Object.entries(shipped)) {
         expect(entries.get(rel)!.equals(Buffer.isBuffer(content) ? content : Buffer.from(content))).toBe(true)
       }
-    }).pipe(Effect.provide(SiteArchive.layer)))
+    }).pipe(Effect.provide(SiteArchiveZip.layer)))
 
   it.live("streams large files in pieces, deflated or stored, byte-identical", () =>
     Effect.gen(function* () {
@@ -96,7 +97,7 @@ describe("SiteArchive", () => {
       const entries = yield* Effect.promise(() => readZip(zip))
       expect([...entries.keys()].sort()).toEqual(Object.keys(files).sort())
       for (const [rel, content] of Object.entries(files)) expect(entries.get(rel)!.equals(content)).toBe(true)
-    }).pipe(Effect.provide(SiteArchive.layer)))
+    }).pipe(Effect.provide(SiteArchiveZip.layer)))
 
   it.live("stores random-looking and already-compressed files, deflates text", () =>
     Effect.gen(function* () {
@@ -110,7 +111,7 @@ describe("SiteArchive", () => {
       const zip = yield* zipToFile(listing)
       const methods = yield* Effect.promise(() => compressionMethods(zip))
       expect(methods).toEqual({ "big-noise.dat": 0, "noise.dat": 0, "page.html": 8, "photo.png": 0 })
-    }).pipe(Effect.provide(SiteArchive.layer)))
+    }).pipe(Effect.provide(SiteArchiveZip.layer)))
 
   it.live("reads manifest.json's spa flag and survives 30 levels of nesting", () =>
     Effect.gen(function* () {
@@ -121,7 +122,7 @@ describe("SiteArchive", () => {
       const listing = yield* (yield* SiteArchive).scan(root)
       expect(listing.spa).toBe(true)
       expect(listing.files.map((f) => f.path)).toContain(`${deep}/leaf.txt`)
-    }).pipe(Effect.provide(SiteArchive.layer)))
+    }).pipe(Effect.provide(SiteArchiveZip.layer)))
 
   it.live("a file that vanishes before it is read fails the zip instead of shipping less", () =>
     Effect.gen(function* () {
@@ -134,12 +135,12 @@ describe("SiteArchive", () => {
       const error = yield* Effect.flip(Stream.runDrain(archive.zip(listing)))
       expect(error._tag).toBe("InvalidInput")
       expect(error.message).toContain("b.txt")
-    }).pipe(Effect.provide(SiteArchive.layer)))
+    }).pipe(Effect.provide(SiteArchiveZip.layer)))
 
   it.live("a missing folder or a file instead of a folder is bad input", () =>
     Effect.gen(function* () {
       const archive = yield* SiteArchive
       expect((yield* Effect.flip(archive.scan("/nonexistent/site"))).message).toContain("does not exist")
       expect((yield* Effect.flip(archive.scan("/etc/hostname"))).message).toContain("not a folder")
-    }).pipe(Effect.provide(SiteArchive.layer)))
+    }).pipe(Effect.provide(SiteArchiveZip.layer)))
 })

@@ -8,6 +8,8 @@ import yauzl from "yauzl"
 import { PeerTransport } from "../../src/services/client/PeerTransport.js"
 import type { SiteListing } from "../../src/domain/SiteListing.js"
 import { SiteArchive } from "../../src/services/client/SiteArchive.js"
+import * as SiteArchiveZip from "../../src/services/client/SiteArchiveZip.js"
+import { FaztRemote } from "../../src/FaztRemote.js"
 
 // Real files, real archives, real readers: `unzip` (Info-ZIP), yauzl, and the
 // node's own reader. The slow parts are timed in the test names' budgets:
@@ -166,7 +168,7 @@ describe("ZIP64", () => {
       const classic = yield* zipToFile(named(65_534))
       expect(endRecords(classic)).toEqual({ count16: 65_534, offset32: expect.any(Number), zip64: undefined })
       yield* readable(classic, 65_534)
-    }).pipe(Effect.provide(SiteArchive.layer)), { timeout: 180_000 })
+    }).pipe(Effect.provide(SiteArchiveZip.layer)), { timeout: 180_000 })
 
   it.live("a file over 4 GiB (sparse): ZIP64 sizes and offsets, the right CRC, and the file after it readable", () =>
     Effect.gen(function* () {
@@ -199,7 +201,7 @@ describe("ZIP64", () => {
       } finally {
         fs.rmSync(root, { recursive: true, force: true })
       }
-    }).pipe(Effect.provide(SiteArchive.layer)), { timeout: 300_000 })
+    }).pipe(Effect.provide(SiteArchiveZip.layer)), { timeout: 300_000 })
 
   it.live("a name no zip header can hold fails before a single byte is produced", () =>
     Effect.gen(function* () {
@@ -215,7 +217,7 @@ describe("ZIP64", () => {
       expect(error.message).toContain("65,535 bytes")
       expect(produced).toBe(0)
       fs.rmSync(root, { recursive: true, force: true })
-    }).pipe(Effect.provide(SiteArchive.layer)))
+    }).pipe(Effect.provide(SiteArchiveZip.layer)))
 })
 
 const readEntry = (file: string, name: string): Promise<Buffer> =>
@@ -242,7 +244,7 @@ const readEntry = (file: string, name: string): Promise<Buffer> =>
   })
 
 describe("reused read buffers", () => {
-  it.live("reach the writer through SiteArchive.layer, and the HTTP transport declares it writes chunk by chunk", () =>
+  it.live("reach the writer through SiteArchiveZip.layer, and the HTTP transport declares it writes chunk by chunk", () =>
     Effect.gen(function* () {
       const root = scratchDir("fazt-ring-")
       fs.writeFileSync(path.join(root, "big.mp4"), Buffer.alloc(8 * 1024 * 1024 + 5, 7)) // stored: pieces are the read buffers themselves
@@ -255,7 +257,7 @@ describe("reused read buffers", () => {
       expect(yield* backing(false)).toBe(8) // a fresh buffer per 1 MiB piece
       expect(yield* backing(true)).toBeLessThanOrEqual(4) // a ring of four
       fs.rmSync(root, { recursive: true, force: true })
-      const transport = yield* PeerTransport.pipe(Effect.provide(PeerTransport.layer({})))
+      const transport = yield* PeerTransport.pipe(Effect.provide(FaztRemote.httpTransport({})))
       expect(transport.writesChunkByChunk).toBe(true)
-    }).pipe(Effect.provide(SiteArchive.layer)))
+    }).pipe(Effect.provide(SiteArchiveZip.layer)))
 })

@@ -327,3 +327,7 @@ export const layer = (options: TransportOptions): Layer.Layer<PeerTransport> =>
     // Node's request sink with drain points (above) writes each chunk before it pulls the next.
     Effect.map(make(options), (transport) => ({ ...transport, writesChunkByChunk: true }))
   ).pipe(Layer.provide(EarlyAnswerHttpClient.layer({ lookup: loopbackLookup })))
+
+/** HTTP on a client you provide (tests, custom agents). */
+export const layerWith = (options: TransportOptions): Layer.Layer<PeerTransport, never, HttpClient.HttpClient> =>
+  Layer.effect(PeerTransport, make(options))

@@ -94,12 +94,15 @@ export declare namespace PeerClient {
      * Scan, zip and upload a folder as fazt's own client does (site name:
      * `options.name` or the folder's name; hidden files, `node_modules` and
      * `.gitignore`d files left out), reporting progress to `onProgress`.
+     * The scanner and zip writer come from the caller's context
+     * (`FaztRemote.layer` has them; alone: `FaztRemote.siteArchive`), so a
+     * client that never ships a folder never loads them.
      */
     readonly deployFolder: (
       peer: Peer,
       dir: string,
       options?: DeployFolderOptions
-    ) => Effect.Effect<DeployedFolder, PeerClientError | InvalidPeerName>
+    ) => Effect.Effect<DeployedFolder, PeerClientError | InvalidPeerName, SiteArchive>
   }
 }
 
@@ -229,9 +232,8 @@ const noGateway = (error: PeerClientError): boolean =>
 /** Where the outcome of each contact goes: the peer's `last_*` columns, or nowhere. */
 type RecordContact = PeerStore.Service["updateStatus"]
 
-const makeWith = (record: RecordContact): Effect.Effect<PeerClient.Service, never, PeerTransport | SiteArchive> => Effect.gen(function* () {
+const makeWith = (record: RecordContact): Effect.Effect<PeerClient.Service, never, PeerTransport> => Effect.gen(function* () {
   const transport = yield* PeerTransport
-  const archive = yield* SiteArchive
 
   const exchange = <A, I>(peer: Peer, request: PeerRequest, schema: Schema.Schema<A, I>): Effect.Effect<A, PeerClientError> =>
     transport.send(peer, request).pipe(
@@ -343,20 +345,20 @@ const makeWith = (record: RecordContact): Effect.Effect<PeerClient.Service, neve
       ),
     command: (peer, command, args) => recorded(peer, gateway(peer, command, args, "refused-only")),
     deploy,
-    deployFolder: deployFolderWith(archive, deploy, { reuseBuffers: transport.writesChunkByChunk === true })
+    deployFolder: (peer, dir, options) =>
+      Effect.flatMap(SiteArchive, (archive) =>
+        deployFolderWith(archive, deploy, { reuseBuffers: transport.writesChunkByChunk === true })(peer, dir, options))
   }
 })
 
-export const make: Effect.Effect<PeerClient.Service, never, PeerTransport | PeerStore | SiteArchive> = Effect.flatMap(
+export const make: Effect.Effect<PeerClient.Service, never, PeerTransport | PeerStore> = Effect.flatMap(
   PeerStore,
   (store) => makeWith(store.updateStatus)
 )
 
 export class PeerClient extends Context.Tag("fazt/PeerClient")<PeerClient, PeerClient.Service>() {
   /** Records each contact in the peer's `last_*` columns. */
-  static readonly layer: Layer.Layer<PeerClient, never, PeerTransport | PeerStore> = Layer.effect(PeerClient, make).pipe(
-    Layer.provide(SiteArchive.layer)
-  )
+  static readonly layer: Layer.Layer<PeerClient, never, PeerTransport | PeerStore> = Layer.effect(PeerClient, make)
 
   /**
    * Writes nothing to any database: for hosts that keep their own peers (or
@@ -365,5 +367,5 @@ export class PeerClient extends Context.Tag("fazt/PeerClient")<PeerClient, PeerC
   static readonly layerWithoutRecording: Layer.Layer<PeerClient, never, PeerTransport> = Layer.effect(
     PeerClient,
     makeWith(() => Effect.void)
-  ).pipe(Layer.provide(SiteArchive.layer))
+  )
 }

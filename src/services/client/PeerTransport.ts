@@ -1,8 +1,6 @@
-import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
+import type * as Effect from "effect/Effect"
 import type * as Schedule from "effect/Schedule"
 import type * as Stream from "effect/Stream"
 import type {
@@ -108,10 +106,6 @@ export type TransportError =
   | PlainHttpRefused
   | UnusableToken
 
-/**
- * How bytes reach a peer. HTTP today; a mesh transport can provide this same
- * Tag later and every command keeps working.
- */
 export declare namespace PeerTransport {
   export interface Service {
     readonly options: TransportOptions
@@ -125,18 +119,10 @@ export declare namespace PeerTransport {
   }
 }
 
-// The HTTP implementation is loaded on first use: commands that never touch
-// the network (listing peers) do not pay for the HTTP client at start-up.
-const http = () => import("./HttpTransport.js")
-
-export class PeerTransport extends Context.Tag("fazt/PeerTransport")<PeerTransport, PeerTransport.Service>() {
-  /** HTTP on a client you provide (tests, custom agents). */
-  static readonly layerWith = (
-    options: Partial<TransportOptions> = {}
-  ): Layer.Layer<PeerTransport, never, HttpClient.HttpClient> =>
-    Layer.unwrapEffect(Effect.map(Effect.promise(http), (m) => Layer.effect(PeerTransport, m.make({ ...defaultTransportOptions, ...options }))))
-
-  /** HTTP with Node's client, keep-alive connections shared by all peers. */
-  static readonly layer = (options: Partial<TransportOptions> = {}): Layer.Layer<PeerTransport> =>
-    Layer.unwrapEffect(Effect.map(Effect.promise(http), (m) => m.layer({ ...defaultTransportOptions, ...options })))
-}
+/**
+ * How bytes reach a peer. HTTP today (`HttpTransport.ts`, provided lazily by
+ * the composition roots: `FaztRemote.httpTransport`, `commands/layers.ts`); a
+ * mesh transport can provide this same Tag later and every command keeps
+ * working. This module holds only the Tag and its types.
+ */
+export class PeerTransport extends Context.Tag("fazt/PeerTransport")<PeerTransport, PeerTransport.Service>() {}

@@ -1,7 +1,6 @@
 import * as Context from "effect/Context"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Stream from "effect/Stream"
+import type * as Effect from "effect/Effect"
+import type * as Stream from "effect/Stream"
 import type { InvalidInput } from "../../domain/errors.js"
 import type { SiteListing } from "../../domain/SiteListing.js"
 import type { ZipOptions } from "../zip/zipWriter.js"
@@ -20,13 +19,10 @@ export declare namespace SiteArchive {
   }
 }
 
-// The scanner and zip writer are loaded on first use, not when the layer is
-// built: only a deploy pays for them.
-const implementation = Effect.promise(() => import("./SiteArchiveZip.js")).pipe(Effect.map((m) => m.make))
-
-export class SiteArchive extends Context.Tag("fazt/SiteArchive")<SiteArchive, SiteArchive.Service>() {
-  static readonly layer: Layer.Layer<SiteArchive> = Layer.succeed(SiteArchive, {
-    scan: (dir) => Effect.flatMap(implementation, (archive) => archive.scan(dir)),
-    zip: (listing, options) => Stream.unwrap(Effect.map(implementation, (archive) => archive.zip(listing, options)))
-  })
-}
+/**
+ * This module holds only the Tag and its types: the scanner and zip writer
+ * (`SiteArchiveZip.layer`) are loaded by the composition roots for the verbs
+ * that ship a folder (`deploy`, `FaztRemote.siteArchive`), so nothing that
+ * merely names the Tag pays for them.
+ */
+export class SiteArchive extends Context.Tag("fazt/SiteArchive")<SiteArchive, SiteArchive.Service>() {}

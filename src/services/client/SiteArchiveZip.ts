@@ -1,11 +1,12 @@
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import ignore, { type Ignore } from "ignore"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { describeErrno, errnoCode } from "../../domain/errno.js"
 import { InvalidInput } from "../../domain/errors.js"
 import type { SiteFileEntry, SiteListing } from "../../domain/SiteListing.js"
-import type { SiteArchive } from "./SiteArchive.js"
+import { SiteArchive } from "./SiteArchive.js"
 import { zipStream } from "../zip/zipWriter.js"
 
 const isInside = (root: string, candidate: string) =>
@@ -88,3 +89,6 @@ export const make: SiteArchive.Service = {
     }),
   zip: (listing, options) => zipStream(listing, options)
 }
+
+/** The scanner and the streaming zip writer (and the `ignore` matcher they bring). */
+export const layer: Layer.Layer<SiteArchive> = Layer.succeed(SiteArchive, make)

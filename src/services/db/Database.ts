@@ -15,13 +15,18 @@ import * as path from "node:path"
 import { describeErrno, errnoCode } from "../../domain/errno.js"
 import { DatabaseError } from "../../domain/errors.js"
 import { homeDirectory } from "../../domain/home.js"
-import { migrations as bundledMigrations } from "../../migrations/index.js"
-import { Migrator } from "./Migrator.js"
+import { migrations as bundledMigrations, type MigrationSource } from "../../migrations/index.js"
+import * as Migrator from "./Migrator.js"
 
 export interface DatabaseOptions {
   readonly filename: string
   /** Milliseconds a statement waits for another process's lock. */
   readonly busyTimeoutMs?: number
+  /**
+   * Applied by `layer` with the peers table's, in version order: the local
+   * node's own tables (`fazt server`), or a host's.
+   */
+  readonly migrations?: ReadonlyArray<MigrationSource>
 }
 
 /**
@@ -317,20 +322,21 @@ const open = (options: DatabaseOptions): Effect.Effect<Database.Service, Databas
     }
   })
 
+const toContext = (db: Database.Service) => Context.make(Database, db).pipe(Context.add(SqlClient.SqlClient, db.sql))
+
 export class Database extends Context.Tag("fazt/Database")<Database, Database.Service>() {
   /** Opens the file and applies no migration: for tools that must not change the schema. */
   static readonly layerUnmigrated = (
     options: DatabaseOptions
-  ): Layer.Layer<Database | SqlClient.SqlClient, DatabaseError> =>
-    Layer.scopedContext(
-      Effect.map(open(options), (db) => Context.make(Database, db).pipe(Context.add(SqlClient.SqlClient, db.sql)))
-    )
+  ): Layer.Layer<Database | SqlClient.SqlClient, DatabaseError> => Layer.scopedContext(Effect.map(open(options), toContext))
 
-  /** Opens (creating when missing) a fazt database and applies the peers migration. */
+  /** Opens (creating when missing) a fazt database and applies the peers migration, then `options.migrations`. */
   static readonly layer = (options: DatabaseOptions): Layer.Layer<Database | SqlClient.SqlClient, DatabaseError> =>
-    Layer.effectDiscard(Effect.flatMap(Migrator, (m) => m.apply(bundledMigrations))).pipe(
-      Layer.provide(Migrator.layer),
-      Layer.provideMerge(Database.layerUnmigrated(options))
+    Layer.scopedContext(
+      open(options).pipe(
+        Effect.tap((db) => Migrator.apply(db, [...bundledMigrations, ...(options.migrations ?? [])])),
+        Effect.map(toContext)
+      )
     )
 }
 
