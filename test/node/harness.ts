@@ -5,7 +5,6 @@
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as fs from "node:fs"
 import { createServer } from "node:http"
@@ -13,7 +12,6 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { nodeMigrations } from "../../src/migrations/index.js"
 import { Database } from "../../src/services/db/Database.js"
-import { Migrator } from "../../src/services/db/Migrator.js"
 import { NodeKeys } from "../../src/services/node/NodeKeys.js"
 import * as NodeServer from "../../src/services/node/NodeServer.js"
 import { NodeSites } from "../../src/services/node/NodeSites.js"
@@ -32,12 +30,8 @@ export const testOptions = (overrides: Partial<NodeServer.NodeOptions> = {}): No
 })
 
 /** The node's database and services, as `fazt server start` composes them. */
-export const nodeServices = (filename: string, keys: Layer.Layer<NodeKeys, never, Database> = NodeKeys.layer) => {
-  const migrated = Layer.effectDiscard(Effect.flatMap(Migrator, (m) => m.apply(nodeMigrations))).pipe(
-    Layer.provide(Migrator.layer)
-  )
-  return Layer.mergeAll(keys, NodeSites.layer, migrated).pipe(Layer.provideMerge(Database.layer({ filename })))
-}
+export const nodeServices = (filename: string, keys: Layer.Layer<NodeKeys, never, Database> = NodeKeys.layer) =>
+  Layer.mergeAll(keys, NodeSites.layer).pipe(Layer.provideMerge(Database.layer({ filename, migrations: nodeMigrations })))
 
 const loopbackServer = NodeHttpServer.layer(() => createServer(), { port: 0, host: "127.0.0.1" })
 
