@@ -102,6 +102,9 @@ export const make: Effect.Effect<NodeSites.Service, never, Database> = Effect.ge
   // batch, whatever the archive holds.
   const stage = (deployId: number, input: DeployInput) =>
     Effect.gen(function* () {
+      // A codec inside this service, not a service a verb chooses: the reader
+      // (and yauzl) load with the first deploy the node unpacks, so
+      // `server create-key` and a node that only serves sites never pay for them.
       const { planUnpack, ZipReader } = yield* Effect.promise(() => import("../zip/zipReader.js"))
       const plan = yield* Effect.tryPromise({
         try: () => planUnpack(input.zipPath, input.limits, entryPathProblem),
