@@ -110,7 +110,7 @@ export const table = (
 }
 
 /** A number from a peer for a person: `-` when absent, `?` when absurd (Infinity, negative). */
-export const formatCount = (n: number | null | undefined): string =>
+const formatCount = (n: number | null | undefined): string =>
   n === null || n === undefined ? "-" : Number.isFinite(n) && n >= 0 ? String(n) : "?"
 
 /** "1 file", "4 files", "? files": a count with its noun, singular only for exactly one. */

@@ -53,7 +53,7 @@ export const VERB_ALIASES: Readonly<Record<string, { readonly parent: string; re
  * The `fazt remote` verbs that talk to peers (`online` in remote.ts): the
  * network flags (`--timeout`, `--retries`, `--insecure`, `--peer`) apply to them.
  */
-export const NETWORK_VERBS: ReadonlySet<string> = new Set(["status", "apps", "upgrade", "deploy"])
+const NETWORK_VERBS: ReadonlySet<string> = new Set(["status", "apps", "upgrade", "deploy"])
 const NETWORK_FLAGS: ReadonlySet<string> = new Set(["--timeout", "--retries", "--insecure", "--peer"])
 
 /** The global flags that mean something to `command`. */
@@ -214,18 +214,11 @@ const fromDescriptor = (descriptor: Node, parents: ReadonlyArray<string>): Comma
 export const commandSpec = (command: Command.Command<any, any, any, any>): CommandSpec =>
   fromDescriptor((command as unknown as { descriptor: Node }).descriptor, [])
 
-/** The command at `path` below `root` (`["remote", "deploy"]`), if any. */
-export const findCommand = (root: CommandSpec, path: ReadonlyArray<string>): CommandSpec | undefined => {
-  let current: CommandSpec | undefined = root
-  for (const word of path) current = current?.children.find((c) => c.name === word)
-  return current
-}
-
 /** Every command below and including `root`, depth first. */
 export const allCommands = (root: CommandSpec): Array<CommandSpec> => [root, ...root.children.flatMap(allCommands)]
 
 /** Edit distance counting a swap of two neighbours as one edit (`--tokne`), for "did you mean …?". */
-export const distance = (a: string, b: string): number => {
+const distance = (a: string, b: string): number => {
   const d: Array<Array<number>> = Array.from({ length: a.length + 1 }, (_, i) =>
     Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
   for (let i = 1; i <= a.length; i++) {

@@ -8,6 +8,7 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -62,14 +63,14 @@ const SITE_HOST = /^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\.localhost$/
  * The site a `Host: <site>.localhost:<port>` header asks for, if any.
  * `admin.localhost` is the API, as `admin.<domain>` is on a fazt node.
  */
-export const siteOfHost = (host: string | undefined): string | undefined => {
+const siteOfHost = (host: string | undefined): string | undefined => {
   const name = (host ?? "").toLowerCase().replace(/:\d+$/, "")
   const site = SITE_HOST.exec(name)?.[1]
   return site === "admin" ? undefined : site
 }
 
 /** Paths to try for a request path: the file, then a folder's index.html; undefined for a malformed escape. */
-export const candidatePaths = (pathname: string): ReadonlyArray<string> | undefined => {
+const candidatePaths = (pathname: string): ReadonlyArray<string> | undefined => {
   let path: string
   try {
     path = decodeURIComponent(pathname)
@@ -94,12 +95,15 @@ const ownAddress = (host: string | undefined) => {
   return port === undefined ? "" : `:${port}`
 }
 
+/** A chunk removed while its file was being sent: the site was redeployed mid-answer. */
+class ChunkGone extends Data.TaggedError("ChunkGone")<{ readonly path: string; readonly seq: number }> {}
+
 /**
  * The local fazt node: fazt's admin API (health, apps, the command gateway,
  * deploy, delete, upgrade) behind API keys, fazt's public `/health`, and every
  * deployed site at `http://<site>.localhost:<port>/`.
  */
-export const makeApp = (options: NodeOptions) =>
+const makeApp = (options: NodeOptions) =>
   Effect.gen(function* () {
     const keys = yield* NodeKeys
     const sites = yield* NodeSites
@@ -390,7 +394,7 @@ export const makeApp = (options: NodeOptions) =>
       const body = Stream.range(0, chunks - 1).pipe(
         Stream.mapEffect((seq) =>
           Effect.flatMap(sites.chunk(deployId, path, seq), Option.match({
-            onNone: () => Effect.fail(new Error(`chunk ${seq} of ${path} is gone`)),
+            onNone: () => Effect.fail(new ChunkGone({ path, seq })),
             onSome: Effect.succeed
           }))
         )

@@ -60,7 +60,7 @@ type SiteRow = Omit<SiteRecord, "spa"> & { readonly spa: number }
 /** Staged rows are written in transactions of about this many bytes. */
 const BATCH_BYTES = 8 * 1024 * 1024
 /** Files up to this size are one row; larger ones are split into chunks of it. */
-export const CHUNK_BYTES = 1024 * 1024
+const CHUNK_BYTES = 1024 * 1024
 
 type StagedRow =
   | { readonly _tag: "File"; readonly path: string; readonly content: Uint8Array; readonly size: number; readonly chunked: boolean }
