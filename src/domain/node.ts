@@ -53,9 +53,11 @@ export const contentTypeOf = (path: string): string => {
 /** A zip entry path a node may store: relative, `/`-separated, no `..`. */
 export const entryPathProblem = (path: string): string | undefined => {
   if (path.length === 0) return "an empty path"
+  // NUL, escapes and other control characters: no file name needs them, and
+  // they would reach a visitor's terminal or logs through listings.
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(path)) return `${JSON.stringify(path)} contains a control character`
   if (path.includes("\\")) return `'${path}' uses backslashes`
   if (path.startsWith("/") || /^[a-zA-Z]:/.test(path)) return `'${path}' is absolute`
   if (path.split("/").some((part) => part === "..")) return `'${path}' climbs out with '..'`
-  if (path.includes("\0")) return "a path with a NUL byte"
   return undefined
 }

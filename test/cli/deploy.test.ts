@@ -137,6 +137,9 @@ describe("fazt remote deploy to the project's node", () => {
       ["safe", handMadeZip([{ name: "index.html", content: "evil" }, { name: "../escape.txt", content: "x" }])],
       ["safe", handMadeZip([{ name: "/etc/passwd", content: "x" }])],
       ["safe", handMadeZip([{ name: "a\\..\\b.txt", content: "x" }])],
+      ["safe", handMadeZip([{ name: "index.html", content: "x" }, { name: "a\0b.html", content: "x" }])],
+      // Flagged UTF-8, ESC stays ESC (as CP437 it would read as an arrow, which is harmless).
+      ["safe", handMadeZip([{ name: "index.html", content: "x" }, { name: "\x1b[31mred.html", content: "x", utf8: true }])],
       ["safe", Buffer.from("this is not a zip at all")],
       ["safe", handMadeZip([{ name: "index.html", content: "x" }]), "site.tar"],
       ["Bad_Name", handMadeZip([{ name: "index.html", content: "x" }])],

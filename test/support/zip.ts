@@ -23,6 +23,8 @@ interface RawEntry {
   readonly size: number
   /** 0 stored, 8 deflated. */
   readonly method: 0 | 8
+  /** General-purpose bit 11: the name is UTF-8 (else readers decode it as CP437). */
+  readonly utf8?: boolean
 }
 
 /** Local headers, central directory and end record, written byte by byte. */
@@ -35,6 +37,7 @@ const rawZip = (entries: ReadonlyArray<RawEntry>): Buffer => {
     const local = Buffer.alloc(30)
     local.writeUInt32LE(0x04034b50, 0)
     local.writeUInt16LE(20, 4)
+    if (e.utf8) local.writeUInt16LE(0x0800, 6)
     local.writeUInt16LE(e.method, 8)
     local.writeUInt32LE(e.crc, 14)
     local.writeUInt32LE(e.data.length, 18)
@@ -45,6 +48,7 @@ const rawZip = (entries: ReadonlyArray<RawEntry>): Buffer => {
     central.writeUInt32LE(0x02014b50, 0)
     central.writeUInt16LE(20, 4)
     central.writeUInt16LE(20, 6)
+    if (e.utf8) central.writeUInt16LE(0x0800, 8)
     central.writeUInt16LE(e.method, 10)
     central.writeUInt32LE(e.crc, 16)
     central.writeUInt32LE(e.data.length, 20)
@@ -68,10 +72,10 @@ const rawZip = (entries: ReadonlyArray<RawEntry>): Buffer => {
  * A stored (uncompressed) zip written byte by byte, so tests can make the
  * archives no well-behaved tool would: `../` entries, absolute paths.
  */
-export const handMadeZip = (entries: ReadonlyArray<{ name: string; content: string | Buffer }>): Buffer =>
+export const handMadeZip = (entries: ReadonlyArray<{ name: string; content: string | Buffer; utf8?: boolean }>): Buffer =>
   rawZip(entries.map((e) => {
     const data = Buffer.isBuffer(e.content) ? e.content : Buffer.from(e.content)
-    return { name: e.name, data, crc: crc32(data), size: data.length, method: 0 }
+    return { name: e.name, data, crc: crc32(data), size: data.length, method: 0, utf8: e.utf8 ?? false }
   }))
 
 /**
