@@ -16,8 +16,8 @@ import { expandPeerShorthand, hoistGlobalFlags } from "./commands/globals.js"
 import { renderHelp } from "./commands/help.js"
 import { liveLine } from "./commands/progress.js"
 import { commandSpec } from "./commands/spec.js"
-import { interpret } from "./commands/usage.js"
-import { InvalidInput } from "./domain/errors.js"
+import { checkParses, interpret } from "./commands/usage.js"
+import { UsageError } from "./domain/errors.js"
 
 const rawArgs = process.argv.slice(2)
 const userArgs = hoistGlobalFlags(expandPeerShorthand(rawArgs))
@@ -36,13 +36,13 @@ const program = (): Effect.Effect<void, unknown, CliApp.CliApp.Environment> => {
     case "Completions": {
       const script = completionScript(verdict.shell)
       return script === undefined
-        ? new InvalidInput({ message: `--completions ${verdict.shell}: expected bash, zsh or fish` })
+        ? new UsageError({ message: `--completions ${verdict.shell}: expected bash, zsh or fish` })
         : Console.log(script.trimEnd())
     }
     case "Usage":
-      return new InvalidInput({ message: verdict.message })
+      return new UsageError({ message: verdict.message })
     case "Run":
-      return cli([process.argv[0]!, process.argv[1]!, ...verdict.args])
+      return Effect.zipRight(checkParses(fazt, verdict), cli([process.argv[0]!, process.argv[1]!, ...verdict.args]))
   }
 }
 

@@ -3,15 +3,21 @@ import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Match from "effect/Match"
 import * as Option from "effect/Option"
 import type { FaztError } from "../domain/errors.js"
 import { escapeControl, jsonLine } from "./output.js"
 
 /** The exit-code contract with scripts (README, DESIGN.md). The only place codes are chosen. */
 export const exitCodes: { readonly [K in FaztError["_tag"]]: number } = {
+  UsageError: 2,
   InvalidPeerName: 2,
   InvalidPeerUrl: 2,
   InvalidInput: 2,
+  InvalidToken: 2,
+  InvalidFolder: 2,
+  UnzippableFile: 2,
+  ListenFailed: 2,
   PlainHttpRefused: 2,
   UnusableToken: 2,
   PeerNotFound: 3,
@@ -46,43 +52,44 @@ export const exitCodeOf = (exit: Exit.Exit<unknown, unknown>): number => {
   return EXIT_DEFECT
 }
 
+const none = () => ""
 /**
  * What to type next, added to the library's message at the CLI's edge: a host
  * program embedding the services gets the message alone.
  */
-export const cliHint = (e: FaztError): string => {
-  switch (e._tag) {
-    case "PeerNotFound":
-      return " (run 'fazt remote' to list peers)"
-    case "PeerAlreadyExists":
-      return " (use 'fazt remote set-url' or 'fazt remote set-token' to change it)"
-    case "NoPeers":
-      return ": add one with 'fazt remote add <name> <url> --token-stdin'"
-    case "NoDefaultPeer":
-      return ": name one, or run 'fazt remote default <name>'"
-    case "PeerUnauthorized":
-      // A path that wants a browser session is not the key's fault.
-      return e.scope === "key" ? `; set a new key with 'fazt remote set-token ${e.peer}'` : ""
-    case "UnusableToken":
-      return `; replace it with 'fazt remote set-token ${e.peer} --token-stdin'`
-    case "PlainHttpRefused":
-      return ": use an https URL, or pass --insecure"
-    case "InvalidPeerUrl":
-      return e.peer === undefined ? "" : `; fix it with 'fazt remote set-url ${e.peer} <url>'`
-    case "PeerProtocolError":
-      return e.status >= 300 && e.status < 400 ? `; if the node moved, run 'fazt remote set-url ${e.peer} <url>'` : ""
-    case "PeerApiError":
-      // 413: the upload is over the node's limit (fazt's is about 100 MB); sending it again would not help.
-      return e.status === 413
+export const cliHint: (e: FaztError) => string = Match.type<FaztError>().pipe(
+  Match.tagsExhaustive({
+    PeerNotFound: () => " (run 'fazt remote' to list peers)",
+    PeerAlreadyExists: () => " (use 'fazt remote set-url' or 'fazt remote set-token' to change it)",
+    NoPeers: () => ": add one with 'fazt remote add <name> <url> --token-stdin'",
+    NoDefaultPeer: () => ": name one, or run 'fazt remote default <name>'",
+    // A path that wants a browser session is not the key's fault.
+    PeerUnauthorized: (e) => e.scope === "key" ? `; set a new key with 'fazt remote set-token ${e.peer}'` : "",
+    UnusableToken: (e) => `; replace it with 'fazt remote set-token ${e.peer} --token-stdin'`,
+    PlainHttpRefused: () => ": use an https URL, or pass --insecure",
+    InvalidPeerUrl: (e) => e.peer === undefined ? "" : `; fix it with 'fazt remote set-url ${e.peer} <url>'`,
+    PeerProtocolError: (e) =>
+      e.status >= 300 && e.status < 400 ? `; if the node moved, run 'fazt remote set-url ${e.peer} <url>'` : "",
+    // 413: the upload is over the node's limit (fazt's is about 100 MB); sending it again would not help.
+    PeerApiError: (e) =>
+      e.status === 413
         ? " (the deploy is too large for the node: ship fewer or smaller files; a 'fazt server start' node takes --max-upload)"
-        : ""
-    default:
-      return ""
-  }
-}
+        : "",
+    ListenFailed: none,
+    UsageError: none,
+    InvalidPeerName: none,
+    InvalidInput: none,
+    InvalidToken: none,
+    InvalidFolder: none,
+    UnzippableFile: none,
+    PeerUnreachable: none,
+    DatabaseError: none
+  })
+)
 
-/** `PeerNotFound` → `PEER_NOT_FOUND`: the wire's error-code style. */
-export const errorCode = (tag: string): string => tag.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()
+/** `PeerNotFound` → `PEER_NOT_FOUND`: the wire's error-code style; a mistake on the command line is plain `USAGE`. */
+export const errorCode = (tag: string): string =>
+  tag === "UsageError" ? "USAGE" : tag.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()
 
 const details = (e: FaztError): Record<string, unknown> => {
   const out: Record<string, unknown> = {}

@@ -1,7 +1,8 @@
-import * as Options from "@effect/cli/Options"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
+import { MAX_RETRIES } from "../domain/transportPolicy.js"
+import { integerIn, optionalText, switchFlag, valueFlag } from "./flags.js"
 
 /** Flags that work before or after any subcommand (see `hoistGlobalFlags`). */
 export interface GlobalFlags {
@@ -27,28 +28,26 @@ export const parseDuration = (input: string): Option.Option<Duration.Duration> =
 }
 
 export const globalOptions = {
-  json: Options.boolean("json").pipe(
-    Options.withDescription("Print {\"data\": …} on stdout, and errors as {\"error\": …} on stderr")
+  json: switchFlag("json", "Print {\"data\": …} on stdout, and errors as {\"error\": …} on stderr"),
+  db: optionalText(
+    "db",
+    "The fazt database file (default: $FAZT_DB, else ~/.config/fazt/data.db)",
+    "give the path of a database file"
   ),
-  db: Options.text("db").pipe(
-    Options.withDescription("The fazt database file (default: $FAZT_DB, else ~/.config/fazt/data.db)"),
-    Options.optional
-  ),
-  timeout: Options.text("timeout").pipe(
-    Options.withDescription("Time allowed for each request to a peer: 30s, 500ms, 2m (a bare number is seconds)"),
-    Options.withDefault("30s")
-  ),
-  retries: Options.integer("retries").pipe(
-    Options.withDescription("Further attempts after a transient failure: 0 (none) to 10; waits between them grow to at most 10 s"),
-    Options.withDefault(3)
-  ),
-  insecure: Options.boolean("insecure").pipe(
-    Options.withDescription("Allow sending a token over plain http to a host that is not loopback")
-  ),
-  peer: Options.text("peer").pipe(
-    Options.withDescription("The peer for commands that name none (also: fazt @name <command>, or FAZT_PEER)"),
-    Options.optional
-  )
+  timeout: valueFlag("timeout", {
+    description: "Time allowed for each request to a peer: 30s, 500ms, 2m (a bare number is seconds)",
+    fallback: "30s",
+    read: (text) => Option.getOrUndefined(parseDuration(text)),
+    expected: "e.g. 30s, 500ms, 2m"
+  }),
+  retries: valueFlag("retries", {
+    description: `Further attempts after a transient failure: 0 (none) to ${MAX_RETRIES}; waits between them grow to at most 10 s`,
+    fallback: "3",
+    read: integerIn(0, MAX_RETRIES),
+    expected: `0 to ${MAX_RETRIES}`
+  }),
+  insecure: switchFlag("insecure", "Allow sending a token over plain http to a host that is not loopback"),
+  peer: optionalText("peer", "The peer for commands that name none (also: fazt @name <command>, or FAZT_PEER)")
 }
 
 const VALUED = new Set(["--db", "--timeout", "--retries", "--peer"])

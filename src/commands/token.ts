@@ -3,7 +3,7 @@ import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { InvalidInput } from "../domain/errors.js"
+import { InvalidInput, InvalidToken, UsageError } from "../domain/errors.js"
 import { MAX_TOKEN_LENGTH, tokenProblem } from "../domain/Peer.js"
 
 export const tokenOptions = {
@@ -17,7 +17,7 @@ export const tokenOptions = {
 // A token and its surrounding whitespace; more is not a token, and is not read into memory.
 const STDIN_LIMIT = MAX_TOKEN_LENGTH + 1024
 
-const readStdin = Effect.async<string, InvalidInput>((resume) => {
+const readStdin = Effect.async<string, InvalidInput | InvalidToken>((resume) => {
   const chunks: Array<Buffer> = []
   let size = 0
   const stdin = process.stdin
@@ -30,7 +30,7 @@ const readStdin = Effect.async<string, InvalidInput>((resume) => {
     size += c.length
     if (size > STDIN_LIMIT) {
       stop()
-      resume(Effect.fail(new InvalidInput({ message: `--token-stdin read more than ${STDIN_LIMIT} bytes: that is not a token` })))
+      resume(Effect.fail(new InvalidToken({ source: "standard input", reason: `more than ${STDIN_LIMIT} bytes is not a token` })))
     }
   }
   const onEnd = () => resume(Effect.succeed(Buffer.concat(chunks).toString("utf8")))
@@ -39,11 +39,11 @@ const readStdin = Effect.async<string, InvalidInput>((resume) => {
   return Effect.sync(stop)
 })
 
-const checked = (source: string, token: string): Effect.Effect<Option.Option<Redacted.Redacted<string>>, InvalidInput> => {
+const checked = (source: string, token: string): Effect.Effect<Option.Option<Redacted.Redacted<string>>, InvalidToken> => {
   const problem = tokenProblem(token)
   return problem === undefined
     ? Effect.succeed(Option.some(Redacted.make(token)))
-    : Effect.fail(new InvalidInput({ message: `the token from ${source} was refused: ${problem}` }))
+    : Effect.fail(new InvalidToken({ source, reason: problem }))
 }
 
 /**
@@ -54,20 +54,20 @@ const checked = (source: string, token: string): Effect.Effect<Option.Option<Red
 export const readToken = (flags: {
   readonly token: Option.Option<string>
   readonly tokenStdin: boolean
-}): Effect.Effect<Option.Option<Redacted.Redacted<string>>, InvalidInput> =>
+}): Effect.Effect<Option.Option<Redacted.Redacted<string>>, UsageError | InvalidInput | InvalidToken> =>
   Effect.gen(function* () {
     if (Option.isSome(flags.token) && flags.tokenStdin) {
-      return yield* new InvalidInput({ message: "give the token either with --token or with --token-stdin, not both" })
+      return yield* new UsageError({ message: "give the token either with --token or with --token-stdin, not both" })
     }
     const fromFlag = Option.map(flags.token, (t) => t.trim())
     if (Option.isSome(fromFlag)) {
-      if (fromFlag.value === "") return yield* new InvalidInput({ message: "--token is empty" })
+      if (fromFlag.value === "") return yield* new InvalidToken({ source: "--token", reason: "it is empty" })
       return yield* checked("--token", fromFlag.value)
     }
     if (flags.tokenStdin) {
       const text = (yield* readStdin).trim()
       if (text === "" || /\s/.test(text)) {
-        return yield* new InvalidInput({ message: "--token-stdin expects exactly one token on standard input" })
+        return yield* new InvalidToken({ source: "standard input", reason: "expected exactly one token" })
       }
       return yield* checked("standard input", text)
     }

@@ -1,3 +1,10 @@
+import * as CliConfig from "@effect/cli/CliConfig"
+import type * as Command from "@effect/cli/Command"
+import * as Descriptor from "@effect/cli/CommandDescriptor"
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as Effect from "effect/Effect"
+import { UsageError } from "../domain/errors.js"
 import { type CommandSpec, type FlagSpec, nearest, VERB_ALIASES } from "./spec.js"
 
 /**
@@ -28,8 +35,8 @@ export const BUILTIN_FLAGS: ReadonlyArray<FlagSpec> = [
 ]
 
 export type Verdict =
-  /** Hand these arguments (aliases resolved) to `@effect/cli`. */
-  | { readonly _tag: "Run"; readonly args: ReadonlyArray<string> }
+  /** Hand these arguments (aliases resolved) to `@effect/cli`; they name `command`. */
+  | { readonly _tag: "Run"; readonly args: ReadonlyArray<string>; readonly command: CommandSpec }
   | { readonly _tag: "Help"; readonly command: CommandSpec }
   | { readonly _tag: "Completions"; readonly shell: string }
   /** A mistake in what was typed: one line, exit 2. */
@@ -113,5 +120,32 @@ export const interpret = (root: CommandSpec, args: ReadonlyArray<string>): Verdi
     positionals++
     out.push(word)
   }
-  return help ? { _tag: "Help", command: current } : { _tag: "Run", args: out }
+  return help ? { _tag: "Help", command: current } : { _tag: "Run", args: out, command: current }
 }
+
+const ANSI = /\x1b\[[0-9;]*m/g
+
+/** `Missing argument <url>` → `missing argument <url> for 'fazt remote add'; see 'fazt remote add --help'`. */
+const usageMessage = (error: ValidationError.ValidationError, command: CommandSpec): string => {
+  const text = HelpDoc.toAnsiText(error.error).replace(ANSI, "").trim().split("\n")[0]!.replace(/\.$/, "")
+  // A flag's own check (src/commands/flags.ts) already names the flag and what it expects.
+  if (ValidationError.isInvalidValue(error) && text.startsWith("--")) return text
+  const where = command.path.join(" ")
+  return `${text.charAt(0).toLowerCase()}${text.slice(1)} for '${where}'; see '${where} --help'`
+}
+
+/**
+ * Parses `verdict.args` as `Command.run` will, running nothing, so that a
+ * parse error (a missing argument, a flag's value refused by its definition)
+ * is a `UsageError` like every other mistake in what was typed: one line, or
+ * the `USAGE` envelope under `--json`, and never `@effect/cli`'s own print.
+ */
+export const checkParses = <Name extends string, R, E, A>(
+  root: Command.Command<Name, R, E, A>,
+  verdict: Extract<Verdict, { _tag: "Run" }>
+) =>
+  // `Command.run` parses the root command's name first, then the arguments.
+  Descriptor.parse(root.descriptor, [verdict.command.path[0]!, ...verdict.args], CliConfig.defaultConfig).pipe(
+    Effect.mapError((error) => new UsageError({ message: usageMessage(error, verdict.command) })),
+    Effect.asVoid
+  )

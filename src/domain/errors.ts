@@ -34,12 +34,89 @@ export class InvalidPeerUrl extends Data.TaggedError("InvalidPeerUrl")<{
 }
 
 /**
- * Any other input the user got wrong (flags, folders, durations). Its one
- * field is the Error's own message, as `Data.TaggedError` documents.
+ * What was typed on the command line does not parse: an unknown command or
+ * flag, a missing argument, a flag value out of range. The CLI's own error
+ * (exit 2, `--json` code `USAGE`); its one field is the Error's own message.
+ */
+export class UsageError extends Data.TaggedError("UsageError")<{
+  readonly message: string
+}> {}
+
+/**
+ * Any other value the user gave that is refused (a peer's description, an
+ * unreadable standard input). Its one field is the Error's own message, as
+ * `Data.TaggedError` documents.
  */
 export class InvalidInput extends Data.TaggedError("InvalidInput")<{
   readonly message: string
 }> {}
+
+/** A token given to be stored that HTTP headers could not carry (or that is no token at all). */
+export class InvalidToken extends Data.TaggedError("InvalidToken")<{
+  /** Where it came from (`standard input`, `FAZT_TOKEN`), when the caller knows. */
+  readonly source?: string
+  readonly reason: string
+}> {
+  override get message() {
+    return this.source === undefined
+      ? `the token was refused: ${this.reason}`
+      : `the token from ${this.source} was refused: ${this.reason}`
+  }
+}
+
+/** The folder to deploy cannot be deployed: it is missing, not a folder, unreadable, or holds nothing to ship. */
+export class InvalidFolder extends Data.TaggedError("InvalidFolder")<{
+  /** The folder as given. */
+  readonly folder: string
+  readonly problem: "missing" | "not-a-folder" | "unreadable" | "empty"
+  /** What the system said, for `unreadable`. */
+  readonly reason?: string
+}> {
+  override get message() {
+    switch (this.problem) {
+      case "missing":
+        return `folder ${this.folder} does not exist`
+      case "not-a-folder":
+        return `${this.folder} is not a folder`
+      case "unreadable":
+        return `cannot read ${this.folder}: ${this.reason ?? "permission denied"}`
+      case "empty":
+        return `${this.folder} has nothing to deploy (hidden files, node_modules and ignored files are left out)`
+    }
+  }
+}
+
+/**
+ * A file of the site could not go into the zip while it was being written:
+ * it vanished or could not be read, it grew past what a zip without ZIP64
+ * holds, or its path is longer than a zip header holds.
+ */
+export class UnzippableFile extends Data.TaggedError("UnzippableFile")<{
+  /** The file's path inside the site. */
+  readonly file: string
+  readonly problem: "vanished" | "unreadable" | "grew" | "path-too-long"
+  readonly reason: string
+}> {
+  override get message() {
+    const file = this.file.length > 80 ? `${this.file.slice(0, 80)}…` : this.file
+    return this.problem === "vanished" || this.problem === "unreadable"
+      ? `cannot read ${file}: ${this.reason}`
+      : `cannot zip ${file}: ${this.reason}`
+  }
+}
+
+/** The local node cannot listen where it was asked to: the port is in use, or the address is not ours. */
+export class ListenFailed extends Data.TaggedError("ListenFailed")<{
+  readonly host: string
+  readonly port: number
+  /** The system's code (`EADDRINUSE`, `EACCES`, …) when there is one. */
+  readonly code?: string
+  readonly reason: string
+}> {
+  override get message() {
+    return `cannot listen on ${this.host}:${this.port}: ${this.reason}`
+  }
+}
 
 /** The token stored for a peer (by another tool) cannot be sent: HTTP headers cannot carry it. */
 export class UnusableToken extends Data.TaggedError("UnusableToken")<{
@@ -101,9 +178,20 @@ export class DatabaseError extends Data.TaggedError("DatabaseError")<{
   }
 }
 
+/**
+ * How a peer could not be reached, for programs to match on: the connection
+ * was `refused` (nothing listens) or `reset`/broken before a whole answer;
+ * the name did not resolve (`dns`); the TLS handshake failed (`tls`, also
+ * plain http spoken to an https URL's port, or the reverse); no complete answer
+ * within the timeout (`timeout`); no route to the host (`no-route`); or
+ * another network error (`other`).
+ */
+export type UnreachableKind = "refused" | "reset" | "dns" | "tls" | "timeout" | "no-route" | "other"
+
 export class PeerUnreachable extends Data.TaggedError("PeerUnreachable")<{
   readonly peer: string
   readonly url: string
+  readonly kind: UnreachableKind
   readonly reason: string
 }> {
   override get message() {
@@ -161,11 +249,19 @@ export class PeerProtocolError extends Data.TaggedError("PeerProtocolError")<{
 
 export type PeerCallError = PeerUnreachable | PeerUnauthorized | PeerApiError | PeerProtocolError
 
+/** Why a deploy's archive could not be built: the folder, or a file in it. */
+export type ArchiveError = InvalidFolder | UnzippableFile
+
 /** Every failure a user can cause or meet, each with its own exit code. */
 export type FaztError =
+  | UsageError
   | InvalidPeerName
   | InvalidPeerUrl
   | InvalidInput
+  | InvalidToken
+  | InvalidFolder
+  | UnzippableFile
+  | ListenFailed
   | PlainHttpRefused
   | UnusableToken
   | PeerNotFound

@@ -63,7 +63,7 @@ describe("mistakes answered well: exit 2, the word typed, the nearest verb or fl
     const r = await runFazt(["remote", "status", "--al", "--json"], { home })
     expect(r.code).toBe(2)
     expect(JSON.parse(r.stderr)).toEqual({
-      error: { code: "INVALID_INPUT", message: expect.stringContaining("unknown flag '--al'"), details: expect.anything() }
+      error: { code: "USAGE", message: expect.stringContaining("unknown flag '--al'"), details: expect.anything() }
     })
   })
 })

@@ -7,8 +7,11 @@ import { cliHint, exitCodes } from "../../src/commands/failure.js"
 import {
   DatabaseError,
   type FaztError,
+  InvalidFolder,
   InvalidInput,
   InvalidPeerName,
+  InvalidToken,
+  ListenFailed,
   InvalidPeerUrl,
   NoDefaultPeer,
   NoPeers,
@@ -19,7 +22,9 @@ import {
   PeerUnauthorized,
   PeerUnreachable,
   PlainHttpRefused,
-  UnusableToken
+  UnusableToken,
+  UnzippableFile,
+  UsageError
 } from "../../src/index.js"
 import { DeployRejected } from "../../src/domain/node.js"
 
@@ -28,7 +33,12 @@ import { DeployRejected } from "../../src/domain/node.js"
 const samples: { readonly [K in FaztError["_tag"]]: Extract<FaztError, { readonly _tag: K }> } = {
   InvalidPeerName: new InvalidPeerName({ value: "Bad_Name", reason: "use lowercase letters" }),
   InvalidPeerUrl: new InvalidPeerUrl({ url: "ftp://x", reason: "scheme ftp is not supported", peer: "old" }),
-  InvalidInput: new InvalidInput({ message: "folder ./site does not exist" }),
+  UsageError: new UsageError({ message: "unknown command 'stauts' (did you mean 'status'?)" }),
+  InvalidInput: new InvalidInput({ message: "the description was refused: it holds a control character" }),
+  InvalidToken: new InvalidToken({ source: "standard input", reason: "it may only hold visible ASCII characters" }),
+  InvalidFolder: new InvalidFolder({ folder: "./site", problem: "missing" }),
+  UnzippableFile: new UnzippableFile({ file: "a/b.txt", problem: "vanished", reason: "it vanished while the site was being zipped" }),
+  ListenFailed: new ListenFailed({ host: "127.0.0.1", port: 8080, code: "EADDRINUSE", reason: "the port is in use" }),
   PlainHttpRefused: new PlainHttpRefused({ peer: "lan", host: "10.0.0.5:8080" }),
   UnusableToken: new UnusableToken({ peer: "old", reason: "it may only hold visible ASCII characters" }),
   PeerNotFound: new PeerNotFound({ peer: "ghost" }),
@@ -36,7 +46,7 @@ const samples: { readonly [K in FaztError["_tag"]]: Extract<FaztError, { readonl
   NoPeers: new NoPeers(),
   NoDefaultPeer: new NoDefaultPeer({ peers: ["a", "b"] }),
   DatabaseError: new DatabaseError({ path: "/tmp/x.db", reason: "file is not a database" }),
-  PeerUnreachable: new PeerUnreachable({ peer: "zyt", url: "https://admin.zyt.app", reason: "connection refused" }),
+  PeerUnreachable: new PeerUnreachable({ peer: "zyt", url: "https://admin.zyt.app", kind: "refused", reason: "connection refused" }),
   PeerUnauthorized: new PeerUnauthorized({ peer: "zyt", status: 401, code: "INVALID_API_KEY", reason: "bad key", scope: "key", request: "GET /api/system/health" }),
   PeerApiError: new PeerApiError({ peer: "zyt", status: 500, code: "INTERNAL", reason: "boom" }),
   PeerProtocolError: new PeerProtocolError({ peer: "zyt", status: 302, reason: "a redirect to https://elsewhere" })
@@ -59,7 +69,7 @@ describe("tagged errors fit Error", () => {
       expect(fields).not.toContain("name")
       expect(fields).not.toContain("stack")
       expect(fields).not.toContain("cause")
-      if (fields.includes("message")) expect(e._tag).toBe("InvalidInput")
+      if (fields.includes("message")) expect(["InvalidInput", "UsageError"]).toContain(e._tag)
     }
   })
 
@@ -67,7 +77,9 @@ describe("tagged errors fit Error", () => {
     for (const e of all) {
       expect(e.message).not.toMatch(/fazt remote|--[a-z]/)
     }
-    expect(samples.InvalidInput.message).toBe("folder ./site does not exist")
+    expect(samples.InvalidFolder.message).toBe("folder ./site does not exist")
+    expect(samples.UnzippableFile.message).toBe("cannot read a/b.txt: it vanished while the site was being zipped")
+    expect(samples.InvalidToken.message).toBe("the token from standard input was refused: it may only hold visible ASCII characters")
     expect(samples.PeerNotFound.message).toBe("peer 'ghost' not found")
     expect(cliHint(samples.PeerNotFound)).toBe(" (run 'fazt remote' to list peers)")
     expect(cliHint(samples.PlainHttpRefused)).toBe(": use an https URL, or pass --insecure")

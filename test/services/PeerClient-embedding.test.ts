@@ -95,7 +95,7 @@ describe("PeerClient.deployFolder against the project's node", () => {
           Effect.flip(client.deployFolder(p, path.join(home, "missing")))
         ])
       }).pipe(Effect.provide(layer))
-      expect(failures.map((e) => e._tag)).toEqual(["InvalidPeerName", "InvalidPeerName", "InvalidInput", "InvalidInput"])
+      expect(failures.map((e) => e._tag)).toEqual(["InvalidPeerName", "InvalidPeerName", "InvalidFolder", "InvalidFolder"])
       expect(failures.map((e) => e.message)).toEqual([
         expect.stringContaining("invalid name 'Upper_Case'"),
         "invalid name 'www': 'www' is reserved",

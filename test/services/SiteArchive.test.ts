@@ -133,7 +133,7 @@ describe("SiteArchive", () => {
       const listing = yield* archive.scan(root)
       fs.rmSync(path.join(root, "b.txt"))
       const error = yield* Effect.flip(Stream.runDrain(archive.zip(listing)))
-      expect(error._tag).toBe("InvalidInput")
+      expect(error._tag).toBe("UnzippableFile")
       expect(error.message).toContain("b.txt")
     }).pipe(Effect.provide(SiteArchiveZip.layer)))
 

@@ -213,7 +213,7 @@ describe("ZIP64", () => {
       const error = yield* Effect.flip(
         Stream.runForEach((yield* SiteArchive).zip(long), (c) => Effect.sync(() => (produced += c.length)))
       )
-      expect(error._tag).toBe("InvalidInput")
+      expect(error._tag).toBe("UnzippableFile")
       expect(error.message).toContain("65,535 bytes")
       expect(produced).toBe(0)
       fs.rmSync(root, { recursive: true, force: true })

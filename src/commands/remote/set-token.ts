@@ -1,7 +1,7 @@
 import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { InvalidInput } from "../../domain/errors.js"
+import { UsageError } from "../../domain/errors.js"
 import { viewPeer } from "../../domain/Peer.js"
 import { PeerStore } from "../../services/client/PeerStore.js"
 import { emit, notice } from "../output.js"
@@ -12,7 +12,7 @@ export const setToken = Command.make("set-token", { name: peerName, ...tokenOpti
   Effect.gen(function* () {
     const token = yield* readToken(args)
     if (Option.isNone(token)) {
-      return yield* new InvalidInput({ message: "no token given: pipe it to --token-stdin, or set FAZT_TOKEN" })
+      return yield* new UsageError({ message: "no token given: pipe it to --token-stdin, or set FAZT_TOKEN" })
     }
     const store = yield* PeerStore
     const peer = yield* store.updateToken(args.name, token.value)

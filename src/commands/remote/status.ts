@@ -6,7 +6,7 @@ import * as Option from "effect/Option"
 import type { Peer } from "../../domain/Peer.js"
 import type { StatusReport } from "../../domain/json.js"
 import type { Health } from "../../domain/wire.js"
-import { PeerClient, type PeerClientError } from "../../services/client/PeerClient.js"
+import { PeerClient, type PeerClientError, statusAfter } from "../../services/client/PeerClient.js"
 import { PeerStore } from "../../services/client/PeerStore.js"
 import { emit, table, warn } from "../output.js"
 import { errorCode, exitCodes } from "../failure.js"
@@ -52,11 +52,7 @@ const report = (peer: Peer, health: Health): StatusReport => ({
 const failedReport = (peer: Peer, error: PeerClientError): StatusReport => ({
   name: peer.name,
   url: peer.url,
-  status: error._tag === "PeerUnreachable"
-    ? "unreachable"
-    : error._tag === "PeerUnauthorized"
-    ? "unauthorized"
-    : "error",
+  status: statusAfter(error),
   version: null,
   uptime_seconds: null,
   health: null,

@@ -16,6 +16,7 @@ import {
   PeerProtocolError,
   PeerUnreachable,
   PlainHttpRefused,
+  type UnreachableKind,
   UnusableToken
 } from "../../domain/errors.js"
 import { type Peer, redactUrl, tokenProblem } from "../../domain/Peer.js"
@@ -37,6 +38,8 @@ import {
 class AttemptFailed extends Data.TaggedError("AttemptFailed")<{
   /** `protocol`: the peer answered, but not with HTTP we can use (exit 7, never retried). */
   readonly kind: "refused" | "reset" | "network" | "timeout" | "too-large" | "protocol" | "status"
+  /** How the peer was not reached, for `PeerUnreachable.kind` (the retry decision reads `kind`). */
+  readonly unreachable?: UnreachableKind
   readonly reason: string
   /** The HTTP status, when one arrived. */
   readonly status?: number
@@ -58,27 +61,34 @@ const errorCode = (cause: unknown): string | undefined => {
   return undefined
 }
 
-const describeNetworkError = (cause: unknown, host: string): { kind: AttemptFailed["kind"]; reason: string } => {
+type NetworkFailure = { kind: AttemptFailed["kind"]; unreachable: UnreachableKind; reason: string }
+
+const describeNetworkError = (cause: unknown, host: string): NetworkFailure => {
   const code = errorCode(cause) ?? ""
   // Node's HTTP parser refused what the peer sent: it answered, just not with usable HTTP.
-  if (code === "HPE_HEADER_OVERFLOW") return { kind: "protocol", reason: "headers larger than the 16 KiB Node accepts" }
-  if (code === "HPE_INVALID_CONTENT_LENGTH" || code === "HPE_UNEXPECTED_CONTENT_LENGTH") {
-    return { kind: "protocol", reason: "an invalid Content-Length header" }
+  if (code === "HPE_HEADER_OVERFLOW") {
+    return { kind: "protocol", unreachable: "other", reason: "headers larger than the 16 KiB Node accepts" }
   }
-  if (code.startsWith("HPE_")) return { kind: "protocol", reason: `malformed HTTP (${code})` }
-  if (code === "ECONNREFUSED") return { kind: "refused", reason: "connection refused" }
+  if (code === "HPE_INVALID_CONTENT_LENGTH" || code === "HPE_UNEXPECTED_CONTENT_LENGTH") {
+    return { kind: "protocol", unreachable: "other", reason: "an invalid Content-Length header" }
+  }
+  if (code.startsWith("HPE_")) return { kind: "protocol", unreachable: "other", reason: `malformed HTTP (${code})` }
+  if (code === "ECONNREFUSED") return { kind: "refused", unreachable: "refused", reason: "connection refused" }
   if (code === "ECONNRESET" || code === "EPIPE" || code === "ECONNABORTED") {
-    return { kind: "reset", reason: "the connection was reset" }
+    return { kind: "reset", unreachable: "reset", reason: "the connection was reset" }
   }
   if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME") {
-    return { kind: code === "EAI_AGAIN" ? "reset" : "network", reason: `DNS lookup of ${host} failed (${code})` }
+    // EAI_AGAIN: the resolver could not answer for now, so it is worth another try.
+    return { kind: code === "EAI_AGAIN" ? "reset" : "network", unreachable: "dns", reason: `DNS lookup of ${host} failed (${code})` }
   }
   if (/CERT|TLS|SSL|EPROTO|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
-    return { kind: "network", reason: `TLS handshake with ${host} failed (${code})` }
+    return { kind: "network", unreachable: "tls", reason: `TLS handshake with ${host} failed (${code})` }
   }
-  if (code === "EHOSTUNREACH" || code === "ENETUNREACH") return { kind: "network", reason: `no route to ${host} (${code})` }
-  if (code === "ETIMEDOUT") return { kind: "network", reason: `connecting to ${host} timed out` }
-  return { kind: "network", reason: code !== "" ? `network error (${code})` : "network error" }
+  if (code === "EHOSTUNREACH" || code === "ENETUNREACH") {
+    return { kind: "network", unreachable: "no-route", reason: `no route to ${host} (${code})` }
+  }
+  if (code === "ETIMEDOUT") return { kind: "network", unreachable: "timeout", reason: `connecting to ${host} timed out` }
+  return { kind: "network", unreachable: "other", reason: code !== "" ? `network error (${code})` : "network error" }
 }
 
 /** `1m 30s`: how a wait reads in a message. */
@@ -225,11 +235,14 @@ export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Ser
           }
           const body = yield* readCapped(
             // Once an answer has begun, a broken connection is not retried: the node may have acted.
-            Stream.mapError(response.stream, (e) =>
-              new AttemptFailed({
+            Stream.mapError(response.stream, (e) => {
+              const broken = describeNetworkError(e, url.host)
+              return new AttemptFailed({
                 kind: "network",
-                reason: `the connection broke while the answer was arriving (${describeNetworkError(e, url.host).reason})`
-              })),
+                unreachable: broken.unreachable,
+                reason: `the connection broke while the answer was arriving (${broken.reason})`
+              })
+            }),
             cap
           )
           yield* Effect.logDebug(`← ${response.status} ${url.toString()} (${body.length} bytes)`)
@@ -249,7 +262,11 @@ export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Ser
         Effect.timeoutFail({
           duration: options.timeout,
           onTimeout: () =>
-            new AttemptFailed({ kind: "timeout", reason: `no complete answer within ${Duration.format(Duration.decode(options.timeout))}` })
+            new AttemptFailed({
+              kind: "timeout",
+              unreachable: "timeout",
+              reason: `no complete answer within ${Duration.format(Duration.decode(options.timeout))}`
+            })
         })
       )
     }
@@ -307,7 +324,9 @@ export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Ser
             if (failure.kind === "protocol") {
               return Effect.fail(new PeerProtocolError({ peer: peer.name, status: failure.status ?? 0, reason: failure.reason }))
             }
-            return Effect.fail(new PeerUnreachable({ peer: peer.name, url: peer.url, reason: failure.reason }))
+            return Effect.fail(
+              new PeerUnreachable({ peer: peer.name, url: peer.url, kind: failure.unreachable ?? "other", reason: failure.reason })
+            )
           })
         )
       })

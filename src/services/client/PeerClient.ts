@@ -1,12 +1,15 @@
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Match from "effect/Match"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { randomBytes } from "node:crypto"
 import {
+  type ArchiveError,
   type DatabaseError,
-  type InvalidInput,
   type InvalidPeerName,
   type InvalidPeerUrl,
   PeerApiError,
@@ -35,7 +38,7 @@ import { type PeerRequest, type PeerResponse, PeerTransport, type RequestBody } 
 
 export type PeerClientError =
   | PeerCallError
-  | InvalidInput
+  | ArchiveError
   | InvalidPeerUrl
   | PlainHttpRefused
   | UnusableToken
@@ -50,14 +53,14 @@ export interface DeployUpload {
   readonly site: string
   readonly spa: boolean
   /** The zip, as a stream built afresh for each attempt (a retry re-sends it whole). */
-  readonly archive: () => Stream.Stream<Uint8Array, InvalidInput>
+  readonly archive: () => Stream.Stream<Uint8Array, ArchiveError>
 }
 
 /**
  * fazt's deploy form, streamed: the text fields, then the archive as it is
  * produced, then the closing boundary. Nothing holds the whole zip.
  */
-export const deployForm = (upload: DeployUpload, onArchiveError: (e: InvalidInput) => void): RequestBody => {
+export const deployForm = (upload: DeployUpload, onArchiveError: (e: ArchiveError) => Effect.Effect<void>): RequestBody => {
   const boundary = `----fazt-remote-${randomBytes(12).toString("hex")}`
   const field = (name: string, value: string) =>
     `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`
@@ -68,7 +71,7 @@ export const deployForm = (upload: DeployUpload, onArchiveError: (e: InvalidInpu
   return {
     contentType: `multipart/form-data; boundary=${boundary}`,
     stream: Stream.make(Buffer.from(head)).pipe(
-      Stream.concat(Stream.tapError(upload.archive(), (e) => Effect.sync(() => onArchiveError(e)))),
+      Stream.concat(Stream.tapError(upload.archive(), onArchiveError)),
       Stream.concat(Stream.make(Buffer.from(tail)))
     )
   }
@@ -200,25 +203,32 @@ export const decodeAnswer = <A, I>(
     return decoded.right
   })
 
+const notContacted = () => undefined
 /**
- * What a failed call says about the peer's health, or undefined when it says
- * nothing new: a node that answers a well-formed 4xx (a refused upgrade, a
- * 429, a deploy too large, a failed gateway command) is working as designed.
+ * What a failed call tells about the peer, the one mapping from errors to
+ * peer status: its health (`unreachable`, `unauthorized`, `error`), or `{}`
+ * when it answered as designed (a refused upgrade, a 429, a deploy too large,
+ * a failed gateway command: seen, health unchanged), or undefined when it was
+ * never reached (its URL or token stopped us first, the archive failed).
  */
-export const healthAfter = (error: PeerClientError): PeerStatus | undefined => {
-  switch (error._tag) {
-    case "PeerUnreachable":
-      return "unreachable"
-    case "PeerUnauthorized":
-      return error.scope === "key" ? "unauthorized" : undefined
-    case "PeerApiError":
-      return error.status >= 500 ? "error" : undefined
-    case "PeerProtocolError":
-      return "error"
-    default:
-      return undefined
-  }
-}
+export const contactAfter: (error: PeerClientError) => ContactResult | undefined = Match.type<PeerClientError>().pipe(
+  Match.tagsExhaustive({
+    PeerUnreachable: (): ContactResult => ({ status: "unreachable" }),
+    // A path that wants a browser session turns away any key: the key may be fine.
+    PeerUnauthorized: (e): ContactResult => e.scope === "key" ? { status: "unauthorized" } : {},
+    PeerApiError: (e): ContactResult => e.status >= 500 ? { status: "error" } : {},
+    PeerProtocolError: (): ContactResult => ({ status: "error" }),
+    InvalidPeerUrl: notContacted,
+    PlainHttpRefused: notContacted,
+    UnusableToken: notContacted,
+    InvalidFolder: notContacted,
+    UnzippableFile: notContacted,
+    DatabaseError: notContacted
+  })
+)
+
+/** The status a failed call shows for the peer (a row of `status --all`): its health, else `error`. */
+export const statusAfter = (error: PeerClientError): PeerStatus => contactAfter(error)?.status ?? "error"
 
 const jsonBody = (value: unknown): (() => RequestBody) => {
   const bytes = Buffer.from(JSON.stringify(value))
@@ -259,10 +269,8 @@ const makeWith = (record: RecordContact): Effect.Effect<PeerClient.Service, neve
     call.pipe(
       Effect.tap((a) => note(peer, observed(a))),
       Effect.tapError((error) => {
-        const status = healthAfter(error)
-        if (status !== undefined) return note(peer, { status })
-        // It answered, so it was seen, and its health is what it was.
-        return error._tag === "PeerApiError" || error._tag === "PeerUnauthorized" ? note(peer, {}) : Effect.void
+        const contact = contactAfter(error)
+        return contact === undefined ? Effect.void : note(peer, contact)
       })
     )
 
@@ -288,15 +296,21 @@ const makeWith = (record: RecordContact): Effect.Effect<PeerClient.Service, neve
       Effect.mapError(() => new PeerProtocolError({ peer: peer.name, status: 200, reason: "an app list of the wrong shape" }))
     )
 
-  const deploy = (peer: Peer, upload: DeployUpload) =>
-    Effect.suspend(() => {
-      // The archive's own failure (a file vanished) is the real cause when the upload breaks.
-      let archiveError: InvalidInput | undefined
-      const body = () => deployForm(upload, (e) => (archiveError = e))
-      return recorded(
+  const deploy = (peer: Peer, upload: DeployUpload): Effect.Effect<DeployResult, PeerClientError> =>
+    Effect.gen(function* () {
+      // The archive's own failure (a file vanished) is the real cause when the
+      // upload breaks: the HTTP client only sees a body that stopped.
+      const archiveFailed = yield* Deferred.make<never, ArchiveError>()
+      const body = () => deployForm(upload, (e) => Deferred.fail(archiveFailed, e))
+      return yield* recorded(
         peer,
         exchange(peer, { method: "POST", path: "/api/deploy", body, retry: "transient" }, DeployResult).pipe(
-          Effect.mapError((e) => archiveError ?? e)
+          Effect.catchAll((error) =>
+            Effect.flatMap(
+              Deferred.poll(archiveFailed),
+              Option.match({ onNone: () => Effect.fail(error), onSome: (archive) => archive })
+            )
+          )
         )
       )
     })

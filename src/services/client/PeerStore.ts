@@ -7,6 +7,7 @@ import { descriptionProblem, Peer, type PeerStatus, tokenProblem, validatePeerNa
 import {
   type DatabaseError,
   InvalidInput,
+  InvalidToken,
   type InvalidPeerName,
   type InvalidPeerUrl,
   NoDefaultPeer,
@@ -46,7 +47,7 @@ export declare namespace PeerStore {
   readonly get: (name: string) => Effect.Effect<Peer, PeerNotFound | DatabaseError>
   readonly add: (
     peer: NewPeer
-  ) => Effect.Effect<Peer, InvalidPeerName | InvalidPeerUrl | InvalidInput | PeerAlreadyExists | DatabaseError>
+  ) => Effect.Effect<Peer, InvalidPeerName | InvalidPeerUrl | InvalidToken | InvalidInput | PeerAlreadyExists | DatabaseError>
   readonly remove: (name: string) => Effect.Effect<Peer, PeerNotFound | DatabaseError>
   readonly setDefault: (name: string) => Effect.Effect<Peer, PeerNotFound | DatabaseError>
   /** The named peer, else the default: the marked one, or the only one. */
@@ -61,7 +62,7 @@ export declare namespace PeerStore {
   readonly updateToken: (
     name: string,
     token: Redacted.Redacted<string> | null
-  ) => Effect.Effect<Peer, InvalidInput | PeerNotFound | DatabaseError>
+  ) => Effect.Effect<Peer, InvalidToken | PeerNotFound | DatabaseError>
   /** Records the outcome of one contact in the `last_*` columns. */
   readonly updateStatus: (name: string, result: ContactResult) => Effect.Effect<void, DatabaseError>
   }
@@ -136,10 +137,10 @@ const secret = (token: Redacted.Redacted<string> | null | undefined): string | n
   token === null || token === undefined ? null : Redacted.value(token)
 
 /** Tokens are stored only when HTTP can carry them: visible ASCII, a few KiB at most. */
-const checkToken = (token: string | null): Effect.Effect<void, InvalidInput> => {
+const checkToken = (token: string | null): Effect.Effect<void, InvalidToken> => {
   // '' is how fazt stores "no token".
   const problem = token === null || token === "" ? undefined : tokenProblem(token)
-  return problem === undefined ? Effect.void : Effect.fail(new InvalidInput({ message: `the token was refused: ${problem}` }))
+  return problem === undefined ? Effect.void : Effect.fail(new InvalidToken({ reason: problem }))
 }
 
 export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.gen(function* () {

@@ -4,7 +4,6 @@ import type * as Effect from "effect/Effect"
 import type * as Schedule from "effect/Schedule"
 import type * as Stream from "effect/Stream"
 import type {
-  InvalidInput,
   InvalidPeerUrl,
   PeerApiError,
   PeerProtocolError,
@@ -101,7 +100,6 @@ export type TransportError =
   | PeerUnreachable
   | PeerProtocolError
   | PeerApiError
-  | InvalidInput
   | InvalidPeerUrl
   | PlainHttpRefused
   | UnusableToken

@@ -1,7 +1,7 @@
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
-import type { InvalidInput } from "../../domain/errors.js"
+import type { InvalidFolder, UnzippableFile } from "../../domain/errors.js"
 import type { SiteListing } from "../../domain/SiteListing.js"
 import type { ZipOptions } from "../zip/zipWriter.js"
 
@@ -13,9 +13,9 @@ import type { ZipOptions } from "../zip/zipWriter.js"
  */
 export declare namespace SiteArchive {
   export interface Service {
-    readonly scan: (dir: string) => Effect.Effect<SiteListing, InvalidInput>
+    readonly scan: (dir: string) => Effect.Effect<SiteListing, InvalidFolder>
     /** A fresh zip stream of the listing each time it is run (so a retry re-reads the files); ZIP64 where needed. */
-    readonly zip: (listing: SiteListing, options?: ZipOptions) => Stream.Stream<Uint8Array, InvalidInput>
+    readonly zip: (listing: SiteListing, options?: ZipOptions) => Stream.Stream<Uint8Array, UnzippableFile>
   }
 }
 

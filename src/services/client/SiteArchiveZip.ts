@@ -4,7 +4,7 @@ import ignore, { type Ignore } from "ignore"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { describeErrno, errnoCode } from "../../domain/errno.js"
-import { InvalidInput } from "../../domain/errors.js"
+import { InvalidFolder } from "../../domain/errors.js"
 import type { SiteFileEntry, SiteListing } from "../../domain/SiteListing.js"
 import { SiteArchive } from "./SiteArchive.js"
 import { zipStream } from "../zip/zipWriter.js"
@@ -31,10 +31,8 @@ const readSpa = (root: string): boolean => {
   }
 }
 
-const scanSync = (dir: string): SiteListing => {
-  const root = path.resolve(dir)
-  const rootStat = fs.statSync(root)
-  if (!rootStat.isDirectory()) throw new InvalidInput({ message: `${dir} is not a folder` })
+/** The files of the folder `root` (already known to be one) as fazt's client would ship them. */
+const scanSync = (root: string): SiteListing => {
   const rootReal = fs.realpathSync(root)
   const rules = readGitignore(root)
   const files: Array<SiteFileEntry> = []
@@ -75,17 +73,20 @@ const scanSync = (dir: string): SiteListing => {
   return { root, files, totalBytes: files.reduce((n, f) => n + f.size, 0), spa: readSpa(root) }
 }
 
+const folderError = (dir: string, e: unknown): InvalidFolder => {
+  const code = errnoCode(e)
+  if (code === "ENOENT") return new InvalidFolder({ folder: dir, problem: "missing" })
+  if (code === "ENOTDIR") return new InvalidFolder({ folder: dir, problem: "not-a-folder" })
+  return new InvalidFolder({ folder: dir, problem: "unreadable", reason: describeErrno(e) })
+}
+
 export const make: SiteArchive.Service = {
   scan: (dir) =>
-    Effect.try({
-      try: () => scanSync(dir),
-      catch: (e) => {
-        if (e instanceof InvalidInput) return e
-        const code = errnoCode(e)
-        if (code === "ENOENT") return new InvalidInput({ message: `folder ${dir} does not exist` })
-        if (code === "ENOTDIR") return new InvalidInput({ message: `${dir} is not a folder` })
-        return new InvalidInput({ message: `cannot read ${dir}: ${describeErrno(e)}` })
-      }
+    Effect.gen(function* () {
+      const root = path.resolve(dir)
+      const stat = yield* Effect.try({ try: () => fs.statSync(root), catch: (e) => folderError(dir, e) })
+      if (!stat.isDirectory()) return yield* new InvalidFolder({ folder: dir, problem: "not-a-folder" })
+      return yield* Effect.try({ try: () => scanSync(root), catch: (e) => folderError(dir, e) })
     }),
   zip: (listing, options) => zipStream(listing, options)
 }

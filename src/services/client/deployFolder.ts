@@ -1,7 +1,7 @@
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as path from "node:path"
-import { InvalidInput, InvalidPeerName } from "../../domain/errors.js"
+import { type ArchiveError, InvalidFolder, InvalidPeerName } from "../../domain/errors.js"
 import { siteNameProblem } from "../../domain/siteName.js"
 import type { Peer } from "../../domain/Peer.js"
 import { siteUrl } from "../../domain/SiteUrl.js"
@@ -50,16 +50,15 @@ export const siteNameOf = (dir: string, name: string | undefined): Effect.Effect
   return reason === undefined ? Effect.succeed(site) : Effect.fail(new InvalidPeerName({ value: site, reason }))
 }
 
-export const nothingToDeploy = (dir: string) =>
-  new InvalidInput({ message: `${dir} has nothing to deploy (hidden files, node_modules and ignored files are left out)` })
+export const nothingToDeploy = (dir: string) => new InvalidFolder({ folder: dir, problem: "empty" })
 
 /** Scan, zip and upload one folder, reporting progress; shared by the library and `fazt remote deploy`. */
 export const deployFolderWith = <E>(
   archive: SiteArchive.Service,
-  upload: (peer: Peer, upload: { site: string; spa: boolean; archive: () => Stream.Stream<Uint8Array, InvalidInput> }) => Effect.Effect<DeployResult, E>,
+  upload: (peer: Peer, upload: { site: string; spa: boolean; archive: () => Stream.Stream<Uint8Array, ArchiveError> }) => Effect.Effect<DeployResult, E>,
   zipOptions: ZipOptions = {}
 ) =>
-(peer: Peer, dir: string, options: DeployFolderOptions = {}): Effect.Effect<DeployedFolder, E | InvalidInput | InvalidPeerName> =>
+(peer: Peer, dir: string, options: DeployFolderOptions = {}): Effect.Effect<DeployedFolder, E | InvalidFolder | InvalidPeerName> =>
   Effect.gen(function* () {
     const onProgress = options.onProgress
     // A host's callback that throws must not pass for a network failure

@@ -16,8 +16,8 @@ import * as Stream from "effect/Stream"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as nodePath from "node:path"
-import { describeErrno } from "../../domain/errno.js"
-import { InvalidInput } from "../../domain/errors.js"
+import { describeErrno, errnoCode } from "../../domain/errno.js"
+import { ListenFailed } from "../../domain/errors.js"
 import { Database } from "../db/Database.js"
 import { makeClientWindow } from "./clientWindow.js"
 import { MAX_CLIENTS_REMEMBERED, NodeKeys } from "./NodeKeys.js"
@@ -576,8 +576,9 @@ export const run = (
       )
     ).pipe(
       Effect.catchTag("ServeError", (e) => {
-        const why = describeErrno(e.cause)
-        return Effect.fail(new InvalidInput({ message: `cannot listen on ${listen.host}:${listen.port}: ${why}` }))
+        const code = errnoCode(e.cause)
+        const reason = describeErrno(e.cause)
+        return Effect.fail(new ListenFailed({ host: listen.host, port: listen.port, ...(code ? { code } : {}), reason }))
       })
     )
   })

@@ -5,8 +5,8 @@ import * as Stream from "effect/Stream"
 import * as fs from "node:fs"
 import { promisify } from "node:util"
 import * as zlib from "node:zlib"
-import { describeErrno } from "../../domain/errno.js"
-import { InvalidInput } from "../../domain/errors.js"
+import { describeErrno, errnoCode } from "../../domain/errno.js"
+import { UnzippableFile } from "../../domain/errors.js"
 import type { SiteFileEntry, SiteListing } from "../../domain/SiteListing.js"
 
 /**
@@ -197,8 +197,9 @@ const endRecords = (count: number, size: number, offset: number): Buffer => {
 }
 
 const unreadable = (file: SiteFileEntry, e: unknown) => {
-  const why = describeErrno(e, { ENOENT: "it vanished while the site was being zipped" })
-  return new InvalidInput({ message: `cannot read ${file.path}: ${why}` })
+  return errnoCode(e) === "ENOENT"
+    ? new UnzippableFile({ file: file.path, problem: "vanished", reason: "it vanished while the site was being zipped" })
+    : new UnzippableFile({ file: file.path, problem: "unreadable", reason: describeErrno(e) })
 }
 
 /**
@@ -282,7 +283,7 @@ const readSmall = (file: SiteFileEntry): Buffer => {
   }
 }
 
-const packBatch = (files: ReadonlyArray<SiteFileEntry>): Effect.Effect<PackedBatch, InvalidInput> =>
+const packBatch = (files: ReadonlyArray<SiteFileEntry>): Effect.Effect<PackedBatch, UnzippableFile> =>
   Effect.suspend(() => {
     const capacity = files.reduce((n, f) => n + 30 + Buffer.byteLength(f.path) + f.size, 0)
     let out = Buffer.allocUnsafe(capacity)
@@ -335,7 +336,7 @@ export interface ZipOptions {
 const RING = 4
 
 /** The zip of `listing` as a stream; each run reads the files afresh. ZIP64 where sizes, offsets or the count need it. */
-export const zipStream = (listing: SiteListing, options: ZipOptions = {}): Stream.Stream<Uint8Array, InvalidInput> =>
+export const zipStream = (listing: SiteListing, options: ZipOptions = {}): Stream.Stream<Uint8Array, UnzippableFile> =>
   Stream.suspend(() => {
     let offset = 0
     const central: Array<Entry> = []
@@ -344,7 +345,7 @@ export const zipStream = (listing: SiteListing, options: ZipOptions = {}): Strea
     const pieceBuffer = () =>
       options.reuseBuffers ? (ring[turn++ % RING] ??= Buffer.allocUnsafe(CHUNK)) : Buffer.allocUnsafe(CHUNK)
 
-    const small = (batch: PackedBatch): Stream.Stream<Uint8Array, InvalidInput> =>
+    const small = (batch: PackedBatch): Stream.Stream<Uint8Array, UnzippableFile> =>
       Stream.suspend(() => {
         for (const e of batch.entries) central.push({ ...e, offset: offset + e.offset })
         offset += batch.bytes.length
@@ -356,7 +357,7 @@ export const zipStream = (listing: SiteListing, options: ZipOptions = {}): Strea
      * next piece is read (in the thread pool) while this one is checksummed,
      * deflated and sent; a short read is the end of the file.
      */
-    const large = (file: SiteFileEntry): Stream.Stream<Uint8Array, InvalidInput> =>
+    const large = (file: SiteFileEntry): Stream.Stream<Uint8Array, UnzippableFile> =>
       Stream.unwrapScoped(
         Effect.gen(function* () {
           let reading: Promise<Buffer> | undefined
@@ -400,18 +401,18 @@ export const zipStream = (listing: SiteListing, options: ZipOptions = {}): Strea
               try: () => deflateRaw(raw, { level: LEVEL, finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH }),
               catch: (e) => unreadable(file, e)
             })
-          const account = (out: Uint8Array): Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<InvalidInput>> => {
+          const account = (out: Uint8Array): Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<UnzippableFile>> => {
             entry.csize += out.length
             offset += out.length
             if (!zip64 && (entry.usize >= MAX32 || entry.csize >= MAX32)) {
-              return Effect.fail(Option.some(new InvalidInput({ message: `cannot zip ${file.path}: it grew past 4 GiB while the site was being zipped` })))
+              return Effect.fail(Option.some(new UnzippableFile({ file: file.path, problem: "grew", reason: "it grew past 4 GiB while the site was being zipped" })))
             }
             return Effect.succeed(Chunk.of(out))
           }
 
           let next: Promise<Buffer> | undefined = Promise.resolve(first)
           let stage: "header" | "data" | "done" = "header"
-          const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<InvalidInput>> = Effect.suspend(() => {
+          const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<UnzippableFile>> = Effect.suspend(() => {
             if (stage === "header") {
               stage = "data"
               return Effect.succeed(Chunk.of(header as Uint8Array))
@@ -451,7 +452,7 @@ export const zipStream = (listing: SiteListing, options: ZipOptions = {}): Strea
     // A name is a 16-bit length in every header: refuse before a byte is sent.
     const tooLong = listing.files.find((f) => Buffer.byteLength(f.path) > MAX16)
     if (tooLong !== undefined) {
-      return Stream.fail(new InvalidInput({ message: `cannot zip ${tooLong.path.slice(0, 80)}…: a path inside a zip holds at most 65,535 bytes` }))
+      return Stream.fail(new UnzippableFile({ file: tooLong.path, problem: "path-too-long", reason: "a path inside a zip holds at most 65,535 bytes" }))
     }
     const entries = Stream.fromIterable(batches(listing.files)).pipe(
       Stream.flatMap((b) => (b.kind === "small" ? Stream.flatMap(Stream.fromEffect(packBatch(b.files)), small) : large(b.file)))
