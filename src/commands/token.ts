@@ -30,7 +30,7 @@ const readStdin = Effect.async<string, InvalidInput | InvalidToken>((resume) => 
     size += c.length
     if (size > STDIN_LIMIT) {
       stop()
-      resume(Effect.fail(new InvalidToken({ source: "standard input", reason: `more than ${STDIN_LIMIT} bytes is not a token` })))
+      resume(Effect.fail(new InvalidToken({ source: "standard input", reason: `over ${STDIN_LIMIT} bytes, that is not a token` })))
     }
   }
   const onEnd = () => resume(Effect.succeed(Buffer.concat(chunks).toString("utf8")))
