@@ -91,6 +91,10 @@ export const interpret = (root: CommandSpec, args: ReadonlyArray<string>): Verdi
           ? { _tag: "Usage", message: "--completions needs a shell: bash, zsh or fish" }
           : { _tag: "Completions", shell: value }
       }
+      if (flag.takesValue && value === undefined && !help) {
+        const where = current.path.join(" ")
+        return { _tag: "Usage", message: `${name} needs a value (${flag.placeholder}); see '${where} --help'` }
+      }
       out.push(word)
       if (flag.takesValue && eq <= 0 && i + 1 < args.length) out.push(args[++i]!)
       continue
@@ -147,5 +151,11 @@ export const checkParses = <Name extends string, R, E, A>(
   // `Command.run` parses the root command's name first, then the arguments.
   Descriptor.parse(root.descriptor, [verdict.command.path[0]!, ...verdict.args], CliConfig.defaultConfig).pipe(
     Effect.mapError((error) => new UsageError({ message: usageMessage(error, verdict.command) })),
-    Effect.asVoid
+    Effect.flatMap((directive) => {
+      // Words left over once every argument is taken (`fazt remote show a b`).
+      const extra = directive._tag === "UserDefined" ? directive.leftover[0] : undefined
+      if (extra === undefined) return Effect.void
+      const where = verdict.command.path.join(" ")
+      return new UsageError({ message: `unexpected argument '${extra}' for '${where}'; see '${where} --help'` })
+    })
   )

@@ -50,6 +50,16 @@ describe("--json for usage errors", () => {
     expect(plain.stderr).toBe("error: missing argument <url> for 'fazt remote add'; see 'fazt remote add --help'\n")
   })
 
+  it("a flag with no value, and a word left over, in our own words too", async () => {
+    expect((await usageEnvelope(["server", "start", "--port", "--json"])).message)
+      .toBe("--port needs a value (PORT); see 'fazt server start --help'")
+    expect((await usageEnvelope(["remote", "show", "zyt", "extra", "--json"])).message)
+      .toBe("unexpected argument 'extra' for 'fazt remote show'; see 'fazt remote show --help'")
+    const plain = await runFazt(["remote", "status", "--timeout"], { home })
+    expect(plain.code).toBe(2)
+    expect(plain.stderr).toBe("error: --timeout needs a value (DURATION); see 'fazt remote status --help'\n")
+  })
+
   it("an unknown verb", async () => {
     const error = await usageEnvelope(["remote", "stauts", "--json"])
     expect(error.message).toBe("unknown command 'stauts' for 'fazt remote' (did you mean 'status'?)")
