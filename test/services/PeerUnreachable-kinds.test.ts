@@ -9,6 +9,7 @@ import { Peer } from "../../src/domain/Peer.js"
 import * as EarlyAnswerHttpClient from "../../src/services/client/earlyAnswerHttpClient.js"
 import { contactAfter, PeerClient, statusAfter } from "../../src/services/client/PeerClient.js"
 import { PeerTransport } from "../../src/services/client/PeerTransport.js"
+import { FaztRemote } from "../../src/FaztRemote.js"
 import { closedPort, hang, json, scriptedPeer } from "../support/scriptedPeer.js"
 
 // Every kind of unreachable against a server on this machine; the DNS case
@@ -22,10 +23,10 @@ const peer = (url: string) =>
   })
 
 const options = { retries: 0, timeout: "400 millis" } as const
-const Transport = PeerTransport.layer(options)
+const Transport = FaztRemote.httpTransport(options)
 
 const lookedUp: Array<string> = []
-const TransportWithFailingDns = PeerTransport.layerWith(options).pipe(
+const TransportWithFailingDns = FaztRemote.httpTransportWith(options).pipe(
   Layer.provide(EarlyAnswerHttpClient.layer({
     lookup: ((hostname: string, _options: unknown, callback: (err: NodeJS.ErrnoException) => void) => {
       lookedUp.push(hostname)
@@ -152,7 +153,7 @@ describe("the deploy archive's own failure reaches the caller typed", () => {
       expect(error._tag).toBe("UnzippableFile")
       expect(error).toMatchObject({ file: "b.txt", problem: "vanished" })
       fs.rmSync(root, { recursive: true, force: true })
-    }).pipe(Effect.provide(PeerClient.layerWithoutRecording.pipe(Layer.provide(PeerTransport.layer({ retries: 0 }))))))
+    }).pipe(Effect.provide(Layer.merge(PeerClient.layerWithoutRecording.pipe(Layer.provide(FaztRemote.httpTransport({ retries: 0 }))), FaztRemote.siteArchive))))
 
   it.scopedLive("the same through PeerClient.deploy with a host's own archive stream", () =>
     Effect.gen(function* () {
@@ -165,5 +166,5 @@ describe("the deploy archive's own failure reaches the caller typed", () => {
         archive: () => Stream.concat(Stream.make(new Uint8Array(1024)), Stream.fail(failure))
       }))
       expect(error).toBe(failure)
-    }).pipe(Effect.provide(PeerClient.layerWithoutRecording.pipe(Layer.provide(PeerTransport.layer({ retries: 0, timeout: "5 seconds" }))))))
+    }).pipe(Effect.provide(PeerClient.layerWithoutRecording.pipe(Layer.provide(FaztRemote.httpTransport({ retries: 0, timeout: "5 seconds" }))))))
 })
