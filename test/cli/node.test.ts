@@ -216,6 +216,22 @@ describe("the node answers fazt's CLI (issue 10)", () => {
 })
 
 describe("the node, for clients without a key (issue 11)", () => {
+  it("create-key refuses a blank, overlong or control-character name: exit 2, nothing stored, nothing on stdout", async () => {
+    const home = tempHome()
+    const db = path.join(home, "node.db")
+    expect((await runFazt(["server", "create-key", "--name", "laptop", "--db", db], { home })).code).toBe(0)
+    for (const name of ["", "   ", "\x1b[31mX\x07", "a".repeat(101)]) {
+      const r = await runFazt(["server", "create-key", "--name", name, "--db", db], { home })
+      expect(r.code, name).toBe(2)
+      expect(r.stdout).toBe("")
+      expect(r.stderr).toMatch(/^error: --name: it /)
+    }
+    const asJson = await runFazt(["server", "create-key", "--name", "bell\x07", "--db", db, "--json"], { home })
+    expect(asJson.code).toBe(2)
+    expect(JSON.parse(asJson.stderr).error.code).toBe("USAGE")
+    expect(query(db, "SELECT name FROM api_keys")).toEqual([{ name: "laptop" }])
+  })
+
   it("a flood of distinct wrong keys gets 401s and fast 429s, bcrypt stays bounded, pages and a known key keep answering", async () => {
     const { node, token } = await nodeWithKey(["--deploys-per-minute", "0"], { FAZT_LOG_LEVEL: "debug" })
     const client = await clientFor(node.url, token)

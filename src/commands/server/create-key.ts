@@ -1,13 +1,34 @@
 import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
+import * as ValidationError from "@effect/cli/ValidationError"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import { descriptionProblem } from "../../domain/Peer.js"
 import { NodeKeys } from "../../services/node/NodeKeys.js"
 import { GlobalFlags } from "../globals.js"
 
+/** Longest key name taken: a label for a person, not a place to store data. */
+const MAX_KEY_NAME = 100
+
+// The name is printed back and listed by fazt's admin pages: no blank, no control characters.
+const keyName = Options.text("name").pipe(
+  Options.withDescription("What the key is for, e.g. laptop"),
+  Options.mapEffect((name) => {
+    const problem = name.trim() === ""
+      ? "it is empty"
+      : name.length > MAX_KEY_NAME
+      ? `it is longer than ${MAX_KEY_NAME} characters`
+      : descriptionProblem(name)
+    return problem === undefined
+      ? Effect.succeed(name)
+      : Effect.fail(ValidationError.invalidValue(HelpDoc.p(`--name: ${problem}`)))
+  })
+)
+
 export const createKey = Command.make(
   "create-key",
-  { name: Options.text("name").pipe(Options.withDescription("What the key is for, e.g. laptop")) },
+  { name: keyName },
   ({ name }) =>
     Effect.gen(function* () {
       const keys = yield* NodeKeys
