@@ -190,7 +190,7 @@ export const makeAt = (file: string): Effect.Effect<LegacyConfig.Service, never,
   })
 
 /** `$HOME/.fazt/config.json`, with HOME read through Effect `Config`. */
-export const defaultPath = homeDirectory.pipe(
+const defaultPath = homeDirectory.pipe(
   Config.map((home) => path.join(home, ".fazt", "config.json"))
 )
 

@@ -56,7 +56,7 @@ export declare namespace Database {
 const SQLITE_HEADER = Buffer.from("SQLite format 3\0", "latin1")
 
 /** A one-line reason for a SQLite or file-system failure. */
-export const describeFailure = (cause: unknown): string => {
+const describeFailure = (cause: unknown): string => {
   const inner = cause instanceof SqlError ? cause.cause : cause
   const code = typeof inner === "object" && inner !== null && "code" in inner ? String(inner.code) : ""
   if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
