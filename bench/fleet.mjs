@@ -23,6 +23,8 @@ export const fleetStatus = async ({ peers = 30, delayMs = 400, runs = 7, dead = 
     db.close()
     const times = []
     const one = []
+    const cpuAll = []
+    const cpuOne = []
     let code
     // Alternate the two so drift on the machine hits both alike; the first pair warms up.
     for (let i = 0; i < runs + 1; i++) {
@@ -31,10 +33,12 @@ export const fleetStatus = async ({ peers = 30, delayMs = 400, runs = 7, dead = 
       if (o.code !== 0) throw new Error(`status peer-0 failed: ${o.stderr}`)
       if (i === 0) continue
       times.push(r.ms)
+      cpuAll.push(r.cpuMs)
       code = r.code
       one.push(o.ms)
+      cpuOne.push(o.cpuMs)
     }
-    return { all: median(times), one: median(one), code, runs }
+    return { all: median(times), one: median(one), cpuAll: median(cpuAll), cpuOne: median(cpuOne), code, runs }
   } finally {
     await Promise.all(servers.map((s) => s.close()))
   }

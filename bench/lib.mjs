@@ -24,12 +24,16 @@ export const slowPeer = async (delayMs) => {
   return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r) }) }
 }
 
-/** Runs a command, returning wall time in ms, exit code and peak RSS in KiB (from /usr/bin/time when present). */
+/**
+ * Runs a command, returning wall time in ms, exit code, and (from
+ * /usr/bin/time when present) peak RSS in KiB and CPU time (user + sys) in ms:
+ * the figure a loaded machine disturbs least.
+ */
 export const timed = (command, args, options = {}) =>
   new Promise((resolve, reject) => {
     const useTime = fs.existsSync("/usr/bin/time")
     const started = process.hrtime.bigint()
-    const child = spawn(useTime ? "/usr/bin/time" : command, useTime ? ["-f", "%M", command, ...args] : args, {
+    const child = spawn(useTime ? "/usr/bin/time" : command, useTime ? ["-f", "%M %U %S", command, ...args] : args, {
       env: options.env ?? process.env,
       cwd: options.cwd,
       stdio: ["ignore", "pipe", "pipe"]
@@ -42,8 +46,10 @@ export const timed = (command, args, options = {}) =>
     child.on("close", (code) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6
       const lines = stderr.trim().split("\n")
-      const rssKiB = useTime ? Number(lines[lines.length - 1]) : NaN
-      resolve({ ms, code, rssKiB, stdout, stderr })
+      const [rss, user, sys] = useTime ? lines[lines.length - 1].split(" ").map(Number) : []
+      const rssKiB = useTime ? rss : NaN
+      const cpuMs = useTime ? (user + sys) * 1000 : NaN
+      resolve({ ms, code, rssKiB, cpuMs, stdout, stderr })
     })
   })
 

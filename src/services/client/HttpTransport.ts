@@ -233,18 +233,22 @@ export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Ser
             }
             return yield* loop(next, leftOrigin || next.origin !== start.origin, hops + 1)
           }
-          const body = yield* readCapped(
-            // Once an answer has begun, a broken connection is not retried: the node may have acted.
-            Stream.mapError(response.stream, (e) => {
-              const broken = describeNetworkError(e, url.host)
-              return new AttemptFailed({
-                kind: "network",
-                unreachable: broken.unreachable,
-                reason: `the connection broke while the answer was arriving (${broken.reason})`
-              })
-            }),
-            cap
-          )
+          // Once an answer has begun, a broken connection is not retried: the node may have acted.
+          const broke = (e: unknown) => {
+            const broken = describeNetworkError(e, url.host)
+            return new AttemptFailed({
+              kind: "network",
+              unreachable: broken.unreachable,
+              reason: `the connection broke while the answer was arriving (${broken.reason})`
+            })
+          }
+          const direct = EarlyAnswerHttpClient.readBody(response, cap)
+          const body = yield* direct === undefined
+            ? readCapped(Stream.mapError(response.stream, broke), cap)
+            : Effect.mapError(direct, (e) =>
+              e._tag === "BodyTooLarge"
+                ? new AttemptFailed({ kind: "too-large", reason: `an answer larger than ${cap} bytes` })
+                : broke(e.cause))
           yield* Effect.logDebug(`← ${response.status} ${url.toString()} (${body.length} bytes)`)
           const result: PeerResponse = { status: response.status, headers: response.headers, body, url: url.toString(), leftOrigin }
           if (TRANSIENT_STATUS.has(response.status)) {

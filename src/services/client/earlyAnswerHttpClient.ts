@@ -1,9 +1,21 @@
+import * as Cookies from "@effect/platform/Cookies"
+import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
+import * as UrlParams from "@effect/platform/UrlParams"
 import * as NodeSink from "@effect/platform-node/NodeSink"
-import { Deferred, Effect, Layer, Stream } from "effect"
+import * as NodeStream from "@effect/platform-node/NodeStream"
+import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as FiberId from "effect/FiberId"
+import * as Inspectable from "effect/Inspectable"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import * as http from "node:http"
 import * as https from "node:https"
 import { Readable } from "node:stream"
@@ -18,21 +30,144 @@ import { Readable } from "node:stream"
  * whole body to be written and reports only the reset, so a deploy over the
  * limit looked like a flaky network and was uploaded four times. Here the
  * answer, once it has come, is the result.
+ *
+ * It is also lean, as `status --all` asks hundreds of peers at once: the
+ * answer is read straight from Node's IncomingMessage (no web Response, whose
+ * undici took ~1 ms a request and ~50 ms to load), and there is no
+ * AbortController (`HttpClient.make` aborts one after every answer, building a
+ * DOMException each time) nor a tracing span per request; an interrupted call
+ * destroys its request itself.
  */
-// Statuses whose answer has no body by definition (the web Response refuses one).
-const NO_BODY = new Set([101, 204, 205, 304])
 
-const toResponse = (request: HttpClientRequest.HttpClientRequest, incoming: http.IncomingMessage) => {
-  const headers = new Headers()
-  for (let i = 0; i + 1 < incoming.rawHeaders.length; i += 2) headers.append(incoming.rawHeaders[i]!, incoming.rawHeaders[i + 1]!)
-  const status = incoming.statusCode ?? 0
-  const body = NO_BODY.has(status) ? null : (Readable.toWeb(incoming) as unknown as ReadableStream<Uint8Array>)
-  if (body === null) incoming.resume()
-  return HttpClientResponse.fromWeb(request, new Response(body, { status, headers }))
+/**
+ * The headers as they came, names in lower case, a repeated header joined with
+ * ", " (as a web Headers object would; Node's own `headers` keeps only the
+ * first of some).
+ */
+const headersOf = (incoming: http.IncomingMessage): Headers.Headers => {
+  const out: Record<string, string> = {}
+  const raw = incoming.rawHeaders
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase()
+    const value = raw[i + 1]!
+    out[name] = name in out ? `${out[name]}, ${value}` : value
+  }
+  return Headers.fromInput(out)
 }
 
 const transportError = (request: HttpClientRequest.HttpClientRequest, cause: unknown) =>
   new HttpClientError.RequestError({ request, reason: "Transport", cause })
+
+/** An answer as Node's client delivered it; the body is read at most once. */
+class NodeAnswer extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
+  readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
+  readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
+  private cachedHeaders: Headers.Headers | undefined
+
+  constructor(readonly request: HttpClientRequest.HttpClientRequest, readonly source: http.IncomingMessage) {
+    super()
+  }
+
+  private readonly onError = (cause: unknown) =>
+    new HttpClientError.ResponseError({ request: this.request, response: this, reason: "Decode", cause })
+
+  get status(): number {
+    return this.source.statusCode ?? 0
+  }
+  get headers(): Headers.Headers {
+    return (this.cachedHeaders ??= headersOf(this.source))
+  }
+  get cookies(): Cookies.Cookies {
+    const header = this.source.headers["set-cookie"]
+    return header === undefined ? Cookies.empty : Cookies.fromSetCookie(header)
+  }
+  get remoteAddress(): Option.Option<string> {
+    return Option.fromNullable(this.source.socket?.remoteAddress)
+  }
+  get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
+    return NodeStream.fromReadable<HttpClientError.ResponseError, Uint8Array>(() => this.source, this.onError)
+  }
+  get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
+    return Effect.map(
+      Stream.runCollect(this.stream),
+      (chunks) => {
+        const whole = Buffer.concat(Array.from(chunks))
+        return whole.buffer.slice(whole.byteOffset, whole.byteOffset + whole.length) as ArrayBuffer
+      }
+    )
+  }
+  get text(): Effect.Effect<string, HttpClientError.ResponseError> {
+    return Effect.map(this.arrayBuffer, (b) => Buffer.from(b).toString("utf8"))
+  }
+  get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
+    return Effect.flatMap(this.text, (text) => Effect.try({ try: () => (text === "" ? null : JSON.parse(text)), catch: this.onError }))
+  }
+  get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.ResponseError> {
+    return Effect.map(this.text, (text) => UrlParams.fromInput(new URLSearchParams(text)))
+  }
+  get formData(): Effect.Effect<FormData, HttpClientError.ResponseError> {
+    // Never used by fazt remote; the web Response is loaded only if someone asks.
+    return Effect.tryPromise({
+      try: () =>
+        new Response(Readable.toWeb(this.source) as unknown as ReadableStream<Uint8Array>, {
+          status: this.status,
+          headers: this.source.headers as Record<string, string>
+        }).formData(),
+      catch: this.onError
+    })
+  }
+  toJSON(): unknown {
+    return { _id: "@effect/platform/HttpClientResponse", request: this.request.toJSON(), status: this.status, headers: this.headers }
+  }
+}
+
+/**
+ * The whole body of one of this client's answers, up to `cap` bytes, read
+ * straight from Node's stream: a small JSON answer costs one callback per
+ * chunk rather than a Stream's machinery. `undefined` for an answer from
+ * another client (read it as a Stream then). Over the cap: `TooLarge`.
+ */
+export const readBody = (
+  response: HttpClientResponse.HttpClientResponse,
+  cap: number
+): Effect.Effect<Buffer, BodyTooLarge | HttpClientError.ResponseError> | undefined => {
+  if (!(response instanceof NodeAnswer)) return undefined
+  const source = response.source
+  return Effect.async<Buffer, BodyTooLarge | HttpClientError.ResponseError>((resume) => {
+    const chunks: Array<Buffer> = []
+    let size = 0
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > cap) {
+        done()
+        source.destroy()
+        resume(Effect.fail(new BodyTooLarge({ cap })))
+      } else chunks.push(chunk)
+    }
+    const onEnd = () => {
+      done()
+      resume(Effect.succeed(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
+    }
+    const onError = (cause: unknown) => {
+      done()
+      resume(Effect.fail(new HttpClientError.ResponseError({ request: response.request, response, reason: "Decode", cause })))
+    }
+    // An answer cut short (the peer closed mid-body) ends with "aborted" and "close", not "end".
+    const onClose = () => {
+      if (!source.complete) onError(new Error("the answer was cut short"))
+    }
+    const done = () => {
+      source.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose)
+    }
+    source.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose)
+    return Effect.sync(() => {
+      done()
+      source.destroy()
+    })
+  })
+}
+
+export class BodyTooLarge extends Data.TaggedError("BodyTooLarge")<{ readonly cap: number }> {}
 
 /** Options for the keep-alive agents, e.g. a `lookup` for name resolution. */
 export type AgentOptions = Pick<http.AgentOptions, "lookup">
@@ -42,36 +177,52 @@ export const make = (agentOptions: AgentOptions = {}): HttpClient.HttpClient => 
     http: new http.Agent({ keepAlive: true, ...agentOptions }),
     https: new https.Agent({ keepAlive: true, ...agentOptions })
   }
-  return HttpClient.make((request, url, signal) =>
-    Effect.gen(function* () {
-      const answer = yield* Deferred.make<http.IncomingMessage, HttpClientError.RequestError>()
+  const execute = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> =>
+    Effect.suspend(() => {
+      const target = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
+      if (target._tag === "Left") {
+        return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: target.left }))
+      }
+      const url = target.right
+      const answer = Deferred.unsafeMake<http.IncomingMessage, HttpClientError.RequestError>(FiberId.none)
       const nodeRequest = (url.protocol === "https:" ? https : http).request(url, {
         agent: url.protocol === "https:" ? agents.https : agents.http,
         method: request.method,
-        headers: request.headers,
-        signal
+        headers: request.headers
       })
       nodeRequest.on("response", (incoming) => Deferred.unsafeDone(answer, Effect.succeed(incoming)))
       // An error after the answer came belongs to the upload, which no longer matters.
       nodeRequest.on("error", (cause) => Deferred.unsafeDone(answer, Effect.fail(transportError(request, cause))))
 
       const body = request.body
-      const send: Effect.Effect<void, HttpClientError.RequestError> = body._tag === "Stream"
-        ? Stream.run(
-          Stream.mapError(body.stream, (cause) => new HttpClientError.RequestError({ request, reason: "Encode", cause })),
-          NodeSink.fromWritable(() => nodeRequest, (cause) => transportError(request, cause))
-        )
-        : Effect.sync(() => {
-          if (body._tag === "Uint8Array") nodeRequest.end(body.body)
-          else if (body._tag === "Raw") nodeRequest.end(body.body as string | Uint8Array)
-          else if (body._tag === "Empty") nodeRequest.end()
-          else throw new Error("FormData bodies are not used by fazt remote")
-        })
-      // A failed upload fails the call only if no answer came first (Deferred keeps the first outcome).
-      yield* Effect.forkDaemon(Effect.catchAll(send, (e) => Deferred.fail(answer, e)))
-      const incoming = yield* Deferred.await(answer)
-      return toResponse(request, incoming)
-    }))
+      let sending: Effect.Effect<unknown> = Effect.void
+      if (body._tag === "Stream") {
+        // A failed upload fails the call only if no answer came first (Deferred keeps the first outcome).
+        sending = Effect.forkDaemon(Effect.catchAll(
+          Stream.run(
+            Stream.mapError(body.stream, (cause) => new HttpClientError.RequestError({ request, reason: "Encode", cause })),
+            NodeSink.fromWritable(() => nodeRequest, (cause) => transportError(request, cause))
+          ),
+          (e) => Deferred.fail(answer, e)
+        ))
+      } else if (body._tag === "Uint8Array") nodeRequest.end(body.body)
+      else if (body._tag === "Raw") nodeRequest.end(body.body as string | Uint8Array)
+      else if (body._tag === "Empty") nodeRequest.end()
+      else {
+        nodeRequest.destroy()
+        return Effect.fail(new HttpClientError.RequestError({ request, reason: "Encode", cause: "FormData bodies are not used by fazt remote" }))
+      }
+      return sending.pipe(
+        Effect.zipRight(Deferred.await(answer)),
+        // Interrupted (a timeout, Ctrl-C) before the answer: the request goes, its socket with it.
+        Effect.onInterrupt(() => Effect.sync(() => nodeRequest.destroy())),
+        Effect.map((incoming) => new NodeAnswer(request, incoming))
+      )
+    })
+  return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
+    (effect) => Effect.flatMap(effect, execute),
+    Effect.succeed
+  )
 }
 
 export const layer = (agentOptions: AgentOptions = {}): Layer.Layer<HttpClient.HttpClient> =>
