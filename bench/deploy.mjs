@@ -33,7 +33,7 @@ export const ownNode = async () => {
   const home = tempDir("node")
   const db = path.join(home, "node.db")
   const env = { PATH: process.env.PATH, HOME: home }
-  const key = execFileSync(process.execPath, [bin, "server", "create-key", "--name", "bench", "--db", db], { env, encoding: "utf8" }).trim()
+  const key = execFileSync(process.execPath, [bin, "server", "create-key", "--name", "bench", "--db", db], { env, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim()
   const child = spawn(
     process.execPath,
     [bin, "server", "start", "--port", "0", "--db", db, "--max-upload", "1GB", "--max-unpacked", "1GB", "--deploys-per-minute", "0"],
@@ -50,6 +50,7 @@ export const ownNode = async () => {
   })
   return {
     url,
+    home,
     token: key,
     close: () => new Promise((r) => {
       child.removeAllListeners("exit")
@@ -103,13 +104,13 @@ export const deployBench = async ({ dir, pairs = 9, against = "zip-pipe", to = "
   const token = target.token ?? "fzt_bench_token_0123456789"
   const home = tempDir("deploy-home")
   const env = { PATH: process.env.PATH, HOME: home }
+  const zipped = path.join(tempDir("zipped"), "site.zip")
   try {
     await fazt(["remote", "add", "sink", target.url, "--token", token], home)
     const tiny = path.join(tempDir("tiny"), "tiny")
     fs.mkdirSync(tiny)
     fs.writeFileSync(path.join(tiny, "index.html"), "<h1>one file</h1>")
     const zipOk = has("zip", ["-v"]) && has("curl", ["--version"])
-    const zipped = path.join(tempDir("zipped"), "site.zip")
     if (zipOk && against === "zipped") execFileSync("zip", ["-qr", zipped, "."], { cwd: dir })
     const theirsCommand = against === "zipped"
       ? ["curl", ["-sf", "-o", "/dev/null", "-H", `Authorization: Bearer ${token}`, "-F", "site_name=bench", "-F", `file=@${zipped}`, `${target.url}/api/deploy`]]
@@ -145,6 +146,8 @@ export const deployBench = async ({ dir, pairs = 9, against = "zip-pipe", to = "
     }
   } finally {
     await target.close()
+    fs.rmSync(path.dirname(zipped), { recursive: true, force: true })
+    if (target.home) fs.rmSync(target.home, { recursive: true, force: true })
   }
 }
 

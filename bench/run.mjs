@@ -1,5 +1,7 @@
 // `npm run bench`: each figure next to what it is compared with, and the target.
+import * as fs from "node:fs"
 import * as os from "node:os"
+import * as path from "node:path"
 import { deployBench, incompressibleFolder, mixedFolder } from "./deploy.mjs"
 import { fleetStatus } from "./fleet.mjs"
 import { startup } from "./startup.mjs"
@@ -9,6 +11,42 @@ const row = (label, value, against, ratio, target) =>
 
 console.log(`fazt remote benchmarks — ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}\n`)
 row("figure", "ours", "compared with", "ratio", "target")
+
+const ms = (n) => `${n.toFixed(0)} ms`
+
+/** `status --all` of 100 and 1,000 peers answering in 200 ms, beside one such peer; wall and CPU (user + sys). */
+const fleetRows = async () => {
+  for (const peers of [100, 1000]) {
+    const fleet = await fleetStatus({ peers, delayMs: 200, dead: false })
+    row(`status --all, ${peers} peers @200 ms`, ms(fleet.all), `one such peer: ${ms(fleet.one)}`, `+${ms(fleet.all - fleet.one)}`, peers === 100 ? "≤ +200 ms" : "(reported)")
+    row(`  CPU (user + sys)`, ms(fleet.cpuAll), `one such peer: ${ms(fleet.cpuOne)}`, `+${ms(fleet.cpuAll - fleet.cpuOne)}`, "(load-insensitive)")
+  }
+}
+
+/**
+ * 150 × 1 MiB of random bytes to our own node (`fazt server start`), beside
+ * `curl -F file=@site.zip` of the same files zipped beforehand to the same
+ * node (curl's figure includes the node's work too); then to a sink that only
+ * drains the upload, where the client's own cost shows.
+ */
+const bigDeployRows = async () => {
+  const dir = incompressibleFolder(150)
+  for (const to of ["node", "sink"]) {
+    const big = await deployBench({ dir, against: "zipped", to })
+    const where = to === "node" ? "our node" : "a sink"
+    row(`deploy 150 × 1 MiB to ${where} (wall)`, ms(big.ours), big.theirs ? `curl -F file=@site.zip: ${ms(big.theirs)}` : "zip/curl missing", big.theirs ? `${(big.ours / big.theirs).toFixed(2)}×` : "-", to === "node" ? "≤ 2.5×" : "(client's own cost)")
+    if (big.theirs) row(`  CPU (user + sys)`, ms(big.cpuOurs), `curl: ${ms(big.cpuTheirs)}`, `${(big.cpuOurs / big.cpuTheirs).toFixed(1)}×`, "(load-insensitive)")
+    row(`  peak RSS`, `${big.rssBigMiB.toFixed(0)} MiB`, `1-file deploy: ${big.rssTinyMiB.toFixed(0)} MiB`, `+${(big.rssBigMiB - big.rssTinyMiB).toFixed(0)} MiB`, "≤ +32 MiB")
+  }
+  fs.rmSync(path.dirname(dir), { recursive: true, force: true })
+}
+
+// `npm run bench -- fleet` or `-- deploy`: only those rows.
+if (process.argv[2] === "fleet" || process.argv[2] === "deploy") {
+  console.log(`load average ${os.loadavg()[0].toFixed(1)}; medians of interleaved runs`)
+  await (process.argv[2] === "fleet" ? fleetRows() : bigDeployRows())
+  process.exit(0)
+}
 
 const s = await startup()
 console.log(`\nstart-up: every process with only ${s.env} set; median of ${s.rounds} rotating runs; load average ${os.loadavg()[0].toFixed(1)}`)
@@ -25,10 +63,7 @@ console.log("")
 // `npm run bench -- startup` stops here.
 if (process.argv[2] === "startup") process.exit(0)
 
-for (const peers of [100, 1000]) {
-  const fleet = await fleetStatus({ peers, delayMs: 200, dead: false })
-  row(`status --all, ${peers} peers @200 ms`, `${fleet.all.toFixed(0)} ms`, `one such peer: ${fleet.one.toFixed(0)} ms`, `+${(fleet.all - fleet.one).toFixed(0)} ms`, peers === 100 ? "≤ +200 ms" : "(reported)")
-}
+await fleetRows()
 
 const mixed = await deployBench({ dir: mixedFolder(60, 3000) })
 row("deploy 60 MB / 3,000 files (wall)", `${mixed.ours.toFixed(0)} ms`, mixed.theirs ? `zip | curl: ${mixed.theirs.toFixed(0)} ms` : "zip/curl missing", mixed.theirs ? `${(mixed.ours / mixed.theirs).toFixed(2)}×` : "-", "≤ 1.5×")
@@ -37,9 +72,7 @@ row("deploy 60 MB / 3,000 files (peak RSS)", `${mixed.rssBigMiB.toFixed(0)} MiB`
 const fleet30 = await fleetStatus({ peers: 30, delayMs: 400, dead: true })
 row("status --all, 30 peers @400 ms + 1 dead", `${fleet30.all.toFixed(0)} ms`, `exit ${fleet30.code}`, "-", "< 3 s, exit ≠ 0")
 
-const big = await deployBench({ dir: incompressibleFolder(150), against: "zipped" })
-row("deploy 150 × 1 MiB incompressible (wall)", `${big.ours.toFixed(0)} ms`, big.theirs ? `curl -F file=@site.zip: ${big.theirs.toFixed(0)} ms` : "zip/curl missing", big.theirs ? `${(big.ours / big.theirs).toFixed(2)}×` : "-", "≤ 2.5×")
-row("deploy 150 × 1 MiB incompressible (peak RSS)", `${big.rssBigMiB.toFixed(0)} MiB`, `1-file deploy: ${big.rssTinyMiB.toFixed(0)} MiB`, `+${(big.rssBigMiB - big.rssTinyMiB).toFixed(0)} MiB`, "≤ +32 MiB")
+await bigDeployRows()
 
 const { importCost } = await import("./import.mjs")
 const lib = await importCost({ runs: 11 })

@@ -275,6 +275,12 @@ export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Ser
       )
     }
 
+    // Built once: a schedule is a value, and a fleet asks hundreds of peers.
+    const policies = {
+      transient: retryPolicy(options, "transient"),
+      "refused-only": retryPolicy(options, "refused-only")
+    } satisfies Record<PeerRequest["retry"], ReturnType<typeof retryPolicy>>
+
     // Each wait for a retry is announced (the CLI prints "zyt: HTTP 429, retrying in 2 s (1/3)").
     const announced = (policy: ReturnType<typeof retryPolicy>, peerName: string) => {
       const onRetry = options.onRetry
@@ -307,7 +313,7 @@ export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Ser
         const target = new URL(base.pathname.replace(/\/+$/, "") + request.path, base)
         return yield* exchange(token, request, target).pipe(
           Effect.tapError((failure) => Effect.logDebug(`attempt failed for '${peer.name}': ${failure.reason}`)),
-          Effect.retry(announced(retryPolicy(options, request.retry), peer.name)),
+          Effect.retry(announced(policies[request.retry], peer.name)),
           Effect.catchAll((failure): Effect.Effect<PeerResponse, TransportError> => {
             if (failure.kind === "status" && failure.response && isTooLong(failure.retryAfter)) {
               const said = errorOfBody(failure.response.body)
