@@ -6,7 +6,6 @@ import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
-import * as NodeSink from "@effect/platform-node/NodeSink"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
@@ -169,6 +168,28 @@ export const readBody = (
 
 export class BodyTooLarge extends Data.TaggedError("BodyTooLarge")<{ readonly cap: number }> {}
 
+/**
+ * Writes the body chunk by chunk, each handed to the connection before the
+ * next is pulled: when Node buffers one (its write returns false) this waits
+ * for "drain", so a chunk the zip writer reads into a reused buffer has left
+ * before that buffer is filled again. Stops, without error, once the request
+ * is gone (an early answer closed it, or the call was interrupted).
+ */
+const writeBody = <E>(nodeRequest: http.ClientRequest, stream: Stream.Stream<Uint8Array, E>): Effect.Effect<void, E> =>
+  Stream.runForEachWhile(Stream.chunks(stream), (chunk) =>
+    Effect.async<boolean>((resume) => {
+      if (nodeRequest.destroyed) return resume(Effect.succeed(false))
+      let flowing = true
+      for (const piece of chunk) if (piece.length > 0) flowing = nodeRequest.write(piece) && flowing
+      if (flowing) return resume(Effect.succeed(true))
+      const go = () => {
+        nodeRequest.off("drain", go).off("close", go)
+        resume(Effect.succeed(!nodeRequest.destroyed))
+      }
+      nodeRequest.on("drain", go).on("close", go)
+      return Effect.sync(() => void nodeRequest.off("drain", go).off("close", go))
+    }))
+
 /** Options for the keep-alive agents, e.g. a `lookup` for name resolution. */
 export type AgentOptions = Pick<http.AgentOptions, "lookup">
 
@@ -197,14 +218,18 @@ export const make = (agentOptions: AgentOptions = {}): HttpClient.HttpClient => 
       const body = request.body
       let sending: Effect.Effect<unknown> = Effect.void
       if (body._tag === "Stream") {
-        // A failed upload fails the call only if no answer came first (Deferred keeps the first outcome).
-        sending = Effect.forkDaemon(Effect.catchAll(
-          Stream.run(
-            Stream.mapError(body.stream, (cause) => new HttpClientError.RequestError({ request, reason: "Encode", cause })),
-            NodeSink.fromWritable(() => nodeRequest, (cause) => transportError(request, cause))
-          ),
-          (e) => Deferred.fail(answer, e)
-        ))
+        // A body that fails (a file vanished) or dies must not reach the node as a
+        // shorter complete upload: the request is destroyed, never ended. The
+        // failure fails the call only if no answer came first (Deferred keeps the first outcome).
+        sending = Effect.forkDaemon(
+          writeBody(nodeRequest, Stream.mapError(body.stream, (cause) => new HttpClientError.RequestError({ request, reason: "Encode", cause }))).pipe(
+            Effect.matchCauseEffect({
+              onSuccess: () => Effect.sync(() => nodeRequest.end()),
+              onFailure: (cause) =>
+                Effect.zipRight(Effect.sync(() => nodeRequest.destroy()), Deferred.failCause(answer, cause))
+            })
+          )
+        )
       } else if (body._tag === "Uint8Array") nodeRequest.end(body.body)
       else if (body._tag === "Raw") nodeRequest.end(body.body as string | Uint8Array)
       else if (body._tag === "Empty") nodeRequest.end()

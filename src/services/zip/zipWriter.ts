@@ -45,9 +45,13 @@ const crc32: (data: Uint8Array, value?: number) => number =
       return ~c >>> 0
     }
 
+/** A DOS date holds 1980 to 2107; a file dated outside (a clock gone wrong) gets the nearest end. */
+const DOS_FIRST = new Date(1980, 0, 1).getTime()
+const DOS_LAST = new Date(2107, 11, 31, 23, 59, 58).getTime()
+
 const dosTime = (ms: number): { time: number; date: number } => {
-  const d = new Date(ms)
-  const year = Math.max(1980, d.getFullYear())
+  const d = new Date(Number.isFinite(ms) ? Math.min(Math.max(ms, DOS_FIRST), DOS_LAST) : DOS_FIRST)
+  const year = d.getFullYear()
   return {
     time: (d.getHours() << 11) | (d.getMinutes() << 5) | Math.floor(d.getSeconds() / 2),
     date: ((year - 1980) << 9) | ((d.getMonth() + 1) << 5) | d.getDate()
@@ -264,20 +268,26 @@ const batches = (files: ReadonlyArray<SiteFileEntry>): Array<Batch> => {
   return out
 }
 
-let scratch = Buffer.allocUnsafe(SMALL_LIMIT + 1)
+const scratch = Buffer.allocUnsafe(SMALL_LIMIT + 1)
 
-/** Reads a whole small file into the scratch buffer; a file that grew past the limit is refused. */
-const readSmall = (file: SiteFileEntry): Buffer => {
+const grew = (file: SiteFileEntry) =>
+  new InvalidInput({ message: `cannot read ${file.path}: it grew while the site was being zipped` })
+
+/**
+ * Reads a whole small file into the scratch buffer, or `undefined` when it
+ * grew past the limit since it was listed. Node's own errors (it vanished, it
+ * is a folder now) are thrown by `fs` and caught, typed, by `packBatch`.
+ */
+const readSmall = (file: SiteFileEntry): Buffer | undefined => {
   const fd = fs.openSync(file.source, "r")
   try {
     let n = 0
     for (;;) {
       const r = fs.readSync(fd, scratch, n, scratch.length - n, null)
-      if (r === 0) break
+      if (r === 0) return scratch.subarray(0, n)
       n += r
-      if (n === scratch.length) throw new Error("it grew while the site was being zipped")
+      if (n === scratch.length) return undefined
     }
-    return scratch.subarray(0, n)
   } finally {
     fs.closeSync(fd)
   }
@@ -290,18 +300,22 @@ const packBatch = (files: ReadonlyArray<SiteFileEntry>): Effect.Effect<PackedBat
     let at = 0
     const entries: Array<Entry> = []
     for (const file of files) {
-      let raw: Buffer
+      let raw: Buffer | undefined
+      let method: 0 | 8
+      let data: Uint8Array
+      // Everything `fs` and zlib throw for this file becomes its typed failure.
       try {
         raw = readSmall(file)
+        if (raw === undefined) return Effect.fail(grew(file))
+        method = methodFor(file, raw)
+        data = raw
+        if (method === 8) {
+          const packed = zlib.deflateRawSync(raw, { level: LEVEL })
+          if (packed.length < raw.length) data = packed
+          else method = 0
+        }
       } catch (e) {
         return Effect.fail(unreadable(file, e))
-      }
-      let method = methodFor(file, raw)
-      let data: Uint8Array = raw
-      if (method === 8) {
-        const packed = zlib.deflateRawSync(raw, { level: LEVEL })
-        if (packed.length < raw.length) data = packed
-        else method = 0
       }
       const { time, date } = dosTime(file.mtimeMs)
       const entry: Entry = {

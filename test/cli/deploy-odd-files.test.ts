@@ -1,0 +1,33 @@
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { afterEach, describe, expect, it } from "vitest"
+import { runFazt, tempHome } from "../support/cli.js"
+import { getSite } from "../support/http.js"
+import { startNode } from "../support/node.js"
+
+const cleanups: Array<() => Promise<unknown>> = []
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!()
+})
+
+describe("fazt remote deploy of files a zip finds odd", () => {
+  it("a file dated 2200 deploys (exit 0, served as is) instead of an internal error", async () => {
+    const home = tempHome()
+    const db = path.join(home, "node.db")
+    const token = (await runFazt(["server", "create-key", "--name", "test", "--db", db], { home })).stdout.trim()
+    const node = await startNode({ db, home })
+    cleanups.push(() => node.stop())
+    const client = tempHome()
+    await runFazt(["remote", "add", "local", node.url, "--token-stdin"], { home: client, stdin: token })
+    const dir = path.join(client, "future")
+    fs.mkdirSync(dir)
+    fs.writeFileSync(path.join(dir, "index.html"), "<h1>from 2200</h1>")
+    const future = new Date("2200-01-01T00:00:00Z")
+    fs.utimesSync(path.join(dir, "index.html"), future, future)
+
+    const r = await runFazt(["remote", "deploy", dir], { home: client })
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" })
+    expect(r.stdout).toContain("Deployed future to local: 1 file")
+    expect((await getSite(node.port, "future", "/")).body.toString()).toBe("<h1>from 2200</h1>")
+  })
+})
