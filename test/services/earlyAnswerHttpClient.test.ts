@@ -4,7 +4,8 @@ import { createHash } from "node:crypto"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import { Peer } from "../../src/domain/Peer.js"
-import { PeerTransport } from "../../src/services/client/PeerTransport.js"
+import * as HttpTransport from "../../src/services/client/HttpTransport.js"
+import { defaultTransportOptions, PeerTransport } from "../../src/services/client/PeerTransport.js"
 
 const peer = (url: string) =>
   new Peer({
@@ -64,7 +65,7 @@ const post = (url: string, stream: Stream.Stream<Uint8Array, unknown>) =>
     }))
 
 const MiB = 1024 * 1024
-const layer = PeerTransport.layer({ retries: 0 })
+const layer = HttpTransport.layer({ ...defaultTransportOptions, retries: 0 })
 
 describe("the transport's HTTP client", () => {
   it.scopedLive("a body that fails midway is cut off, never ended: the server never sees a shorter complete upload", () =>

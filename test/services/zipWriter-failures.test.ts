@@ -5,6 +5,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { zipStream } from "../../src/services/zip/zipWriter.js"
 import { SiteArchive } from "../../src/services/client/SiteArchive.js"
+import * as SiteArchiveZip from "../../src/services/client/SiteArchiveZip.js"
 import { readZip } from "../support/zip.js"
 
 // Every way a file can go wrong between listing and zipping ends in a typed
@@ -40,7 +41,7 @@ describe("zip writer failures", () => {
       fs.writeFileSync(file, zip)
       const entries = yield* Effect.promise(() => readZip(file))
       expect(entries.get("index.html")?.toString()).toBe("<h1>from the future</h1>")
-    }).pipe(Effect.provide(SiteArchive.layer)))
+    }).pipe(Effect.provide(SiteArchiveZip.layer)))
 
   it.live("a file dated before 1980 ships dated 1980-01-01", () =>
     Effect.gen(function* () {
@@ -48,7 +49,7 @@ describe("zip writer failures", () => {
       fs.utimesSync(path.join(root, "old.txt"), new Date(0), new Date(0))
       const listing = yield* (yield* SiteArchive).scan(root)
       expect(dosDateOfFirst(yield* zipBytes(zipStream(listing)))).toEqual({ year: 1980, month: 1, day: 1 })
-    }).pipe(Effect.provide(SiteArchive.layer)))
+    }).pipe(Effect.provide(SiteArchiveZip.layer)))
 
   it.live("a small file that grew past the batch limit since it was listed fails typed, naming it", () =>
     Effect.gen(function* () {
@@ -58,7 +59,7 @@ describe("zip writer failures", () => {
       const error = yield* Effect.flip(Stream.runDrain(zipStream(listing)))
       expect(error.message).toContain("grows.txt")
       expect(error.message).toContain("grew")
-    }).pipe(Effect.provide(SiteArchive.layer)))
+    }).pipe(Effect.provide(SiteArchiveZip.layer)))
 
   it.live("a small file and a large file that became folders fail typed, naming them", () =>
     Effect.gen(function* () {
@@ -70,5 +71,5 @@ describe("zip writer failures", () => {
         const error = yield* Effect.flip(Stream.runDrain(zipStream(listing)))
         expect(error.message).toContain(name)
       }
-    }).pipe(Effect.provide(SiteArchive.layer)))
+    }).pipe(Effect.provide(SiteArchiveZip.layer)))
 })

@@ -353,7 +353,7 @@ export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Ser
 export const layer = (options: TransportOptions): Layer.Layer<PeerTransport> =>
   Layer.effect(
     PeerTransport,
-    // Node's request sink with drain points (above) writes each chunk before it pulls the next.
+    // Our client's body writer hands each chunk to the connection before it pulls the next.
     Effect.map(make(options), (transport) => ({ ...transport, writesChunkByChunk: true }))
   ).pipe(Layer.provide(EarlyAnswerHttpClient.layer({ lookup: loopbackLookup })))
 
