@@ -271,7 +271,7 @@ const batches = (files: ReadonlyArray<SiteFileEntry>): Array<Batch> => {
 const scratch = Buffer.allocUnsafe(SMALL_LIMIT + 1)
 
 const grew = (file: SiteFileEntry) =>
-  new InvalidInput({ message: `cannot read ${file.path}: it grew while the site was being zipped` })
+  new UnzippableFile({ file: file.path, problem: "grew", reason: "it grew while the site was being zipped" })
 
 /**
  * Reads a whole small file into the scratch buffer, or `undefined` when it
