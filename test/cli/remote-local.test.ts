@@ -302,6 +302,21 @@ describe("old ~/.fazt/config.json", () => {
     })
   }
 
+  it("asked for by name (remote migrate), a malformed file is a failure said once: exit 2, file untouched", async () => {
+    const home = tempHome()
+    const file = place(home, "{ this is not json")
+    const human = await runFazt(["remote", "migrate"], { home })
+    expect(human.code).toBe(2)
+    expect(human.stdout).toBe("")
+    expect(human.stderr.trim().split("\n")).toHaveLength(1)
+    expect(human.stderr).toMatch(/^error: .*config\.json was not imported: it is not valid JSON/)
+    const json = await runFazt(["remote", "migrate", "--json"], { home })
+    expect(json.code).toBe(2)
+    expect(json.stdout).toBe("")
+    expect(JSON.parse(json.stderr).error.code).toBe("INVALID_INPUT")
+    expect(fs.readFileSync(file, "utf8")).toBe("{ this is not json")
+  })
+
   it("converges to the full import when the process is killed during it", async () => {
     const servers: Record<string, { url: string; token: string }> = {}
     for (let i = 0; i < 200; i++) servers[`s${i}`] = { url: `https://s${i}.example`, token: `fzt_tok_${i}_abcdefghijkl` }

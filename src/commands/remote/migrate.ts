@@ -1,5 +1,6 @@
 import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
+import { InvalidInput } from "../../domain/errors.js"
 import type { MigrateOutput } from "../../domain/json.js"
 import { LegacyConfig, type LegacyImport } from "../../services/client/LegacyConfig.js"
 import { emit, warn } from "../output.js"
@@ -29,7 +30,9 @@ export const migrate = Command.make("migrate", {}, () =>
   Effect.gen(function* () {
     const legacy = yield* LegacyConfig
     const result = yield* legacy.importIfPresent
-    if (result._tag === "Malformed" || (result._tag === "Imported" && result.skipped.length > 0)) {
+    // Asked for by name, an import that could not happen is a failure, said once (exit 2).
+    if (result._tag === "Malformed") return yield* new InvalidInput({ message: describeImport(result)! })
+    if (result._tag === "Imported" && result.skipped.length > 0) {
       yield* warn(describeImport(result)!)
     }
     yield* emit(toJson(result), () => describeImport(result) ?? `Nothing to import: ${result.path} does not exist`)
