@@ -20,7 +20,7 @@ const floorBin = path.join(floorDir, "bin", "fazt.cjs")
 const buildFloor = async () => {
   mkdirSync(path.dirname(floorBin), { recursive: true })
   copyFileSync(bin, floorBin)
-  await bundleCli({ entry: path.join(root, "bench", "floor", "main.ts"), outfile: path.join(floorDir, "dist", "fazt.cjs") })
+  await bundleCli({ entry: path.join(root, "bench", "floor", "main.ts"), outdir: path.join(floorDir, "dist") })
 }
 
 export const startup = async ({ rounds = 25 } = {}) => {

@@ -1,27 +1,49 @@
 #!/usr/bin/env node
 "use strict"
-// Launcher: runs the bundled CLI (dist/fazt.cjs, built by `npm run build`)
-// through vm.Script with V8's code cache, which saves most of the time Node
-// would spend compiling the bundle on every start (Node 20 has no built-in
-// compile cache). A missing or stale cache is rewritten after the run. It is
-// CommonJS because Node's ESM loader alone would add ~20 ms to every start.
+// Launcher: runs the bundled CLI (dist/fazt.cjs and the fazt-<hash>.cjs chunks
+// it requires, built by `npm run build`, see scripts/bundle-cli.mjs) through
+// vm.Script with V8's code cache, which saves most of the time Node would
+// spend compiling the bundle on every start (Node 20 has no built-in compile
+// cache). A chunk is read only when a command first needs it. A missing or
+// stale cache is rewritten after the run. It is CommonJS because Node's ESM
+// loader alone would add ~20 ms to every start.
 const { readFileSync, renameSync, writeFileSync } = require("node:fs")
 const Module = require("node:module")
-const { dirname, join } = require("node:path")
+const { join } = require("node:path")
 const { Script } = require("node:vm")
 
-const file = join(__dirname, "..", "dist", "fazt.cjs")
-const cacheFile = `${file}.cache`
-let cachedData
-try {
-  cachedData = readFileSync(cacheFile)
-} catch {
-  cachedData = undefined
+const dist = join(__dirname, "..", "dist")
+const nodeRequire = Module.createRequire(join(dist, "fazt.cjs"))
+const chunks = new Map()
+const staleCaches = []
+// What the bundle's files see as `require`: chunks by their relative name, everything else from dist/.
+const bundleRequire = Object.assign((id) => (id.startsWith("./fazt") ? load(id.slice(2)) : nodeRequire(id)), {
+  resolve: nodeRequire.resolve,
+  cache: nodeRequire.cache
+})
+
+function load(name) {
+  const loaded = chunks.get(name)
+  if (loaded !== undefined) return loaded.exports
+  const file = join(dist, name)
+  const cacheFile = `${file}.cache`
+  let cachedData
+  try {
+    cachedData = readFileSync(cacheFile)
+  } catch {
+    cachedData = undefined
+  }
+  // esbuild writes pure ASCII (it escapes the rest), so latin1 reads it without UTF-8 decoding.
+  const script = new Script(Module.wrap(readFileSync(file, "latin1")), { filename: file, cachedData })
+  if (cachedData === undefined || script.cachedDataRejected) staleCaches.push({ script, cacheFile })
+  const module_ = { exports: {} }
+  chunks.set(name, module_)
+  script.runInThisContext()(module_.exports, bundleRequire, module_, file, dist)
+  return module_.exports
 }
-// esbuild writes pure ASCII (it escapes the rest), so latin1 reads it without UTF-8 decoding.
-const script = new Script(Module.wrap(readFileSync(file, "latin1")), { filename: file, cachedData })
-if (cachedData === undefined || script.cachedDataRejected) {
-  process.once("exit", () => {
+
+process.once("exit", () => {
+  for (const { script, cacheFile } of staleCaches) {
     try {
       const temp = `${cacheFile}.${process.pid}`
       writeFileSync(temp, script.createCachedData())
@@ -29,7 +51,7 @@ if (cachedData === undefined || script.cachedDataRejected) {
     } catch {
       // A read-only install simply runs without the cache.
     }
-  })
-}
-const module_ = { exports: {} }
-script.runInThisContext()(module_.exports, Module.createRequire(file), module_, file, dirname(file))
+  }
+})
+
+load("fazt.cjs")

@@ -1,4 +1,4 @@
-// Builds dist/: the CLI as one CommonJS bundle (scripts/bundle-cli.mjs), and
+// Builds dist/: the CLI as CommonJS files (fazt.cjs and its chunks, see scripts/bundle-cli.mjs), and
 // the library entry for programs that embed the services.
 import { build } from "esbuild"
 import { execFileSync } from "node:child_process"
@@ -22,7 +22,7 @@ const common = {
 }
 
 // The CLI (see scripts/bundle-cli.mjs).
-await bundleCli({ entry: "src/main.ts", outfile: "dist/fazt.cjs" })
+await bundleCli({ entry: "src/main.ts", outdir: "dist" })
 
 // The library: its dependencies stay imports (one copy of effect, the
 // host's), and code behind import() (the HTTP client, the zip writer) stays

@@ -1,8 +1,9 @@
 // How the CLI is bundled: shared by scripts/build.mjs (dist/fazt.cjs) and the
 // start-up bench, which bundles its @effect/cli floor program the same way so
 // the two are compared like for like.
-import { build } from "esbuild"
-import { existsSync, readFileSync } from "node:fs"
+import { build, transform } from "esbuild"
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { Script } from "node:vm"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { deepImports } from "./deep-imports.mjs"
@@ -44,32 +45,123 @@ const startupPlugin = {
   }
 }
 
+// A binding list of an `import { … }` or `export { … }` statement: [name, alias].
+const bindings = (list) =>
+  list.split(",").map((s) => s.trim()).filter(Boolean).map((s) => {
+    const m = /^([\w$]+)(?:\s+as\s+([\w$]+))?$/.exec(s)
+    if (!m) throw new Error(`bundle-cli: cannot read the binding '${s}'`)
+    return [m[1], m[2] ?? m[1]]
+  })
+
+// Each member of a Node module, required on first use and then a plain property
+// (calls get the namespace as `this`, as through an ESM import); members the
+// build did not list are read through the prototype.
+const LAZY_BUILTIN = `var __faztLazyBuiltin = (id, members, esModule) => {
+  const ns = Object.create(new Proxy({}, { get: (_, member) => { const m = require(id); return esModule && member === "default" ? m : m[member]; } }));
+  for (const member of members) Object.defineProperty(ns, member, { configurable: true, enumerable: true, get() {
+    const m = require(id);
+    const value = esModule && member === "default" ? m : m[member];
+    Object.defineProperty(ns, member, { configurable: true, enumerable: true, writable: true, value });
+    return value;
+  } });
+  return ns;
+};
+`
+
+const chunkFile = (specifier) => specifier.replace(/\.js$/, ".cjs")
+
 /**
- * One CommonJS file, run by bin/fazt.cjs through vm.Script so V8 can reuse
- * its compiled code from `<outfile>.cache` instead of parsing the bundle on
- * every start. Code reached only through import() is bundled but not
- * evaluated until a command uses it.
+ * One esbuild ESM output file (entry or chunk) as a CommonJS function body
+ * that bin/fazt.cjs runs: imports of other chunks become `require`s at the
+ * top (ESM evaluates what a module imports before its body; esbuild's chunk
+ * graph has no cycles, so each import is complete when it is read), exports
+ * become `module.exports`, `import()` of a chunk a `require` on first use, and
+ * Node's built-in modules are required on first use of one of their members
+ * (loading `crypto`, `readline` or `worker_threads` costs ~3–10 M instructions
+ * each, and most commands never touch them).
  */
-export const bundleCli = async ({ entry, outfile }) => {
-  await build({
+const toCommonJs = async (esm) => {
+  const head = []
+  let code = esm.replace(/^import\s*\{([^}]*)\}\s*from\s*"(\.\/[^"]+)";\n/gm, (_, list, specifier) => {
+    head.push(`const { ${bindings(list).map(([name, alias]) => (name === alias ? name : `${name}: ${alias}`)).join(", ")} } = require(${JSON.stringify(chunkFile(specifier))});`)
+    return ""
+  })
+  code = code.replace(/^import\s*"(\.\/[^"]+)";\n/gm, (_, specifier) => {
+    head.push(`require(${JSON.stringify(chunkFile(specifier))});`)
+    return ""
+  })
+  let exported = ""
+  code = code.replace(/^export\s*\{([^}]*)\};\n/gm, (_, list) => {
+    if (exported) throw new Error("bundle-cli: two export statements in one chunk")
+    exported = `module.exports = { ${bindings(list).map(([name, alias]) => (name === alias ? name : `${alias}: ${name}`)).join(", ")} };\n`
+    return ""
+  })
+  code = code.replace(/\bimport\("(\.\/[^"]+)"\)/g, (_, specifier) => `Promise.resolve().then(() => require(${JSON.stringify(chunkFile(specifier))}))`)
+  // What is left are imports of Node's modules: esbuild turns them into
+  // `var x=require("node:fs")` with every use written `x.member` (and drops comments).
+  const cjs = (await transform(`${head.join("\n")}\n${code}`, { loader: "js", format: "cjs", platform: "node", target: "node20", minifyWhitespace: true })).code
+  const lazy = cjs.replace(/\bvar ([\w$]+)=(__toESM\()?require\("([\w:/]+)"\)(?:,1)?\)?;/g, (line, name, esModule, id, offset) => {
+    const escaped = name.replace(/\$/g, "\\$")
+    // Every mention of the name but the declaration, less words in strings
+    // ("node:readline") and object keys (`{path:p}`).
+    const uses = [...cjs.matchAll(new RegExp(`(?<![\\w$.'"/@-]|node:)${escaped}(?![\\w$'"/-])(\\.[\\w$]+)?`, "g"))]
+      .filter((u) => u.index !== offset + "var ".length)
+      .filter((u) => u[1] !== undefined || !/^\s*:/.test(cjs.slice(u.index + u[0].length)) || /\?\s*$/.test(cjs.slice(0, u.index)))
+    // Used other than as `x.member` (passed whole, say): required at once, as before.
+    const whole = uses.find((u) => u[1] === undefined)
+    if (whole) {
+      if (process.env.FAZT_BUNDLE_DEBUG) console.error(`eager ${id}: ${cjs.slice(whole.index - 60, whole.index + 60)}`)
+      return line
+    }
+    // The members read (a generous list: a member it misses still works, through the prototype).
+    const members = [...new Set([...cjs.matchAll(new RegExp(`(?<![\\w$.])${escaped}\\.([\\w$]+)`, "g"))].map((m) => m[1]))]
+    return `var ${name} = __faztLazyBuiltin(${JSON.stringify(id)}, ${JSON.stringify(members)}, ${esModule ? "true" : "false"});`
+  })
+  const helper = lazy === cjs ? "" : LAZY_BUILTIN
+  const minified = (await transform(helper + lazy + exported, { loader: "js", minifyWhitespace: true, minifySyntax: true, charset: "ascii", target: "node20" })).code
+  // Refuses what is left of ESM syntax: the launcher runs each file as a script.
+  new Script(minified)
+  return minified
+}
+
+/**
+ * The CLI as CommonJS files in `outdir`: `fazt.cjs`, the entry, and
+ * `fazt-<hash>.cjs` chunks for code reached only through `import()` (the HTTP
+ * client, the zip writer and reader, bcrypt, the node's server) and for code
+ * those share with the entry. bin/fazt.cjs runs each file through vm.Script
+ * with V8's code cache (`<file>.cache`) instead of having Node parse it on
+ * every start, and reads a chunk only when a command first needs it.
+ */
+export const bundleCli = async ({ entry, outdir }) => {
+  const result = await build({
     bundle: true,
     platform: "node",
     target: "node20",
-    format: "cjs",
+    // ESM so that esbuild can split: a CommonJS bundle wraps every module
+    // reachable through import() in an `__esm` initialiser and still ships
+    // (and V8 still reads) all of it in one file. Turned into CommonJS below.
+    format: "esm",
+    splitting: true,
+    write: false,
     sourcemap: false,
     logLevel: "warning",
-    // Whitespace and syntax only (names are kept): less to read and to cache.
-    minifyWhitespace: true,
-    minifySyntax: true,
     charset: "ascii",
-    entryPoints: [entry],
-    outfile,
+    entryPoints: { fazt: entry },
+    outdir,
+    chunkNames: "fazt-[hash]",
     plugins: [startupPlugin],
     // Native addons stay files of their own.
     external: ["*.node"],
     // Parsers @effect/cli offers for config files, and effect's property testing: never used here.
     alias: Object.fromEntries(["yaml", "toml", "ini", "fast-check"].map((m) => [m, fileURLToPath(new URL("stubs/unused.cjs", import.meta.url))]))
   })
-  // The launcher reads the bundle as latin1 (no UTF-8 decoding): it must stay ASCII.
-  if (readFileSync(outfile).some((byte) => byte > 0x7f)) throw new Error(`${outfile} is not pure ASCII`)
+  mkdirSync(outdir, { recursive: true })
+  // Chunks (and code caches) of an earlier build go: their names change with their contents.
+  for (const name of readdirSync(outdir)) if (/^fazt(-\w+)?\.cjs(\.cache.*)?$/.test(name)) rmSync(join(outdir, name))
+  for (const file of result.outputFiles) {
+    const code = await toCommonJs(file.text)
+    // The launcher reads each file as latin1 (no UTF-8 decoding): it must stay ASCII.
+    if (/[^\x00-\x7f]/.test(code)) throw new Error(`${file.path} is not pure ASCII`)
+    writeFileSync(chunkFile(file.path), code)
+  }
 }
