@@ -32,6 +32,23 @@ const startupPlugin = {
       if (!probe.test(code)) throw new Error(`${args.path}: the stack probe changed; review the fazt-startup plugin`)
       return { contents: code.replace(probe, "true"), loader: "js" }
     })
+    // effect's clock learns at load how far its high-resolution time is from
+    // the epoch by reading `performance.now()`, and the first read of
+    // `performance` makes Node load perf_hooks (~4 M instructions). Under
+    // Node, where process.hrtime is what the clock uses, Date.now() gives
+    // the same origin.
+    build.onLoad({ filter: /[\\/]effect[\\/]dist[\\/]esm[\\/]internal[\\/]clock\.js$/ }, (args) => {
+      const code = readFileSync(args.path, "utf8")
+      const origin = "const origin = /*#__PURE__*/performanceNowNanos() - /*#__PURE__*/processHrtime.bigint();"
+      const probe = 'if (typeof performance === "undefined" || typeof performance.now !== "function") {'
+      if (!code.includes(origin) || !code.includes(probe)) throw new Error(`${args.path}: the clock changed; review the fazt-startup plugin`)
+      return {
+        contents: code
+          .replace(origin, "const origin = BigInt(Date.now()) * BigInt(1_000_000) - processHrtime.bigint();")
+          .replace(probe, 'if (typeof process === "object" || typeof performance === "undefined" || typeof performance.now !== "function") {'),
+        loader: "js"
+      }
+    })
     // better-sqlite3's JavaScript is bundled (so it is in the code cache
     // too), and its native addon is loaded from the path node-gyp and
     // prebuild-install both write, instead of through `bindings`, which

@@ -3,12 +3,14 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
+import * as Terminal from "@effect/platform/Terminal"
 import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
+import * as Scope from "effect/Scope"
 import { answerCompletion, completionScript } from "./commands/completion.js"
 import { cli, fazt } from "./commands/fazt.js"
 import { EXIT_INTERRUPTED, EXIT_TERMINATED, exitCodeOf, reportFailure } from "./commands/failure.js"
@@ -45,6 +47,21 @@ const program = (): Effect.Effect<void, unknown, CliApp.CliApp.Environment> => {
       return Effect.zipRight(checkParses(fazt, verdict), cli([process.argv[0]!, process.argv[1]!, ...verdict.args]))
   }
 }
+
+// @effect/cli wants a Terminal for prompts, which fazt never shows; Node's
+// terminal reads process.stdin when it is built, and opening stdin costs
+// ~10 M instructions at every start. So it is built on first use only.
+const LazyTerminal = Layer.scoped(
+  Terminal.Terminal,
+  Effect.map(Effect.flatMap(Effect.scope, (scope) => Effect.cached(Scope.extend(NodeTerminal.make(), scope))), (terminal) => ({
+    columns: Effect.flatMap(terminal, (t) => t.columns),
+    rows: Effect.flatMap(terminal, (t) => t.rows),
+    isTTY: Effect.flatMap(terminal, (t) => t.isTTY),
+    readInput: Effect.flatMap(terminal, (t) => t.readInput),
+    readLine: Effect.flatMap(terminal, (t) => t.readLine),
+    display: (text: string) => Effect.flatMap(terminal, (t) => t.display(text))
+  }))
+)
 
 // runMain interrupts the program on SIGINT and SIGTERM alike; scripts tell them apart by the code (130, 143).
 let terminated = false
@@ -91,7 +108,7 @@ program().pipe(
   withColourPolicy,
   Effect.tapErrorCause((cause) => reportFailure(cause, json)),
   // What @effect/cli and multipart uploads need, and nothing more (no child processes, no workers).
-  Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer, StderrLogger, LogLevelFromEnv)),
+  Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, LazyTerminal, StderrLogger, LogLevelFromEnv)),
   NodeRuntime.runMain({
     disableErrorReporting: true,
     disablePrettyLogger: true,
