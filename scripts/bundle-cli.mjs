@@ -4,7 +4,7 @@
 import { build, transform } from "esbuild"
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { Script } from "node:vm"
-import { join } from "node:path"
+import { basename, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { deepImports } from "./deep-imports.mjs"
 
@@ -160,6 +160,7 @@ export const bundleCli = async ({ entry, outdir }) => {
     format: "esm",
     splitting: true,
     write: false,
+    metafile: true,
     sourcemap: false,
     logLevel: "warning",
     charset: "ascii",
@@ -174,7 +175,12 @@ export const bundleCli = async ({ entry, outdir }) => {
   })
   mkdirSync(outdir, { recursive: true })
   // Chunks (and code caches) of an earlier build go: their names change with their contents.
-  for (const name of readdirSync(outdir)) if (/^fazt(-\w+)?\.cjs(\.cache.*)?$/.test(name)) rmSync(join(outdir, name))
+  for (const name of readdirSync(outdir)) if (/^fazt(-\w+)?\.cjs(\.cache.*)?$|^fazt-chunks\.json$/.test(name)) rmSync(join(outdir, name))
+  // Which of our modules (and of node_modules) each file holds: a module's
+  // top level runs when its file is loaded (test/import-cli.test.ts reads this).
+  const modules = Object.fromEntries(Object.entries(result.metafile.outputs).map(([file, output]) =>
+    [basename(chunkFile(file)), Object.keys(output.inputs).filter((m) => !m.includes(":")).sort()]))
+  writeFileSync(join(outdir, "fazt-chunks.json"), `${JSON.stringify(modules, null, 1)}\n`)
   for (const file of result.outputFiles) {
     const code = await toCommonJs(file.text)
     // The launcher reads each file as latin1 (no UTF-8 decoding): it must stay ASCII.
