@@ -12,6 +12,12 @@ const Module = require("node:module")
 const { join } = require("node:path")
 const { Script } = require("node:vm")
 
+// A start allocates ~10 MB that mostly lives on (modules, code, layers): let the
+// young generation grow 8× instead of 2× at a scavenge, so a listing scavenges
+// three times instead of six. (Set before any script is compiled: the flag is
+// part of what a code cache must match, and every run sets it alike.)
+require("node:v8").setFlagsFromString("--semi-space-growth-factor=8")
+
 const dist = join(__dirname, "..", "dist")
 const nodeRequire = Module.createRequire(join(dist, "fazt.cjs"))
 const chunks = new Map()
