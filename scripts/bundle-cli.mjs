@@ -32,6 +32,18 @@ const startupPlugin = {
       if (!probe.test(code)) throw new Error(`${args.path}: the stack probe changed; review the fazt-startup plugin`)
       return { contents: code.replace(probe, "true"), loader: "js" }
     })
+    // @effect/cli renders a command's whole help (and usage) each time it
+    // checks that command's arguments for --help/--version/--wizard, and uses
+    // it only when --help is there: render it on that use only.
+    build.onLoad({ filter: /[\\/]@effect[\\/]cli[\\/]dist[\\/]esm[\\/]internal[\\/](commandDescriptor|builtInOptions)\.js$/ }, (args) => {
+      const code = readFileSync(args.path, "utf8")
+      const [from, to] = args.path.endsWith("builtInOptions.js")
+        ? ["return Option.some(showHelp(usage, helpDoc));", "return Option.some(showHelp(usage(), helpDoc()));"]
+        : ["const help = getHelpInternal(self, config);\n              const usage = getUsageInternal(self);\n              const options = InternalBuiltInOptions.builtInOptions(self, usage, help);",
+          "const options = InternalBuiltInOptions.builtInOptions(self, () => getUsageInternal(self), () => getHelpInternal(self, config));"]
+      if (!code.includes(from)) throw new Error(`${args.path}: @effect/cli changed; review the fazt-startup plugin`)
+      return { contents: code.replace(from, to), loader: "js" }
+    })
     // effect's clock learns at load how far its high-resolution time is from
     // the epoch by reading `performance.now()`, and the first read of
     // `performance` makes Node load perf_hooks (~4 M instructions). Under
