@@ -58,7 +58,7 @@ startupRow("`fazt remote` listing 20 peers", "list", "≤ 3.0×")
 startupRow("`fazt remote --help`", "help", "≤ 3.0×")
 startupRow("`fazt --version`", "version", "≤ 3.0×")
 startupRow("@effect/cli floor program `--version`", "floor", "(the floor)")
-if (s.instructions.node) console.log(`instructions (valgrind, one run each): node -e 0 ${(s.instructions.node / 1e6).toFixed(0)} M`)
+if (s.instructions.node) console.log(`instructions (valgrind, median of three runs each): node -e 0 ${(s.instructions.node / 1e6).toFixed(0)} M`)
 console.log("")
 // `npm run bench -- startup` stops here.
 if (process.argv[2] === "startup") process.exit(0)

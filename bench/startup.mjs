@@ -5,7 +5,7 @@
 // every Node start load extra certificates and would flatter the ratios.
 // Runs rotate (node, list, help, version, floor, node, …) so all see the same
 // machine state; the figures are medians. When valgrind is installed, each
-// command's instruction count (one run; repeatable within ~1%, unlike wall
+// command's instruction count (the median of three runs; steadier than wall
 // time on a shared machine) is printed too.
 import { spawnSync } from "node:child_process"
 import { copyFileSync, existsSync, mkdirSync } from "node:fs"
@@ -49,13 +49,19 @@ export const startup = async ({ rounds = 25 } = {}) => {
     }
   }
   const wall = Object.fromEntries(Object.entries(times).map(([k, xs]) => [k, median(xs)]))
-  const instructions = {}
+  // Instruction counts vary by a few per cent from run to run (V8's GC and
+  // compiler threads are counted too; `node -e 0` alone spans 82–94 M): the
+  // median of three runs each, rotating like the wall-time runs.
+  const counts = Object.fromEntries(Object.keys(commands).map((k) => [k, []]))
   if (spawnSync("valgrind", ["--version"]).status === 0) {
-    for (const [name, args] of Object.entries(commands)) {
-      const run = spawnSync("valgrind", ["--tool=callgrind", "--callgrind-out-file=/dev/null", process.execPath, ...args], { env, encoding: "utf8" })
-      const collected = /Collected : (\d+)/.exec(run.stderr)
-      if (collected) instructions[name] = Number(collected[1])
+    for (let round = 0; round < 3; round++) {
+      for (const [name, args] of Object.entries(commands)) {
+        const run = spawnSync("valgrind", ["--tool=callgrind", "--callgrind-out-file=/dev/null", process.execPath, ...args], { env, encoding: "utf8" })
+        const collected = /Collected : (\d+)/.exec(run.stderr)
+        if (collected) counts[name].push(Number(collected[1]))
+      }
     }
   }
+  const instructions = Object.fromEntries(Object.entries(counts).filter(([, xs]) => xs.length > 0).map(([k, xs]) => [k, median(xs)]))
   return { wall, instructions, env: Object.keys(env).join(" "), rounds, floorBuilt: existsSync(floorBin) }
 }
