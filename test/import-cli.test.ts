@@ -1,31 +1,44 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { runFazt, tempHome } from "./support/cli.js"
+import { root, runFazt, tempHome } from "./support/cli.js"
 import { type RunningNode, startNode } from "./support/node.js"
 
-// The CLI is one esbuild bundle in which each of our modules is an `__esm`
-// init function named after its file (`"src/services/zip/zipWriter.ts"(){…}`),
-// run once, the first time something imports it. V8's coverage
-// (NODE_V8_COVERAGE, no change to the bundle) counts the calls of every
-// function of the run: a module was evaluated iff its init function ran.
+// The CLI is esbuild's split output as CommonJS files (dist/fazt.cjs and
+// fazt-<hash>.cjs chunks, scripts/bundle-cli.mjs); dist/fazt-chunks.json says
+// which modules each file holds. bin/fazt.cjs compiles and runs a file the
+// first time it is required, and an ES module's top level runs when its file
+// does; a CommonJS module (`ignore`) is an init function named after its file
+// (`"node_modules/ignore/index.js"(exports, module){…}`), run the first time
+// something requires it. V8's coverage (NODE_V8_COVERAGE, no change to the
+// build) counts the calls of every function of the run, a file's top level
+// included, and lists no file that was never loaded.
 
-/** How many times each watched module's init ran; `undefined` when V8 saw no such function at all. */
+/** How many times each watched module's init ran; `undefined` when V8 never saw its file. */
 const evaluatedBy = async (args: ReadonlyArray<string>, home: string) => {
+  const chunks = JSON.parse(fs.readFileSync(path.join(root, "dist", "fazt-chunks.json"), "utf8")) as Record<string, ReadonlyArray<string>>
   const coverage = fs.mkdtempSync(path.join(home, "coverage-"))
   const run = await runFazt(args, { home, env: { NODE_V8_COVERAGE: coverage } })
   const calls = new Map<string, number>()
+  const fileRuns = new Map<string, number>()
   for (const file of fs.readdirSync(coverage)) {
     const report = JSON.parse(fs.readFileSync(path.join(coverage, file), "utf8")) as {
       result: Array<{ url: string; functions: Array<{ functionName: string; ranges: Array<{ count: number }> }> }>
     }
     for (const script of report.result) {
-      if (!script.url.endsWith("/dist/fazt.cjs")) continue
+      const name = script.url.split("/dist/").pop()!
+      if (!script.url.includes("/dist/") || !(name in chunks)) continue
+      // The first function is the file's top level.
+      fileRuns.set(name, (fileRuns.get(name) ?? 0) + (script.functions[0]?.ranges[0]?.count ?? 0))
       for (const fn of script.functions) calls.set(fn.functionName, (calls.get(fn.functionName) ?? 0) + (fn.ranges[0]?.count ?? 0))
     }
   }
   fs.rmSync(coverage, { recursive: true, force: true })
-  const inits = (module: string) => calls.get(module)
+  const inits = (module: string) => {
+    const file = Object.keys(chunks).find((f) => chunks[f]!.includes(module))
+    expect(file, `${module} is in no file of dist/fazt-chunks.json`).toBeDefined()
+    return calls.get(module) ?? fileRuns.get(file!)
+  }
   return {
     run,
     zipWriter: inits("src/services/zip/zipWriter.ts"),
