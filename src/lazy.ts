@@ -7,7 +7,7 @@ import * as Layer from "effect/Layer"
  *
  * The one place fazt remote defers loading its own code. Only the
  * composition roots use it (`commands/layers.ts` for the CLI's verbs,
- * `FaztRemote.ts` for hosts), so a Tag module never imports its
+ * `commands/server/start.ts` for the node's HTTP server, `FaztRemote.ts` for hosts), so a Tag module never imports its
  * implementation, nothing imports back the module that loads it, and each
  * verb loads exactly the implementations its layer names: `remote` (listing)
  * loads no HTTP client, `status` no zip writer.

@@ -2,6 +2,8 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { lazyLayer } from "../../lazy.js"
 import { NodeKeys } from "../../services/node/NodeKeys.js"
 import { NodeSites } from "../../services/node/NodeSites.js"
 import { VERSION } from "../../version.js"
@@ -51,8 +53,9 @@ export const start = Command.make(
       if (dropped > 0) yield* Console.error(`Removed ${dropped} unfinished deploy(s) left by an earlier crash`)
       const keys = yield* NodeKeys
       const keyCount = yield* keys.count
-      const NodeServer = yield* Effect.promise(() => import("../../services/node/NodeServer.js"))
-      return yield* NodeServer.run(
+      // Only `server start` loads the HTTP server, through the composition root's one lazy loader.
+      const node = lazyLayer(() => import("../../services/node/NodeServer.js"), (NodeServer) =>
+        NodeServer.serve(
         {
           version: VERSION,
           maxUploadBytes: o.maxUpload,
@@ -63,7 +66,8 @@ export const start = Command.make(
         },
         { port: o.port, host: o.host },
         (url) => Console.error(nextSteps(url, keyCount))
-      )
+      ))
+      return yield* Layer.launch(node)
     })
 ).pipe(
   Command.withDescription(

@@ -530,15 +530,16 @@ const makeUploadDir = (): string => {
 }
 
 /**
- * Listens on `host:port` until interrupted, announcing the address on stderr;
+ * The node listening on `host:port` for as long as the layer lives (`Layer.launch`
+ * it to serve until interrupted), announcing the address on stderr;
  * `onListening` is then told the URL clients use.
  */
-export const run = (
+export const serve = (
   options: NodeOptions,
   listen: { readonly port: number; readonly host: string },
   onListening: (url: string) => Effect.Effect<void> = () => Effect.void
 ) =>
-  Effect.gen(function* () {
+  Layer.unwrapEffect(Effect.gen(function* () {
     const db = yield* Database
     const uploadDir = options.uploadDir ?? makeUploadDir()
     const server = createServer()
@@ -570,15 +571,11 @@ export const run = (
     // before the server waits for them to end: their requests are
     // interrupted, which removes what they had received.
     const cutConnections = Layer.scopedDiscard(Effect.addFinalizer(() => Effect.sync(() => server.closeAllConnections())))
-    return yield* Layer.launch(
-      Layer.mergeAll(layer({ ...options, uploadDir }), announce, cutConnections).pipe(
-        Layer.provide(NodeHttpServer.layer(() => server, listen))
-      )
-    ).pipe(
-      Effect.catchTag("ServeError", (e) => {
+    return Layer.mergeAll(layer({ ...options, uploadDir }), announce, cutConnections).pipe(
+      Layer.provide(NodeHttpServer.layer(() => server, listen)),
+      Layer.mapError((e) => {
         const code = errnoCode(e.cause)
-        const reason = describeErrno(e.cause)
-        return Effect.fail(new ListenFailed({ host: listen.host, port: listen.port, ...(code ? { code } : {}), reason }))
+        return new ListenFailed({ host: listen.host, port: listen.port, ...(code ? { code } : {}), reason: describeErrno(e.cause) })
       })
     )
-  })
+  }))
