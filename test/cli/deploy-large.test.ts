@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
-import { runFazt, tempHome } from "../support/cli.js"
+import { runFazt } from "../support/cli.js"
 import { getSite } from "../support/http.js"
-import { startNode } from "../support/node.js"
+import { nodeAndClient } from "../support/node.js"
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
@@ -15,13 +15,7 @@ describe("deploying large files", () => {
   // The upload reads large files through a ring of reused buffers and waits for
   // the socket between pieces: a buffer reused too early would corrupt a file.
   it("arrive byte-identical: many 1 MiB pieces, odd sizes, stored and deflated", async () => {
-    const home = tempHome()
-    const db = path.join(home, "node.db")
-    const token = (await runFazt(["server", "create-key", "--name", "test", "--db", db], { home })).stdout.trim()
-    const node = await startNode({ db, home })
-    cleanups.push(() => node.stop())
-    const client = tempHome()
-    await runFazt(["remote", "add", "local", node.url, "--token-stdin"], { home: client, stdin: token })
+    const { node, client } = await nodeAndClient(cleanups)
 
     const dir = path.join(client, "big-site")
     fs.mkdirSync(dir)

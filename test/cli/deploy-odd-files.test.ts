@@ -1,9 +1,9 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
-import { runFazt, tempHome } from "../support/cli.js"
+import { runFazt } from "../support/cli.js"
 import { getSite } from "../support/http.js"
-import { startNode } from "../support/node.js"
+import { nodeAndClient } from "../support/node.js"
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
@@ -12,13 +12,7 @@ afterEach(async () => {
 
 describe("fazt remote deploy of files a zip finds odd", () => {
   it("a file dated 2200 deploys (exit 0, served as is) instead of an internal error", async () => {
-    const home = tempHome()
-    const db = path.join(home, "node.db")
-    const token = (await runFazt(["server", "create-key", "--name", "test", "--db", db], { home })).stdout.trim()
-    const node = await startNode({ db, home })
-    cleanups.push(() => node.stop())
-    const client = tempHome()
-    await runFazt(["remote", "add", "local", node.url, "--token-stdin"], { home: client, stdin: token })
+    const { node, client } = await nodeAndClient(cleanups)
     const dir = path.join(client, "future")
     fs.mkdirSync(dir)
     fs.writeFileSync(path.join(dir, "index.html"), "<h1>from 2200</h1>")

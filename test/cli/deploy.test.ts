@@ -4,7 +4,7 @@ import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { homeWithPeer, runFazt, tempHome } from "../support/cli.js"
 import { getSite } from "../support/http.js"
-import { type RunningNode, startNode } from "../support/node.js"
+import { nodeAndClient, type RunningNode, startNode } from "../support/node.js"
 import { json, loopbackServer, scriptedPeer } from "../support/scriptedPeer.js"
 import { query } from "../support/sqlite.js"
 import { handMadeZip, postDeploy } from "../support/zip.js"
@@ -19,19 +19,6 @@ const write = (root: string, rel: string, content: string | Buffer) => {
   fs.writeFileSync(path.join(root, rel), content)
 }
 
-/** A node with one API key, and a client HOME whose default peer is that node. */
-const nodeAndClient = async (nodeArgs: ReadonlyArray<string> = []) => {
-  const home = tempHome()
-  const db = path.join(home, "node.db")
-  const key = await runFazt(["server", "create-key", "--name", "test", "--db", db], { home })
-  const token = key.stdout.trim()
-  const node = await startNode({ db, home, args: nodeArgs })
-  cleanups.push(() => node.stop())
-  const client = tempHome()
-  await runFazt(["remote", "add", "local", node.url, "--token-stdin"], { home: client, stdin: token })
-  return { home, db, token, node, client }
-}
-
 const siteFolder = (home: string, name: string, files: Record<string, string | Buffer>) => {
   const dir = path.join(home, name)
   for (const [rel, content] of Object.entries(files)) write(dir, rel, content)
@@ -40,7 +27,7 @@ const siteFolder = (home: string, name: string, files: Record<string, string | B
 
 describe("fazt remote deploy to the project's node", () => {
   it("serves the site, a nested file and the redeployed version", async () => {
-    const { node, client, db } = await nodeAndClient()
+    const { node, client, db } = await nodeAndClient(cleanups)
     const png = randomBytes(5000)
     const dir = siteFolder(client, "my-site", {
       "index.html": "<h1>v1</h1>",
@@ -80,7 +67,7 @@ describe("fazt remote deploy to the project's node", () => {
   })
 
   it("--name, --spa and manifest.json's spa: unknown paths fall back to index.html", async () => {
-    const { node, client } = await nodeAndClient()
+    const { node, client } = await nodeAndClient(cleanups)
     const dir = siteFolder(client, "folder", { "index.html": "app shell", "manifest.json": JSON.stringify({ spa: true }) })
     expect((await runFazt(["remote", "deploy", dir, "--name", "shell"], { home: client })).code).toBe(0)
     expect((await getSite(node.port, "shell", "/some/client/route")).body.toString()).toBe("app shell")
@@ -130,7 +117,7 @@ describe("fazt remote deploy to the project's node", () => {
   })
 
   it("the node refuses unsafe and broken archives with 400 and keeps nothing", async () => {
-    const { node, token, db, client } = await nodeAndClient(["--deploys-per-minute", "0"])
+    const { node, token, db, client } = await nodeAndClient(cleanups, ["--deploys-per-minute", "0"])
     const dir = siteFolder(client, "safe", { "index.html": "safe v1" })
     expect((await runFazt(["remote", "deploy", dir], { home: client })).code).toBe(0)
     const bad: Array<[string, Buffer, string?]> = [
@@ -175,7 +162,7 @@ describe("fazt remote deploy to the project's node", () => {
   })
 
   it("413 past the size limit: exit 7 naming it", async () => {
-    const { client } = await nodeAndClient(["--max-upload", "20KB"])
+    const { client } = await nodeAndClient(cleanups, ["--max-upload", "20KB"])
     const big = siteFolder(client, "big", { "blob.bin": randomBytes(64 * 1024) })
     const r = await runFazt(["remote", "deploy", big], { home: client })
     expect(r.code).toBe(7)
@@ -183,7 +170,7 @@ describe("fazt remote deploy to the project's node", () => {
   })
 
   it("past 5 deploys a minute the node answers 429 RATE_LIMIT_EXCEEDED", async () => {
-    const { client } = await nodeAndClient()
+    const { client } = await nodeAndClient(cleanups)
     const dir = siteFolder(client, "often", { "index.html": "x" })
     for (let i = 0; i < 5; i++) expect((await runFazt(["remote", "deploy", dir], { home: client })).code).toBe(0)
     const r = await runFazt(["remote", "deploy", dir, "--retries", "0"], { home: client })
@@ -196,7 +183,7 @@ describe("fazt remote deploy to the project's node", () => {
 
 describe("a node killed in the middle of a deploy", () => {
   it("serves the previous version intact after restart; the database passes integrity_check", async () => {
-    const { home, db, client, node } = await nodeAndClient(["--max-upload", "400MB"])
+    const { home, db, client, node } = await nodeAndClient(cleanups, ["--max-upload", "400MB"])
     const dir = siteFolder(client, "site", { "index.html": "version one", "page.html": "page one" })
     expect((await runFazt(["remote", "deploy", dir], { home: client })).code).toBe(0)
 

@@ -4,7 +4,7 @@ import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { clientDb, homeWithPeer, runFazt, tempHome } from "../support/cli.js"
 import { getSite } from "../support/http.js"
-import { startNode } from "../support/node.js"
+import { nodeAndClient, startNode } from "../support/node.js"
 import { spawn } from "node:child_process"
 import { bin } from "../support/cli.js"
 import { closedPort, HEALTHY, hang, json, type Reply, scriptedPeer } from "../support/scriptedPeer.js"
@@ -20,21 +20,9 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!()
 })
 
-/** A node with one key, and a client HOME whose only peer `local` is that node. */
-const nodeAndClient = async () => {
-  const home = tempHome()
-  const db = path.join(home, "node.db")
-  const token = (await runFazt(["server", "create-key", "--name", "ux", "--db", db], { home })).stdout.trim()
-  const node = await startNode({ db, home })
-  cleanups.push(() => node.stop())
-  const client = tempHome()
-  await runFazt(["remote", "add", "local", node.url, "--token-stdin"], { home: client, stdin: token })
-  return { node, client }
-}
-
 describe("deploy says where the site lives", () => {
   it("prints http://<site>.localhost:<port>/ for the local node, and url under --json", async () => {
-    const { node, client } = await nodeAndClient()
+    const { node, client } = await nodeAndClient(cleanups)
     const dir = path.join(client, "hello")
     fs.mkdirSync(dir)
     fs.writeFileSync(path.join(dir, "index.html"), "<h1>hi</h1>")

@@ -5,6 +5,7 @@ import { Peer } from "../../src/domain/Peer.js"
 import { MAX_BACKOFF_MILLIS, MAX_RETRIES } from "../../src/domain/transportPolicy.js"
 import { FaztRemote } from "../../src/FaztRemote.js"
 import { type PeerRequest, PeerTransport, type RetryEvent, type TransportOptions } from "../../src/services/client/PeerTransport.js"
+import { failingLookup } from "../support/http.js"
 import { HEALTHY, json, type Reply, scriptedPeer } from "../support/scriptedPeer.js"
 
 const peer = (url: string, token: string | null = "fzt_transport_test_token_000") =>
@@ -16,14 +17,7 @@ const peer = (url: string, token: string | null = "fzt_transport_test_token_000"
 // Node's own HTTP client, with a resolver that fails the way a missing name
 // does: no DNS server is ever asked, so the test stays on this machine.
 const lookedUp: Array<string> = []
-const failingDns = NodeHttpClient.makeAgentLayer({
-  lookup: ((hostname: string, _options: unknown, callback: (err: NodeJS.ErrnoException) => void) => {
-    lookedUp.push(hostname)
-    const error: NodeJS.ErrnoException = new Error(`getaddrinfo ENOTFOUND ${hostname}`)
-    error.code = "ENOTFOUND"
-    process.nextTick(() => callback(error))
-  }) as never
-})
+const failingDns = NodeHttpClient.makeAgentLayer({ lookup: failingLookup(lookedUp) })
 
 const TransportWithFailingDns = FaztRemote.httpTransportWith({ retries: 1, backoff: "10 millis" }).pipe(
   Layer.provide(NodeHttpClient.layerWithoutAgent),

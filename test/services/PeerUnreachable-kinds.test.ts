@@ -10,6 +10,7 @@ import * as EarlyAnswerHttpClient from "../../src/services/client/earlyAnswerHtt
 import { contactAfter, PeerClient, statusAfter } from "../../src/services/client/PeerClient.js"
 import { PeerTransport } from "../../src/services/client/PeerTransport.js"
 import { FaztRemote } from "../../src/FaztRemote.js"
+import { failingLookup } from "../support/http.js"
 import { closedPort, hang, json, scriptedPeer } from "../support/scriptedPeer.js"
 
 // Every kind of unreachable against a server on this machine; the DNS case
@@ -27,14 +28,7 @@ const Transport = FaztRemote.httpTransport(options)
 
 const lookedUp: Array<string> = []
 const TransportWithFailingDns = FaztRemote.httpTransportWith(options).pipe(
-  Layer.provide(EarlyAnswerHttpClient.layer({
-    lookup: ((hostname: string, _options: unknown, callback: (err: NodeJS.ErrnoException) => void) => {
-      lookedUp.push(hostname)
-      const error: NodeJS.ErrnoException = new Error(`getaddrinfo ENOTFOUND ${hostname}`)
-      error.code = "ENOTFOUND"
-      process.nextTick(() => callback(error))
-    }) as never
-  }))
+  Layer.provide(EarlyAnswerHttpClient.layer({ lookup: failingLookup(lookedUp) }))
 )
 
 const health = (url: string) =>

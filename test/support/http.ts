@@ -10,3 +10,15 @@ export const getSite = (port: number, site: string, pathname: string) =>
     })
     req.on("error", reject)
   })
+
+/**
+ * A resolver (`lookup`) that fails every name as a missing one does (ENOTFOUND)
+ * and notes each name asked: no DNS server is ever asked.
+ */
+export const failingLookup = (lookedUp: Array<string>) =>
+  ((hostname: string, _options: unknown, callback: (err: NodeJS.ErrnoException) => void) => {
+    lookedUp.push(hostname)
+    const error: NodeJS.ErrnoException = new Error(`getaddrinfo ENOTFOUND ${hostname}`)
+    error.code = "ENOTFOUND"
+    process.nextTick(() => callback(error))
+  }) as never

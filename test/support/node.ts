@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process"
-import { bin } from "./cli.js"
+import * as path from "node:path"
+import { bin, runFazt, tempHome } from "./cli.js"
 
 export interface RunningNode {
   readonly url: string
@@ -49,3 +50,21 @@ export const startNode = (options: {
       reject(new Error(`node exited with ${code}: ${stderr}`))
     })
   })
+
+/**
+ * A node with one API key made by `create-key`, and a client HOME whose only
+ * (so default) peer `local` is that node. `cleanups` gets the node's stop.
+ */
+export const nodeAndClient = async (
+  cleanups: Array<() => Promise<unknown>>,
+  nodeArgs: ReadonlyArray<string> = []
+) => {
+  const home = tempHome()
+  const db = path.join(home, "node.db")
+  const token = (await runFazt(["server", "create-key", "--name", "test", "--db", db], { home })).stdout.trim()
+  const node = await startNode({ db, home, args: nodeArgs })
+  cleanups.push(() => node.stop())
+  const client = tempHome()
+  await runFazt(["remote", "add", "local", node.url, "--token-stdin"], { home: client, stdin: token })
+  return { home, db, token, node, client }
+}
