@@ -68,6 +68,45 @@ const render = (rows: ReadonlyArray<StatusReport>) =>
 /** Peers asked at once: enough for a fleet in about one round trip, bounded all the same. */
 export const FLEET_CONCURRENCY = 128
 
+/**
+ * A gate that lets one fiber through per turn of Node's event loop. Effect
+ * runs ready fibers back to back and Node polls for I/O only once all of them
+ * block, so a fleet started at once built every request (~1.3 ms of CPU each)
+ * before the first socket even connected, and the answers then arrived
+ * together. A `setImmediate` set from inside a `setImmediate` callback runs
+ * after the next poll, so passing the gate on from one fiber to the next lets
+ * each request leave as soon as it is built: building the rest hides under
+ * the wait for the first answers, which arrive spread out. It belongs to the
+ * caller that starts many calls at once, not to the transport: a lone call
+ * should not wait a turn, and only here is it known that calls compete.
+ */
+export const onePerTurn: Effect.Effect<Effect.Effect<void>> = Effect.sync(() => {
+  // A plain queue: Effect's Semaphore wakes every waiter on each release (quadratic in the fleet).
+  const waiting: Array<() => void> = []
+  let turning = false
+  const turn = () => {
+    const next = waiting.shift()
+    if (next === undefined) {
+      turning = false
+      return
+    }
+    next()
+    setImmediate(turn)
+  }
+  return Effect.async<void>((resume) => {
+    const admit = () => resume(Effect.void)
+    waiting.push(admit)
+    if (!turning) {
+      turning = true
+      setImmediate(turn)
+    }
+    return Effect.sync(() => {
+      const at = waiting.indexOf(admit)
+      if (at >= 0) waiting.splice(at, 1)
+    })
+  })
+})
+
 export const status = Command.make(
   "status",
   {
@@ -86,10 +125,11 @@ export const status = Command.make(
       }
       if (Option.isSome(name)) yield* warn("a name is ignored with --all")
       const peers = yield* store.list
+      const admitted = yield* onePerTurn
       const rows = yield* Effect.forEach(
         peers,
         (peer) =>
-          client.status(peer).pipe(
+          Effect.zipRight(admitted, client.status(peer)).pipe(
             Effect.map((health) => ({ row: report(peer, health), error: undefined })),
             Effect.catchAll((error) =>
               error._tag === "DatabaseError"

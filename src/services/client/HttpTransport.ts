@@ -181,168 +181,191 @@ const DRAIN_POINT = new Uint8Array(0)
 const withDrainPoints = <E>(body: Stream.Stream<Uint8Array, E>) =>
   Stream.mapChunks(body, (chunk) => Chunk.append(chunk, DRAIN_POINT))
 
-export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Service, never, HttpClient.HttpClient> =>
-  Effect.gen(function* () {
-    const client = yield* HttpClient.HttpClient
-    const cap = options.maxResponseBytes
+/**
+ * The transport on `client`. `own` is our own client's deadline-aware
+ * `execute`: with it an attempt's timeout is a `Deadline` (a timer that
+ * destroys the request in flight); any other client gets `Effect.timeoutFail`.
+ */
+const makeOn = (
+  options: TransportOptions,
+  client: HttpClient.HttpClient,
+  own?: EarlyAnswerHttpClient.WithDeadlines["execute"]
+): PeerTransport.Service => {
+  const cap = options.maxResponseBytes
+  const timeoutMillis = Duration.toMillis(Duration.decode(options.timeout))
+  const timedOut = () =>
+    new AttemptFailed({
+      kind: "timeout",
+      unreachable: "timeout",
+      reason: `no complete answer within ${Duration.format(Duration.decode(options.timeout))}`
+    })
 
-    /** `token` is the key to send, or "" for none (a Redacted "" from a host is none too). */
-    const exchange = (token: string, request: PeerRequest, start: URL) => {
-      const loop = (url: URL, leftOrigin: boolean, hops: number): Effect.Effect<PeerResponse, AttemptFailed> =>
-        Effect.gen(function* () {
-          let outgoing = HttpClientRequest.make(request.method)(url.toString(), {
-            acceptJson: true,
-            ...(request.query ? { urlParams: request.query } : {})
-          })
-          // The one place the token is revealed: the Authorization header.
-          if (token !== "" && !leftOrigin) outgoing = HttpClientRequest.bearerToken(outgoing, token)
-          if (request.body) {
-            const body = request.body()
-            outgoing = HttpClientRequest.bodyStream(outgoing, withDrainPoints(body.stream as Stream.Stream<Uint8Array>), {
-              contentType: body.contentType,
-              ...(body.contentLength !== undefined ? { contentLength: body.contentLength } : {})
-            })
-          }
-          yield* Effect.logDebug(`→ ${request.method} ${url.toString()}${token !== "" && !leftOrigin ? " (with token)" : ""}`)
-          const response = yield* client.execute(outgoing).pipe(
-            Effect.mapError((e) => new AttemptFailed(describeNetworkError(e, url.host)))
-          )
-          const declared = Number(response.headers["content-length"] ?? "0")
-          if (declared > cap) {
-            return yield* new AttemptFailed({ kind: "too-large", reason: `an answer of ${declared} bytes (the limit is ${cap})` })
-          }
-          const location = response.headers["location"]
-          if (request.method === "GET" && response.status >= 300 && response.status < 400 && location) {
-            yield* readCapped(response.stream, cap).pipe(Effect.ignore)
-            const status = response.status
-            if (hops >= MAX_REDIRECTS) {
-              return yield* new AttemptFailed({ kind: "protocol", status, reason: `more than ${MAX_REDIRECTS} redirects` })
-            }
-            let next: URL
-            try {
-              next = new URL(location, url)
-            } catch {
-              return yield* new AttemptFailed({ kind: "protocol", status, reason: `a redirect to '${location}', which is not a URL` })
-            }
-            if (next.protocol !== "http:" && next.protocol !== "https:") {
-              return yield* new AttemptFailed({
-                kind: "protocol",
-                status,
-                reason: `a redirect to a ${next.protocol.replace(/:$/, "")}: URL, which is not http(s)`
-              })
-            }
-            return yield* loop(next, leftOrigin || next.origin !== start.origin, hops + 1)
-          }
-          // Once an answer has begun, a broken connection is not retried: the node may have acted.
-          const broke = (e: unknown) => {
-            const broken = describeNetworkError(e, url.host)
-            return new AttemptFailed({
-              kind: "network",
-              unreachable: broken.unreachable,
-              reason: `the connection broke while the answer was arriving (${broken.reason})`
-            })
-          }
-          const direct = EarlyAnswerHttpClient.readBody(response, cap)
-          const body = yield* direct === undefined
-            ? readCapped(Stream.mapError(response.stream, broke), cap)
-            : Effect.mapError(direct, (e) =>
-              e._tag === "BodyTooLarge"
-                ? new AttemptFailed({ kind: "too-large", reason: `an answer larger than ${cap} bytes` })
-                : broke(e.cause))
-          yield* Effect.logDebug(`← ${response.status} ${url.toString()} (${body.length} bytes)`)
-          const result: PeerResponse = { status: response.status, headers: response.headers, body, url: url.toString(), leftOrigin }
-          if (TRANSIENT_STATUS.has(response.status)) {
-            const retryAfter = parseRetryAfter(response.headers["retry-after"])
-            return yield* new AttemptFailed({
-              kind: "status",
-              reason: `HTTP ${response.status}`,
-              response: result,
-              ...(retryAfter ? { retryAfter } : {})
-            })
-          }
-          return result
+  /** `token` is the key to send, or "" for none (a Redacted "" from a host is none too). */
+  const exchange = (token: string, request: PeerRequest, start: URL) => {
+    const loop = (
+      url: URL,
+      leftOrigin: boolean,
+      hops: number,
+      deadline: EarlyAnswerHttpClient.Deadline | undefined
+    ): Effect.Effect<PeerResponse, AttemptFailed> =>
+      Effect.gen(function* () {
+        if (deadline?.expired) return yield* timedOut()
+        let outgoing = HttpClientRequest.make(request.method)(url.toString(), {
+          acceptJson: true,
+          ...(request.query ? { urlParams: request.query } : {})
         })
-      return loop(start, false, 0).pipe(
-        Effect.timeoutFail({
-          duration: options.timeout,
-          onTimeout: () =>
-            new AttemptFailed({
-              kind: "timeout",
-              unreachable: "timeout",
-              reason: `no complete answer within ${Duration.format(Duration.decode(options.timeout))}`
+        // The one place the token is revealed: the Authorization header.
+        if (token !== "" && !leftOrigin) outgoing = HttpClientRequest.bearerToken(outgoing, token)
+        if (request.body) {
+          const body = request.body()
+          outgoing = HttpClientRequest.bodyStream(outgoing, withDrainPoints(body.stream as Stream.Stream<Uint8Array>), {
+            contentType: body.contentType,
+            ...(body.contentLength !== undefined ? { contentLength: body.contentLength } : {})
+          })
+        }
+        yield* Effect.logDebug(`→ ${request.method} ${url.toString()}${token !== "" && !leftOrigin ? " (with token)" : ""}`)
+        const response = yield* (deadline === undefined ? client.execute(outgoing) : own!(outgoing, deadline)).pipe(
+          Effect.mapError((e) => deadline?.expired ? timedOut() : new AttemptFailed(describeNetworkError(e, url.host)))
+        )
+        const declared = Number(response.headers["content-length"] ?? "0")
+        if (declared > cap) {
+          return yield* new AttemptFailed({ kind: "too-large", reason: `an answer of ${declared} bytes (the limit is ${cap})` })
+        }
+        const location = response.headers["location"]
+        const direct = EarlyAnswerHttpClient.readBody(response, cap)
+        if (request.method === "GET" && response.status >= 300 && response.status < 400 && location) {
+          // Cut short by the deadline, this read ends; the next hop then reports the timeout.
+          const drained: Effect.Effect<unknown, unknown> = direct ?? readCapped(response.stream, cap)
+          yield* Effect.ignore(drained)
+          const status = response.status
+          if (hops >= MAX_REDIRECTS) {
+            return yield* new AttemptFailed({ kind: "protocol", status, reason: `more than ${MAX_REDIRECTS} redirects` })
+          }
+          let next: URL
+          try {
+            next = new URL(location, url)
+          } catch {
+            return yield* new AttemptFailed({ kind: "protocol", status, reason: `a redirect to '${location}', which is not a URL` })
+          }
+          if (next.protocol !== "http:" && next.protocol !== "https:") {
+            return yield* new AttemptFailed({
+              kind: "protocol",
+              status,
+              reason: `a redirect to a ${next.protocol.replace(/:$/, "")}: URL, which is not http(s)`
             })
+          }
+          return yield* loop(next, leftOrigin || next.origin !== start.origin, hops + 1, deadline)
+        }
+        // Once an answer has begun, a broken connection is not retried: the node may have acted.
+        const broke = (e: unknown) => {
+          if (deadline?.expired) return timedOut()
+          const broken = describeNetworkError(e, url.host)
+          return new AttemptFailed({
+            kind: "network",
+            unreachable: broken.unreachable,
+            reason: `the connection broke while the answer was arriving (${broken.reason})`
+          })
+        }
+        const body = yield* direct === undefined
+          ? readCapped(Stream.mapError(response.stream, broke), cap)
+          : Effect.mapError(direct, (e) =>
+            e._tag === "BodyTooLarge"
+              ? new AttemptFailed({ kind: "too-large", reason: `an answer larger than ${cap} bytes` })
+              : broke(e.cause))
+        yield* Effect.logDebug(`← ${response.status} ${url.toString()} (${body.length} bytes)`)
+        const result: PeerResponse = { status: response.status, headers: response.headers, body, url: url.toString(), leftOrigin }
+        if (TRANSIENT_STATUS.has(response.status)) {
+          const retryAfter = parseRetryAfter(response.headers["retry-after"])
+          return yield* new AttemptFailed({
+            kind: "status",
+            reason: `HTTP ${response.status}`,
+            response: result,
+            ...(retryAfter ? { retryAfter } : {})
+          })
+        }
+        return result
+      })
+    if (own === undefined) {
+      return loop(start, false, 0, undefined).pipe(Effect.timeoutFail({ duration: options.timeout, onTimeout: timedOut }))
+    }
+    // Our own client: one deadline for the whole attempt (every hop and the body read), afresh for each attempt.
+    return Effect.suspend(() => {
+      const deadline = new EarlyAnswerHttpClient.Deadline(timeoutMillis)
+      return Effect.ensuring(loop(start, false, 0, deadline), Effect.sync(() => deadline.clear()))
+    })
+  }
+
+  // Built once: a schedule is a value, and a fleet asks hundreds of peers.
+  const policies = {
+    transient: retryPolicy(options, "transient"),
+    "refused-only": retryPolicy(options, "refused-only")
+  } satisfies Record<PeerRequest["retry"], ReturnType<typeof retryPolicy>>
+
+  // Each wait for a retry is announced (the CLI prints "zyt: HTTP 429, retrying in 2 s (1/3)").
+  const announced = (policy: ReturnType<typeof retryPolicy>, peerName: string) => {
+    const onRetry = options.onRetry
+    if (onRetry === undefined) return policy
+    let attempt = 0
+    return Schedule.modifyDelayEffect(policy, (failure: AttemptFailed, delay) =>
+      Effect.as(
+        onRetry({ peer: peerName, reason: failure.reason, delay, attempt: ++attempt, retries: options.retries }),
+        delay
+      ))
+  }
+
+  const send = (peer: Peer, request: PeerRequest): Effect.Effect<PeerResponse, TransportError> =>
+    Effect.gen(function* () {
+      let base: URL
+      try {
+        base = new URL(peer.url)
+      } catch {
+        return yield* new InvalidPeerUrl({ peer: peer.name, url: redactUrl(peer.url), reason: "not an absolute URL" })
+      }
+      if (base.protocol !== "http:" && base.protocol !== "https:") {
+        return yield* new InvalidPeerUrl({ peer: peer.name, url: redactUrl(peer.url), reason: "not an http(s) URL" })
+      }
+      const token = peer.token === null ? "" : Redacted.value(peer.token)
+      const badToken = token === "" ? undefined : tokenProblem(token)
+      if (badToken !== undefined) return yield* new UnusableToken({ peer: peer.name, reason: badToken })
+      if (token !== "" && base.protocol === "http:" && !isLoopbackHost(base.hostname) && !options.insecure) {
+        return yield* new PlainHttpRefused({ peer: peer.name, host: base.host })
+      }
+      const target = new URL(base.pathname.replace(/\/+$/, "") + request.path, base)
+      return yield* exchange(token, request, target).pipe(
+        Effect.tapError((failure) => Effect.logDebug(`attempt failed for '${peer.name}': ${failure.reason}`)),
+        Effect.retry(announced(policies[request.retry], peer.name)),
+        Effect.catchAll((failure): Effect.Effect<PeerResponse, TransportError> => {
+          if (failure.kind === "status" && failure.response && isTooLong(failure.retryAfter)) {
+            const said = errorOfBody(failure.response.body)
+            const wait = failure.response.headers["retry-after"] ?? ""
+            return Effect.fail(
+              new PeerApiError({
+                peer: peer.name,
+                status: failure.response.status,
+                code: said.code ?? `HTTP_${failure.response.status}`,
+                reason: `${said.message !== undefined ? `${said.message.slice(0, 300)}; ` : ""}it asked to wait ${formatWait(failure.retryAfter)} (Retry-After: ${wait.slice(0, 64)}), longer than the ${formatWait(RETRY_AFTER_CEILING)} fazt waits: try again later`
+              })
+            )
+          }
+          if (failure.kind === "status" && failure.response) return Effect.succeed(failure.response)
+          if (failure.kind === "too-large") {
+            return Effect.fail(new PeerProtocolError({ peer: peer.name, status: 200, reason: failure.reason }))
+          }
+          if (failure.kind === "protocol") {
+            return Effect.fail(new PeerProtocolError({ peer: peer.name, status: failure.status ?? 0, reason: failure.reason }))
+          }
+          return Effect.fail(
+            new PeerUnreachable({ peer: peer.name, url: peer.url, kind: failure.unreachable ?? "other", reason: failure.reason })
+          )
         })
       )
-    }
+    })
 
-    // Built once: a schedule is a value, and a fleet asks hundreds of peers.
-    const policies = {
-      transient: retryPolicy(options, "transient"),
-      "refused-only": retryPolicy(options, "refused-only")
-    } satisfies Record<PeerRequest["retry"], ReturnType<typeof retryPolicy>>
+  return { options, send }
+}
 
-    // Each wait for a retry is announced (the CLI prints "zyt: HTTP 429, retrying in 2 s (1/3)").
-    const announced = (policy: ReturnType<typeof retryPolicy>, peerName: string) => {
-      const onRetry = options.onRetry
-      if (onRetry === undefined) return policy
-      let attempt = 0
-      return Schedule.modifyDelayEffect(policy, (failure: AttemptFailed, delay) =>
-        Effect.as(
-          onRetry({ peer: peerName, reason: failure.reason, delay, attempt: ++attempt, retries: options.retries }),
-          delay
-        ))
-    }
-
-    const send = (peer: Peer, request: PeerRequest): Effect.Effect<PeerResponse, TransportError> =>
-      Effect.gen(function* () {
-        let base: URL
-        try {
-          base = new URL(peer.url)
-        } catch {
-          return yield* new InvalidPeerUrl({ peer: peer.name, url: redactUrl(peer.url), reason: "not an absolute URL" })
-        }
-        if (base.protocol !== "http:" && base.protocol !== "https:") {
-          return yield* new InvalidPeerUrl({ peer: peer.name, url: redactUrl(peer.url), reason: "not an http(s) URL" })
-        }
-        const token = peer.token === null ? "" : Redacted.value(peer.token)
-        const badToken = token === "" ? undefined : tokenProblem(token)
-        if (badToken !== undefined) return yield* new UnusableToken({ peer: peer.name, reason: badToken })
-        if (token !== "" && base.protocol === "http:" && !isLoopbackHost(base.hostname) && !options.insecure) {
-          return yield* new PlainHttpRefused({ peer: peer.name, host: base.host })
-        }
-        const target = new URL(base.pathname.replace(/\/+$/, "") + request.path, base)
-        return yield* exchange(token, request, target).pipe(
-          Effect.tapError((failure) => Effect.logDebug(`attempt failed for '${peer.name}': ${failure.reason}`)),
-          Effect.retry(announced(policies[request.retry], peer.name)),
-          Effect.catchAll((failure): Effect.Effect<PeerResponse, TransportError> => {
-            if (failure.kind === "status" && failure.response && isTooLong(failure.retryAfter)) {
-              const said = errorOfBody(failure.response.body)
-              const wait = failure.response.headers["retry-after"] ?? ""
-              return Effect.fail(
-                new PeerApiError({
-                  peer: peer.name,
-                  status: failure.response.status,
-                  code: said.code ?? `HTTP_${failure.response.status}`,
-                  reason: `${said.message !== undefined ? `${said.message.slice(0, 300)}; ` : ""}it asked to wait ${formatWait(failure.retryAfter)} (Retry-After: ${wait.slice(0, 64)}), longer than the ${formatWait(RETRY_AFTER_CEILING)} fazt waits: try again later`
-                })
-              )
-            }
-            if (failure.kind === "status" && failure.response) return Effect.succeed(failure.response)
-            if (failure.kind === "too-large") {
-              return Effect.fail(new PeerProtocolError({ peer: peer.name, status: 200, reason: failure.reason }))
-            }
-            if (failure.kind === "protocol") {
-              return Effect.fail(new PeerProtocolError({ peer: peer.name, status: failure.status ?? 0, reason: failure.reason }))
-            }
-            return Effect.fail(
-              new PeerUnreachable({ peer: peer.name, url: peer.url, kind: failure.unreachable ?? "other", reason: failure.reason })
-            )
-          })
-        )
-      })
-
-    return { options, send }
-  })
+export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Service, never, HttpClient.HttpClient> =>
+  Effect.map(HttpClient.HttpClient, (client) => makeOn(options, client))
 
 
 /**
@@ -351,11 +374,11 @@ export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Ser
  * that follows it (see earlyAnswerHttpClient.ts).
  */
 export const layer = (options: TransportOptions): Layer.Layer<PeerTransport> =>
-  Layer.effect(
-    PeerTransport,
+  Layer.sync(PeerTransport, () => {
+    const own = EarlyAnswerHttpClient.makeWithDeadlines({ lookup: loopbackLookup })
     // Our client's body writer hands each chunk to the connection before it pulls the next.
-    Effect.map(make(options), (transport) => ({ ...transport, writesChunkByChunk: true }))
-  ).pipe(Layer.provide(EarlyAnswerHttpClient.layer({ lookup: loopbackLookup })))
+    return { ...makeOn(options, own.client, own.execute), writesChunkByChunk: true }
+  })
 
 /** HTTP on a client you provide (tests, custom agents). */
 export const layerWith = (options: TransportOptions): Layer.Layer<PeerTransport, never, HttpClient.HttpClient> =>

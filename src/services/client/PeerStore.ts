@@ -277,13 +277,15 @@ export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.ge
     ))
 
   // last_seen_at is the last time the node answered; an unreachable node was not seen.
+  // Once per contact (a fleet records hundreds): straight on the connection, not through @effect/sql.
   const updateStatus = (name: string, result: ContactResult) =>
-    db.use(
-      result.status === "unreachable"
-        ? sql`UPDATE peers SET last_status = ${result.status} WHERE name = ${name}`
-        : sql`UPDATE peers SET last_status = coalesce(${result.status ?? null}, last_status), last_seen_at = datetime('now'),
-                last_version = coalesce(${result.version || null}, last_version) WHERE name = ${name}`
-    ).pipe(Effect.asVoid)
+    result.status === "unreachable"
+      ? db.run("UPDATE peers SET last_status = ? WHERE name = ?", [result.status, name])
+      : db.run(
+        `UPDATE peers SET last_status = coalesce(?, last_status), last_seen_at = datetime('now'),
+                last_version = coalesce(?, last_version) WHERE name = ?`,
+        [result.status ?? null, result.version || null, name]
+      )
 
   return { list, get, add, remove, setDefault, resolve, rename, setUrl, updateToken, updateStatus }
 })

@@ -190,15 +190,75 @@ const writeBody = <E>(nodeRequest: http.ClientRequest, stream: Stream.Stream<Uin
       return Effect.sync(() => void nodeRequest.off("drain", go).off("close", go))
     }))
 
+/** What destroys a request whose deadline has passed. */
+export class DeadlinePassed extends Error {
+  readonly code = "FAZT_DEADLINE"
+  constructor() {
+    super("the deadline passed")
+  }
+}
+
+/** The longest delay a Node timer takes; a longer one would fire at once. */
+const MAX_TIMER_MILLIS = 2_147_483_647
+
+/**
+ * All the time one attempt may take with this client: connecting, sending,
+ * every redirect hop and reading the answer. When it passes, the request in
+ * flight is destroyed (its answer with it), so whatever waits on it fails at
+ * once, and `expired` tells that failure from a network error. It replaces
+ * `Effect.timeout`, which races two forked fibers per request (their
+ * FiberRefs copied and joined, the sleeper interrupted): ~1.5 M instructions
+ * a peer of `status --all`. `clear` it when the attempt ends, however.
+ */
+export class Deadline {
+  expired = false
+  private inFlight: http.ClientRequest | undefined
+  private readonly timer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(millis: number) {
+    // Longer than a Node timer holds (or infinite): no deadline, as Effect.timeout would never fire either.
+    if (millis > MAX_TIMER_MILLIS || Number.isNaN(millis)) return
+    this.timer = setTimeout(() => {
+      this.expired = true
+      this.inFlight?.destroy(new DeadlinePassed())
+    }, Math.max(0, millis))
+    // The request in flight keeps the process alive; a stray timer must not.
+    this.timer.unref()
+  }
+
+  /** `request` is the hop now in flight (the previous one is done with). */
+  watch(request: http.ClientRequest): void {
+    this.inFlight = request
+    if (this.expired) request.destroy(new DeadlinePassed())
+  }
+
+  clear(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.inFlight = undefined
+  }
+}
+
 /** Options for the keep-alive agents, e.g. a `lookup` for name resolution. */
 export type AgentOptions = Pick<http.AgentOptions, "lookup">
 
-export const make = (agentOptions: AgentOptions = {}): HttpClient.HttpClient => {
+/** This client as an `HttpClient`, and its `execute` under a `Deadline`. */
+export interface WithDeadlines {
+  readonly client: HttpClient.HttpClient
+  readonly execute: (
+    request: HttpClientRequest.HttpClientRequest,
+    deadline: Deadline | undefined
+  ) => Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>
+}
+
+export const makeWithDeadlines = (agentOptions: AgentOptions = {}): WithDeadlines => {
   const agents = {
     http: new http.Agent({ keepAlive: true, ...agentOptions }),
     https: new https.Agent({ keepAlive: true, ...agentOptions })
   }
-  const execute = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> =>
+  const execute = (
+    request: HttpClientRequest.HttpClientRequest,
+    deadline: Deadline | undefined
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> =>
     Effect.suspend(() => {
       const target = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
       if (target._tag === "Left") {
@@ -211,6 +271,7 @@ export const make = (agentOptions: AgentOptions = {}): HttpClient.HttpClient => 
         method: request.method,
         headers: request.headers
       })
+      deadline?.watch(nodeRequest)
       nodeRequest.on("response", (incoming) => Deferred.unsafeDone(answer, Effect.succeed(incoming)))
       // An error after the answer came belongs to the upload, which no longer matters.
       nodeRequest.on("error", (cause) => Deferred.unsafeDone(answer, Effect.fail(transportError(request, cause))))
@@ -244,11 +305,14 @@ export const make = (agentOptions: AgentOptions = {}): HttpClient.HttpClient => 
         Effect.map((incoming) => new NodeAnswer(request, incoming))
       )
     })
-  return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
-    (effect) => Effect.flatMap(effect, execute),
+  const client = HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
+    (effect) => Effect.flatMap(effect, (request) => execute(request, undefined)),
     Effect.succeed
   )
+  return { client, execute }
 }
+
+export const make = (agentOptions: AgentOptions = {}): HttpClient.HttpClient => makeWithDeadlines(agentOptions).client
 
 export const layer = (agentOptions: AgentOptions = {}): Layer.Layer<HttpClient.HttpClient> =>
   Layer.sync(HttpClient.HttpClient, () => make(agentOptions))

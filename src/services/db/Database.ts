@@ -46,6 +46,14 @@ export declare namespace Database {
   readonly transaction: <A, E, R>(
     effect: Effect.Effect<A, E | SqlError, R>
   ) => Effect.Effect<A, Exclude<E, SqlError> | DatabaseError, R>
+  /**
+   * One statement with bound parameters, straight on the connection: no
+   * span, scope or statement compiler, which cost @effect/sql ~0.8 M
+   * instructions a statement (`status --all` records one per peer). It waits
+   * for the same lock as `sql`, so it never lands inside another fiber's
+   * open transaction; inside the caller's own transaction it is part of it.
+   */
+  readonly run: (statement: string, params: ReadonlyArray<unknown>) => Effect.Effect<void, DatabaseError>
   /** Maps `SqlError` to `DatabaseError` for a single statement. */
   readonly use: <A, E, R>(
     effect: Effect.Effect<A, E | SqlError, R>
@@ -163,9 +171,10 @@ const prepareFile = (filename: string): Effect.Effect<string | undefined, Databa
     catch: (cause) => new DatabaseError({ path: filename, reason: describeFailure(cause) })
   })
 
-const makeConnection = (db: Sqlite.Database): SqlConnection.Connection => {
+/** `db.prepare`, each statement prepared once. */
+const preparedOnce = (db: Sqlite.Database) => {
   const cache = new Map<string, Sqlite.Statement>()
-  const prepare = (sql: string) => {
+  return (sql: string) => {
     let statement = cache.get(sql)
     if (statement === undefined) {
       statement = db.prepare(sql)
@@ -173,6 +182,9 @@ const makeConnection = (db: Sqlite.Database): SqlConnection.Connection => {
     }
     return statement
   }
+}
+
+const makeConnection = (db: Sqlite.Database, prepare: (sql: string) => Sqlite.Statement): SqlConnection.Connection => {
   const run = (statement: () => Sqlite.Statement, params: ReadonlyArray<unknown>, raw: boolean) =>
     Effect.try({
       try: () => {
@@ -274,7 +286,8 @@ const open = (options: DatabaseOptions): Effect.Effect<Database.Service, Databas
           }
         })
     )
-    const connection = makeConnection(db)
+    const prepare = preparedOnce(db)
+    const connection = makeConnection(db, prepare)
     const semaphore = yield* Effect.makeSemaphore(1)
     const acquirer = semaphore.withPermits(1)(Effect.succeed(connection))
     const transactionAcquirer = Effect.uninterruptibleMask((restore) =>
@@ -293,6 +306,14 @@ const open = (options: DatabaseOptions): Effect.Effect<Database.Service, Databas
       spanAttributes: [["db.system.name", "sqlite"]],
       beginTransaction: "BEGIN IMMEDIATE"
     }).pipe(Effect.provide(Reactivity.layer))
+
+    const runNow = (statement: string, params: ReadonlyArray<unknown>) =>
+      Effect.try({ try: () => void prepare(statement).run(...params), catch: fail })
+    const locked = semaphore.withPermits(1)
+    // As @effect/sql picks its connection: the transaction's when the fiber is in one, else the lock's.
+    const run = (statement: string, params: ReadonlyArray<unknown>) =>
+      Effect.flatMap(Effect.serviceOption(SqlClient.TransactionConnection), (transaction) =>
+        transaction._tag === "Some" ? runNow(statement, params) : locked(runNow(statement, params)))
 
     const use = <A, E, R>(effect: Effect.Effect<A, E | SqlError, R>) =>
       Effect.catchIf(effect, (e): e is SqlError => e instanceof SqlError, (e) => Effect.fail(fail(e))) as Effect.Effect<
@@ -318,6 +339,7 @@ const open = (options: DatabaseOptions): Effect.Effect<Database.Service, Databas
             }).pipe(Effect.ignore, Effect.zipRight(Effect.fail(fail(defect))))
           })
         ),
+      run,
       use
     }
   })
