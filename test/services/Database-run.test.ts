@@ -1,0 +1,71 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as SqlClient from "@effect/sql/SqlClient"
+import { Deferred, Effect, Fiber } from "effect"
+import { Database } from "../../src/services/db/Database.js"
+import { freshDatabase } from "../support/layers.js"
+
+// `Database.run` goes straight to the connection (no @effect/sql machinery),
+// yet keeps @effect/sql's rule: one connection, so a statement must wait for
+// another fiber's transaction rather than land inside it.
+
+const setUp = Effect.gen(function* () {
+  const db = yield* Database
+  yield* db.exec("CREATE TABLE t (k TEXT PRIMARY KEY, v TEXT)")
+  yield* db.run("INSERT INTO t (k, v) VALUES (?, ?)", ["a", "before"])
+  return db
+})
+
+const valueOf = (k: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ v: string }>`SELECT v FROM t WHERE k = ${k}`).pipe(
+    Effect.map((rows) => rows[0]?.v),
+    Effect.orDie
+  )
+
+describe("Database.run", () => {
+  it.live("a statement during another fiber's transaction waits for it, so that transaction's rollback does not take it along", () =>
+    Effect.gen(function* () {
+      const db = yield* setUp
+      const sql = yield* SqlClient.SqlClient
+      const inside = yield* Deferred.make<void>()
+      const finish = yield* Deferred.make<void>()
+      const transaction = yield* Effect.fork(
+        db.transaction(
+          Effect.gen(function* () {
+            yield* sql`INSERT INTO t (k, v) VALUES ('b', 'rolled back')`
+            yield* Deferred.succeed(inside, undefined)
+            yield* Deferred.await(finish)
+            return yield* Effect.fail("abandoned")
+          })
+        )
+      )
+      yield* Deferred.await(inside)
+      const write = yield* Effect.fork(db.run("UPDATE t SET v = ? WHERE k = ?", ["after", "a"]))
+      // Time enough for the write to run, were it not waiting for the transaction.
+      yield* Effect.sleep("50 millis")
+      yield* Deferred.succeed(finish, undefined)
+      expect(yield* Effect.flip(Fiber.join(transaction))).toBe("abandoned")
+      yield* Fiber.join(write)
+      expect(yield* valueOf("a")).toBe("after")
+      expect(yield* valueOf("b")).toBeUndefined()
+    }).pipe(Effect.provide(freshDatabase())))
+
+  it.live("inside the caller's own transaction it is part of it (no deadlock; rolled back with it)", () =>
+    Effect.gen(function* () {
+      const db = yield* setUp
+      const failed = yield* Effect.flip(
+        db.transaction(Effect.zipRight(db.run("UPDATE t SET v = ? WHERE k = ?", ["inside", "a"]), Effect.fail("no")))
+      )
+      expect(failed).toBe("no")
+      expect(yield* valueOf("a")).toBe("before")
+      yield* db.transaction(db.run("UPDATE t SET v = ? WHERE k = ?", ["committed", "a"]))
+      expect(yield* valueOf("a")).toBe("committed")
+    }).pipe(Effect.provide(freshDatabase())))
+
+  it.live("a failing statement is a DatabaseError naming the file", () =>
+    Effect.gen(function* () {
+      const db = yield* setUp
+      const e = yield* Effect.flip(db.run("INSERT INTO t (k, v) VALUES (?, ?)", ["a", "duplicate"]))
+      expect(e._tag).toBe("DatabaseError")
+      expect(e.path).toBe(db.path)
+    }).pipe(Effect.provide(freshDatabase())))
+})
