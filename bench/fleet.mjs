@@ -2,12 +2,36 @@
 // (optionally plus one dead peer), alternating with `status` of one such peer
 // from the same database: the fleet should cost about one round trip, not N.
 import Database from "better-sqlite3"
+import { spawn, spawnSync } from "node:child_process"
 import * as path from "node:path"
-import { fazt, median, slowPeer, tempDir } from "./lib.mjs"
+import { bin, fazt, median, slowPeer, tempDir } from "./lib.mjs"
 
 const TOKEN = "fzt_bench_token_0123456789"
 
-export const fleetStatus = async ({ peers = 30, delayMs = 400, runs = 7, dead = true } = {}) => {
+const hasValgrind = spawnSync("valgrind", ["--version"]).status === 0
+
+/**
+ * Instructions of one run under callgrind (steadier than time on a shared
+ * machine), or NaN without valgrind. Spawned asynchronously: the peers answer
+ * from this very process.
+ */
+const instructionsOf = (args, home) =>
+  !hasValgrind ? Promise.resolve(NaN) : new Promise((resolve) => {
+    const child = spawn("valgrind", ["--tool=callgrind", "--callgrind-out-file=/dev/null", process.execPath, bin, ...args], {
+      env: { PATH: process.env.PATH, HOME: home },
+      stdio: ["ignore", "ignore", "pipe"]
+    })
+    let stderr = ""
+    child.stderr.on("data", (c) => (stderr += c))
+    child.on("close", () => resolve(Number(/Collected : (\d+)/.exec(stderr)?.[1] ?? NaN)))
+  })
+
+/**
+ * `instructions`: also count, once each, the instructions of `status --all`
+ * and of one peer's `status` (~30 s each under valgrind), for the cost of
+ * each extra peer.
+ */
+export const fleetStatus = async ({ peers = 30, delayMs = 400, runs = 7, dead = true, instructions = false } = {}) => {
   const servers = await Promise.all(Array.from({ length: peers }, () => slowPeer(delayMs)))
   const home = tempDir("fleet")
   try {
@@ -38,7 +62,13 @@ export const fleetStatus = async ({ peers = 30, delayMs = 400, runs = 7, dead = 
       one.push(o.ms)
       cpuOne.push(o.cpuMs)
     }
-    return { all: median(times), one: median(one), cpuAll: median(cpuAll), cpuOne: median(cpuOne), code, runs }
+    const counted = instructions
+      ? {
+        instructionsAll: await instructionsOf(["remote", "status", "--all", "--retries", "0", "--timeout", "120s"], home),
+        instructionsOne: await instructionsOf(["remote", "status", "peer-0", "--timeout", "120s"], home)
+      }
+      : {}
+    return { all: median(times), one: median(one), cpuAll: median(cpuAll), cpuOne: median(cpuOne), code, runs, ...counted }
   } finally {
     await Promise.all(servers.map((s) => s.close()))
   }

@@ -17,9 +17,13 @@ const ms = (n) => `${n.toFixed(0)} ms`
 /** `status --all` of 100 and 1,000 peers answering in 200 ms, beside one such peer; wall and CPU (user + sys). */
 const fleetRows = async () => {
   for (const peers of [100, 1000]) {
-    const fleet = await fleetStatus({ peers, delayMs: 200, dead: false })
+    const fleet = await fleetStatus({ peers, delayMs: 200, dead: false, instructions: peers === 100 })
     row(`status --all, ${peers} peers @200 ms`, ms(fleet.all), `one such peer: ${ms(fleet.one)}`, `+${ms(fleet.all - fleet.one)}`, peers === 100 ? "≤ +200 ms" : "(reported)")
     row(`  CPU (user + sys)`, ms(fleet.cpuAll), `one such peer: ${ms(fleet.cpuOne)}`, `+${ms(fleet.cpuAll - fleet.cpuOne)}`, "(load-insensitive)")
+    if (fleet.instructionsAll > 0 && fleet.instructionsOne > 0) {
+      const M = (n) => `${(n / 1e6).toFixed(0)} M`
+      row(`  instructions (valgrind, one run each)`, M(fleet.instructionsAll), `one such peer: ${M(fleet.instructionsOne)}`, `${((fleet.instructionsAll - fleet.instructionsOne) / (peers - 1) / 1e6).toFixed(2)} M/peer`, "(steadiest)")
+    }
   }
 }
 
