@@ -18,8 +18,9 @@ import { expandPeerShorthand, hoistGlobalFlags } from "./commands/globals.js"
 import { renderHelp } from "./commands/help.js"
 import { liveLine } from "./commands/progress.js"
 import { commandSpec } from "./commands/spec.js"
-import { checkParses, interpret } from "./commands/usage.js"
+import { interpret, runParsed } from "./commands/usage.js"
 import { UsageError } from "./domain/errors.js"
+import { VERSION } from "./version.js"
 
 const rawArgs = process.argv.slice(2)
 const userArgs = hoistGlobalFlags(expandPeerShorthand(rawArgs))
@@ -44,7 +45,10 @@ const program = (): Effect.Effect<void, unknown, CliApp.CliApp.Environment> => {
     case "Usage":
       return new UsageError({ message: verdict.message })
     case "Run":
-      return Effect.zipRight(checkParses(fazt, verdict), cli([process.argv[0]!, process.argv[1]!, ...verdict.args]))
+      return runParsed(fazt, verdict, {
+        version: VERSION,
+        otherwise: (args) => cli([process.argv[0]!, process.argv[1]!, ...args])
+      })
   }
 }
 

@@ -1,9 +1,13 @@
+import type * as CliApp from "@effect/cli/CliApp"
 import * as CliConfig from "@effect/cli/CliConfig"
 import type * as Command from "@effect/cli/Command"
 import * as Descriptor from "@effect/cli/CommandDescriptor"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as ValidationError from "@effect/cli/ValidationError"
+import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import { UsageError } from "../domain/errors.js"
 import { type CommandSpec, type FlagSpec, nearest, VERB_ALIASES } from "./spec.js"
 
@@ -138,24 +142,82 @@ const usageMessage = (error: ValidationError.ValidationError, command: CommandSp
   return `${text.charAt(0).toLowerCase()}${text.slice(1)} for '${where}'; see '${where} --help'`
 }
 
+const LOG_LEVELS: Readonly<Record<string, LogLevel.LogLevel>> = {
+  all: LogLevel.All,
+  trace: LogLevel.Trace,
+  debug: LogLevel.Debug,
+  info: LogLevel.Info,
+  warning: LogLevel.Warning,
+  error: LogLevel.Error,
+  fatal: LogLevel.Fatal,
+  none: LogLevel.None
+}
+
 /**
- * Parses `verdict.args` as `Command.run` will, running nothing, so that a
- * parse error (a missing argument, a flag's value refused by its definition)
- * is a `UsageError` like every other mistake in what was typed: one line, or
- * the `USAGE` envelope under `--json`, and never `@effect/cli`'s own print.
+ * `--log-level X` / `--log-level=X` taken out of `args` (before any `--`).
+ * @effect/cli reads it only after the last subcommand's name: in front of
+ * one (`fazt --log-level debug remote status`) it took `debug` for the
+ * subcommand. Here it works anywhere, like every global flag.
  */
-export const checkParses = <Name extends string, R, E, A>(
+const takeLogLevel = (args: ReadonlyArray<string>): { readonly level: string | undefined; readonly rest: Array<string> } => {
+  const rest: Array<string> = []
+  let level: string | undefined
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i]!
+    if (word === "--") {
+      rest.push(...args.slice(i))
+      break
+    }
+    if (word === "--log-level") level = args[++i]
+    else if (word.startsWith("--log-level=")) level = word.slice("--log-level=".length)
+    else rest.push(word)
+  }
+  return { level, rest }
+}
+
+/**
+ * Parses `verdict.args` once, as `Command.run` would, and runs what they ask
+ * for: the command's handler with the parsed value, or `--version`, at the
+ * `--log-level` asked for. `Command.run`
+ * would parse the whole line a second time, and that parse is a tenth of a
+ * listing's start-up. A parse error (a missing argument, a flag's value
+ * refused by its definition, a word left over) is a `UsageError` like every
+ * other mistake in what was typed: one line, or the `USAGE` envelope under
+ * `--json`, never @effect/cli's own print. Any other built-in goes to
+ * `otherwise` (`Command.run`), which fazt never reaches: `--help`, `--wizard`
+ * and `--completions` are answered or refused before parsing.
+ */
+export const runParsed = <Name extends string, R, E, A, R2, E2>(
   root: Command.Command<Name, R, E, A>,
-  verdict: Extract<Verdict, { _tag: "Run" }>
-) =>
-  // `Command.run` parses the root command's name first, then the arguments.
-  Descriptor.parse(root.descriptor, [verdict.command.path[0]!, ...verdict.args], CliConfig.defaultConfig).pipe(
+  verdict: Extract<Verdict, { _tag: "Run" }>,
+  builtIns: { readonly version: string; readonly otherwise: (args: ReadonlyArray<string>) => Effect.Effect<void, E2, R2> }
+): Effect.Effect<void, E | E2 | UsageError, R | R2 | CliApp.CliApp.Environment> => {
+  const { level, rest } = takeLogLevel(verdict.args)
+  const minimum = level === undefined ? undefined : LOG_LEVELS[level.toLowerCase()]
+  if (level !== undefined && minimum === undefined) {
+    return new UsageError({ message: `--log-level: expected one of ${Object.keys(LOG_LEVELS).join(", ")}, not '${level}'` })
+  }
+  // The root command's name comes first, as `Command.run` puts it.
+  const run = Descriptor.parse(root.descriptor, [verdict.command.path[0]!, ...rest], CliConfig.defaultConfig).pipe(
     Effect.mapError((error) => new UsageError({ message: usageMessage(error, verdict.command) })),
-    Effect.flatMap((directive) => {
-      // Words left over once every argument is taken (`fazt remote show a b`).
-      const extra = directive._tag === "UserDefined" ? directive.leftover[0] : undefined
-      if (extra === undefined) return Effect.void
-      const where = verdict.command.path.join(" ")
-      return new UsageError({ message: `unexpected argument '${extra}' for '${where}'; see '${where} --help'` })
+    Effect.flatMap((directive): Effect.Effect<void, E | E2 | UsageError, R | R2 | CliApp.CliApp.Environment> => {
+      if (directive._tag === "UserDefined") {
+        // Words left over once every argument is taken (`fazt remote show a b`).
+        const extra = directive.leftover[0]
+        if (extra !== undefined) {
+          const where = verdict.command.path.join(" ")
+          return new UsageError({ message: `unexpected argument '${extra}' for '${where}'; see '${where} --help'` })
+        }
+        return root.transform(root.handler(directive.value), directive.value)
+      }
+      const builtIn = directive.option
+      switch (builtIn._tag) {
+        case "ShowVersion":
+          return Console.log(builtIns.version)
+        default:
+          return builtIns.otherwise(rest)
+      }
     })
   )
+  return minimum === undefined ? run : Logger.withMinimumLogLevel(run, minimum)
+}
