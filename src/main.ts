@@ -7,6 +7,8 @@ import * as Terminal from "@effect/platform/Terminal"
 import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import * as HashSet from "effect/HashSet"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
@@ -72,22 +74,24 @@ let terminated = false
 process.once("SIGTERM", () => (terminated = true))
 
 // Logs are messages, so they go to stderr, at FAZT_LOG_LEVEL (default: warnings).
-const StderrLogger = Logger.replace(
-  Logger.defaultLogger,
-  Logger.make(({ date, logLevel, message }) => {
-    const text = (Array.isArray(message) ? message : [message]).map((m) => (typeof m === "string" ? m : JSON.stringify(m))).join(" ")
-    // A library warning (say, state that could not be recorded) reads like the CLI's own.
-    if (logLevel._tag === "Warning") process.stderr.write(json ? `${JSON.stringify({ warning: text })}\n` : `warning: ${text}\n`)
-    else process.stderr.write(`${date.toISOString()} ${logLevel.label} ${text}\n`)
-  })
+const stderrLogger = Logger.make<unknown, void>(({ date, logLevel, message }) => {
+  const text = (Array.isArray(message) ? message : [message]).map((m) => (typeof m === "string" ? m : JSON.stringify(m))).join(" ")
+  // A library warning (say, state that could not be recorded) reads like the CLI's own.
+  if (logLevel._tag === "Warning") process.stderr.write(json ? `${JSON.stringify({ warning: text })}\n` : `warning: ${text}\n`)
+  else process.stderr.write(`${date.toISOString()} ${logLevel.label} ${text}\n`)
+})
+const logLevelFromEnv = Config.logLevel("FAZT_LOG_LEVEL").pipe(
+  Config.withDefault(LogLevel.Warning),
+  Effect.orElseSucceed(() => LogLevel.Warning)
 )
-const LogLevelFromEnv = Layer.unwrapEffect(
-  Config.logLevel("FAZT_LOG_LEVEL").pipe(
-    Config.withDefault(LogLevel.Warning),
-    Effect.orElseSucceed(() => LogLevel.Warning),
-    Effect.map(Logger.minimumLogLevel)
-  )
-)
+// Set on the program's fiber, not as layers: the two layers cost ~6 M
+// instructions at every start (README "Performance").
+const withStderrLogs = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(logLevelFromEnv, (level) =>
+    effect.pipe(
+      Effect.locallyWith(FiberRef.currentLoggers, (loggers) => HashSet.add(HashSet.remove(loggers, Logger.defaultLogger), stderrLogger)),
+      Logger.withMinimumLogLevel(level)
+    ))
 
 // @effect/cli colours its help and errors unconditionally: keep colour for a
 // terminal, and give pipes, files and NO_COLOR users plain text.
@@ -111,8 +115,9 @@ const withColourPolicy = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 program().pipe(
   withColourPolicy,
   Effect.tapErrorCause((cause) => reportFailure(cause, json)),
+  withStderrLogs,
   // What @effect/cli and multipart uploads need, and nothing more (no child processes, no workers).
-  Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, LazyTerminal, StderrLogger, LogLevelFromEnv)),
+  Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, LazyTerminal)),
   NodeRuntime.runMain({
     disableErrorReporting: true,
     disablePrettyLogger: true,

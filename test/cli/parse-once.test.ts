@@ -52,6 +52,18 @@ describe("one parse", () => {
     expect(quiet.stderr).toBe("")
   })
 
+  it("FAZT_LOG_LEVEL sets the level; --log-level beats it; an unknown value in it means the default (warnings)", async () => {
+    const debug = await runFazt(["remote", "status", "local"], { home, env: { FAZT_LOG_LEVEL: "debug" } })
+    expect(debug.code).toBe(0)
+    expect(debug.stderr).toMatch(/ DEBUG → GET /)
+    const beaten = await runFazt(["remote", "status", "local", "--log-level", "error"], { home, env: { FAZT_LOG_LEVEL: "debug" } })
+    expect(beaten.code).toBe(0)
+    expect(beaten.stderr).toBe("")
+    const unknown = await runFazt(["remote", "status", "local"], { home, env: { FAZT_LOG_LEVEL: "loud" } })
+    expect(unknown.code).toBe(0)
+    expect(unknown.stderr).toBe("")
+  })
+
   it("an unknown --log-level is a usage error (exit 2), and nothing runs", async () => {
     const before = snapshot(clientDb(home))
     const asked = seen
