@@ -4,7 +4,7 @@ import { Deferred, Effect, Fiber } from "effect"
 import { Database } from "../../src/services/db/Database.js"
 import { freshDatabase } from "../support/layers.js"
 
-// `Database.run` goes straight to the connection (no @effect/sql machinery),
+// `Database.run` and `Database.all` go straight to the connection (no @effect/sql machinery),
 // yet keeps @effect/sql's rule: one connection, so a statement must wait for
 // another fiber's transaction rather than land inside it.
 
@@ -67,5 +67,42 @@ describe("Database.run", () => {
       const e = yield* Effect.flip(db.run("INSERT INTO t (k, v) VALUES (?, ?)", ["a", "duplicate"]))
       expect(e._tag).toBe("DatabaseError")
       expect(e.path).toBe(db.path)
+    }).pipe(Effect.provide(freshDatabase())))
+})
+
+describe("Database.all", () => {
+  it.live("a read during another fiber's transaction waits for it: it never sees rows that are then rolled back", () =>
+    Effect.gen(function* () {
+      const db = yield* setUp
+      const sql = yield* SqlClient.SqlClient
+      const inside = yield* Deferred.make<void>()
+      const finish = yield* Deferred.make<void>()
+      const transaction = yield* Effect.fork(
+        db.transaction(
+          Effect.gen(function* () {
+            yield* sql`INSERT INTO t (k, v) VALUES ('b', 'rolled back')`
+            yield* Deferred.succeed(inside, undefined)
+            yield* Deferred.await(finish)
+            return yield* Effect.fail("abandoned")
+          })
+        )
+      )
+      yield* Deferred.await(inside)
+      const read = yield* Effect.fork(db.all<{ k: string }>("SELECT k FROM t ORDER BY k"))
+      yield* Effect.sleep("50 millis")
+      yield* Deferred.succeed(finish, undefined)
+      expect(yield* Effect.flip(Fiber.join(transaction))).toBe("abandoned")
+      expect(yield* Fiber.join(read)).toEqual([{ k: "a" }])
+    }).pipe(Effect.provide(freshDatabase())))
+
+  it.live("inside the caller's own transaction it sees that transaction's rows; parameters are bound", () =>
+    Effect.gen(function* () {
+      const db = yield* setUp
+      const seen = yield* db.transaction(
+        Effect.zipRight(db.run("INSERT INTO t (k, v) VALUES (?, ?)", ["b", "new"]), db.all<{ v: string }>("SELECT v FROM t WHERE k = ?", ["b"]))
+      )
+      expect(seen).toEqual([{ v: "new" }])
+      const e = yield* Effect.flip(db.all("SELECT nope FROM t"))
+      expect(e._tag).toBe("DatabaseError")
     }).pipe(Effect.provide(freshDatabase())))
 })

@@ -147,7 +147,6 @@ export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.ge
   const db = yield* Database
   const sql = db.sql
 
-  const rows = sql<PeerRow>`SELECT rowid AS row_id, * FROM peers ORDER BY name`
   /**
    * The row a name denotes: by the index when the name is stored as text,
    * else among the rows whose name another tool stored as a number or a BLOB
@@ -167,7 +166,8 @@ export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.ge
     return all.map((r) => toPeer(r, isMarkedDefault(r) || (noneMarked && all.length === 1)))
   }
 
-  const list = db.use(rows).pipe(Effect.map(withEffectiveDefault))
+  // Straight on the connection: every `fazt remote` runs it (Database.all).
+  const list = db.all<PeerRow>("SELECT rowid AS row_id, * FROM peers ORDER BY name").pipe(Effect.map(withEffectiveDefault))
 
   /** The peer behind one row, with the default as the whole table decides it. */
   const peerOf = (r: PeerRow) =>

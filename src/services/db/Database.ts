@@ -54,6 +54,8 @@ export declare namespace Database {
    * open transaction; inside the caller's own transaction it is part of it.
    */
   readonly run: (statement: string, params: ReadonlyArray<unknown>) => Effect.Effect<void, DatabaseError>
+  /** The rows of one query, the way `run` runs a statement (listing peers reads them so at every start). */
+  readonly all: <Row>(statement: string, params?: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<Row>, DatabaseError>
   /** Maps `SqlError` to `DatabaseError` for a single statement. */
   readonly use: <A, E, R>(
     effect: Effect.Effect<A, E | SqlError, R>
@@ -307,13 +309,16 @@ const open = (options: DatabaseOptions): Effect.Effect<Database.Service, Databas
       beginTransaction: "BEGIN IMMEDIATE"
     }).pipe(Effect.provide(Reactivity.layer))
 
-    const runNow = (statement: string, params: ReadonlyArray<unknown>) =>
-      Effect.try({ try: () => void prepare(statement).run(...params), catch: fail })
     const locked = semaphore.withPermits(1)
     // As @effect/sql picks its connection: the transaction's when the fiber is in one, else the lock's.
-    const run = (statement: string, params: ReadonlyArray<unknown>) =>
-      Effect.flatMap(Effect.serviceOption(SqlClient.TransactionConnection), (transaction) =>
-        transaction._tag === "Some" ? runNow(statement, params) : locked(runNow(statement, params)))
+    const onConnection = <A>(use: () => A) => {
+      const now = Effect.try({ try: use, catch: fail })
+      return Effect.flatMap(Effect.serviceOption(SqlClient.TransactionConnection), (transaction) =>
+        transaction._tag === "Some" ? now : locked(now))
+    }
+    const run = (statement: string, params: ReadonlyArray<unknown>) => onConnection(() => void prepare(statement).run(...params))
+    const all = <Row>(statement: string, params: ReadonlyArray<unknown> = []) =>
+      onConnection(() => prepare(statement).all(...params) as ReadonlyArray<Row>)
 
     const use = <A, E, R>(effect: Effect.Effect<A, E | SqlError, R>) =>
       Effect.catchIf(effect, (e): e is SqlError => e instanceof SqlError, (e) => Effect.fail(fail(e))) as Effect.Effect<
@@ -340,6 +345,7 @@ const open = (options: DatabaseOptions): Effect.Effect<Database.Service, Databas
           })
         ),
       run,
+      all,
       use
     }
   })

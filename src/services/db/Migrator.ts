@@ -30,15 +30,15 @@ const CREATE_MIGRATIONS = `
 	`
 
 const hasTable = (db: Database.Service) =>
-  db.use(
-    db.sql<{ n: number }>`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'migrations'`
-  ).pipe(Effect.map((rows) => (rows[0]?.n ?? 0) > 0))
+  db.all<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'migrations'").pipe(
+    Effect.map((rows) => (rows[0]?.n ?? 0) > 0)
+  )
 
 /** The versions recorded in the `migrations` table (none when it is missing). */
 export const appliedVersions = (db: Database.Service): Effect.Effect<ReadonlySet<number>, DatabaseError> =>
   Effect.gen(function* () {
     if (!(yield* hasTable(db))) return new Set<number>()
-    const rows = yield* db.use(db.sql<{ version: number }>`SELECT version FROM migrations`)
+    const rows = yield* db.all<{ version: number }>("SELECT version FROM migrations")
     return new Set(rows.map((r) => Number(r.version)))
   })
 
