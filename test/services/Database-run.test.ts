@@ -21,30 +21,40 @@ const valueOf = (k: string) =>
     Effect.orDie
   )
 
+/**
+ * Runs `effect` (forked) while another fiber holds a transaction that has
+ * inserted row 'b' and will roll it back; returns what `effect` gave once
+ * that transaction has ended. 50 ms is time enough for `effect` to run, were
+ * it not waiting for the transaction.
+ */
+const duringAbandonedTransaction = <A, E>(db: Database.Service, effect: Effect.Effect<A, E>) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const inside = yield* Deferred.make<void>()
+    const finish = yield* Deferred.make<void>()
+    const transaction = yield* Effect.fork(
+      db.transaction(
+        Effect.gen(function* () {
+          yield* sql`INSERT INTO t (k, v) VALUES ('b', 'rolled back')`
+          yield* Deferred.succeed(inside, undefined)
+          yield* Deferred.await(finish)
+          return yield* Effect.fail("abandoned")
+        })
+      )
+    )
+    yield* Deferred.await(inside)
+    const during = yield* Effect.fork(effect)
+    yield* Effect.sleep("50 millis")
+    yield* Deferred.succeed(finish, undefined)
+    expect(yield* Effect.flip(Fiber.join(transaction))).toBe("abandoned")
+    return yield* Fiber.join(during)
+  })
+
 describe("Database.run", () => {
   it.live("a statement during another fiber's transaction waits for it, so that transaction's rollback does not take it along", () =>
     Effect.gen(function* () {
       const db = yield* setUp
-      const sql = yield* SqlClient.SqlClient
-      const inside = yield* Deferred.make<void>()
-      const finish = yield* Deferred.make<void>()
-      const transaction = yield* Effect.fork(
-        db.transaction(
-          Effect.gen(function* () {
-            yield* sql`INSERT INTO t (k, v) VALUES ('b', 'rolled back')`
-            yield* Deferred.succeed(inside, undefined)
-            yield* Deferred.await(finish)
-            return yield* Effect.fail("abandoned")
-          })
-        )
-      )
-      yield* Deferred.await(inside)
-      const write = yield* Effect.fork(db.run("UPDATE t SET v = ? WHERE k = ?", ["after", "a"]))
-      // Time enough for the write to run, were it not waiting for the transaction.
-      yield* Effect.sleep("50 millis")
-      yield* Deferred.succeed(finish, undefined)
-      expect(yield* Effect.flip(Fiber.join(transaction))).toBe("abandoned")
-      yield* Fiber.join(write)
+      yield* duringAbandonedTransaction(db, db.run("UPDATE t SET v = ? WHERE k = ?", ["after", "a"]))
       expect(yield* valueOf("a")).toBe("after")
       expect(yield* valueOf("b")).toBeUndefined()
     }).pipe(Effect.provide(freshDatabase())))
@@ -74,25 +84,7 @@ describe("Database.all", () => {
   it.live("a read during another fiber's transaction waits for it: it never sees rows that are then rolled back", () =>
     Effect.gen(function* () {
       const db = yield* setUp
-      const sql = yield* SqlClient.SqlClient
-      const inside = yield* Deferred.make<void>()
-      const finish = yield* Deferred.make<void>()
-      const transaction = yield* Effect.fork(
-        db.transaction(
-          Effect.gen(function* () {
-            yield* sql`INSERT INTO t (k, v) VALUES ('b', 'rolled back')`
-            yield* Deferred.succeed(inside, undefined)
-            yield* Deferred.await(finish)
-            return yield* Effect.fail("abandoned")
-          })
-        )
-      )
-      yield* Deferred.await(inside)
-      const read = yield* Effect.fork(db.all<{ k: string }>("SELECT k FROM t ORDER BY k"))
-      yield* Effect.sleep("50 millis")
-      yield* Deferred.succeed(finish, undefined)
-      expect(yield* Effect.flip(Fiber.join(transaction))).toBe("abandoned")
-      expect(yield* Fiber.join(read)).toEqual([{ k: "a" }])
+      expect(yield* duringAbandonedTransaction(db, db.all<{ k: string }>("SELECT k FROM t ORDER BY k"))).toEqual([{ k: "a" }])
     }).pipe(Effect.provide(freshDatabase())))
 
   it.live("inside the caller's own transaction it sees that transaction's rows; parameters are bound", () =>
