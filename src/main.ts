@@ -36,6 +36,8 @@ const program = (): Effect.Effect<void, unknown, CliApp.CliApp.Environment> => {
   if (rawArgs[0] === "__complete") return answerCompletion(tree, rawArgs.slice(1))
   const verdict = interpret(tree, userArgs)
   switch (verdict._tag) {
+    case "Version":
+      return Console.log(VERSION)
     case "Help":
       return Console.log(renderHelp(tree, verdict.command))
     case "Completions": {
@@ -47,10 +49,7 @@ const program = (): Effect.Effect<void, unknown, CliApp.CliApp.Environment> => {
     case "Usage":
       return new UsageError({ message: verdict.message })
     case "Run":
-      return runParsed(fazt, verdict, {
-        version: VERSION,
-        otherwise: (args) => cli([process.argv[0]!, process.argv[1]!, ...args])
-      })
+      return runParsed(fazt, verdict, (args) => cli([process.argv[0]!, process.argv[1]!, ...args]))
   }
 }
 

@@ -4,7 +4,6 @@ import type * as Command from "@effect/cli/Command"
 import * as Descriptor from "@effect/cli/CommandDescriptor"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as ValidationError from "@effect/cli/ValidationError"
-import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
@@ -43,6 +42,8 @@ export type Verdict =
   | { readonly _tag: "Run"; readonly args: ReadonlyArray<string>; readonly command: CommandSpec }
   | { readonly _tag: "Help"; readonly command: CommandSpec }
   | { readonly _tag: "Completions"; readonly shell: string }
+  /** `--version` anywhere before `--`, with any other flags (`fazt --json --version`). */
+  | { readonly _tag: "Version" }
   /** A mistake in what was typed: one line, exit 2. */
   | { readonly _tag: "Usage"; readonly message: string }
 
@@ -89,6 +90,7 @@ export const interpret = (root: CommandSpec, args: ReadonlyArray<string>): Verdi
         }
       }
       if (flag.name === "--help") help = true
+      if (flag.name === "--version" && !help) return { _tag: "Version" }
       const value = eq > 0 ? word.slice(eq + 1) : flag.takesValue ? args[i + 1] : undefined
       if (flag.name === "--completions") {
         return value === undefined
@@ -177,20 +179,20 @@ const takeLogLevel = (args: ReadonlyArray<string>): { readonly level: string | u
 
 /**
  * Parses `verdict.args` once, as `Command.run` would, and runs what they ask
- * for: the command's handler with the parsed value, or `--version`, at the
- * `--log-level` asked for. `Command.run`
+ * for: the command's handler with the parsed value, at the `--log-level`
+ * asked for. `Command.run`
  * would parse the whole line a second time, and that parse is a tenth of a
  * listing's start-up. A parse error (a missing argument, a flag's value
  * refused by its definition, a word left over) is a `UsageError` like every
  * other mistake in what was typed: one line, or the `USAGE` envelope under
- * `--json`, never @effect/cli's own print. Any other built-in goes to
- * `otherwise` (`Command.run`), which fazt never reaches: `--help`, `--wizard`
- * and `--completions` are answered or refused before parsing.
+ * `--json`, never @effect/cli's own print. A built-in goes to `otherwise`
+ * (`Command.run`), which fazt never reaches: `--help`, `--version`,
+ * `--wizard` and `--completions` are answered or refused before parsing.
  */
 export const runParsed = <Name extends string, R, E, A, R2, E2>(
   root: Command.Command<Name, R, E, A>,
   verdict: Extract<Verdict, { _tag: "Run" }>,
-  builtIns: { readonly version: string; readonly otherwise: (args: ReadonlyArray<string>) => Effect.Effect<void, E2, R2> }
+  otherwise: (args: ReadonlyArray<string>) => Effect.Effect<void, E2, R2>
 ): Effect.Effect<void, E | E2 | UsageError, R | R2 | CliApp.CliApp.Environment> => {
   const { level, rest } = takeLogLevel(verdict.args)
   const minimum = level === undefined ? undefined : LOG_LEVELS[level.toLowerCase()]
@@ -210,13 +212,7 @@ export const runParsed = <Name extends string, R, E, A, R2, E2>(
         }
         return root.transform(root.handler(directive.value), directive.value)
       }
-      const builtIn = directive.option
-      switch (builtIn._tag) {
-        case "ShowVersion":
-          return Console.log(builtIns.version)
-        default:
-          return builtIns.otherwise(rest)
-      }
+      return otherwise(rest)
     })
   )
   return minimum === undefined ? run : Logger.withMinimumLogLevel(run, minimum)

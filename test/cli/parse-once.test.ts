@@ -1,4 +1,7 @@
+import * as fs from "node:fs"
 import * as http from "node:http"
+import * as os from "node:os"
+import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { VERSION } from "../../src/version.js"
 import { clientDb, runFazt, tempHome } from "../support/cli.js"
@@ -26,11 +29,24 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => peer.close(() => resolve())))
 
 describe("one parse", () => {
-  it("--version prints the version and nothing else: no blank line after it", async () => {
-    const r = await runFazt(["--version"], { home })
-    expect(r.code).toBe(0)
-    expect(r.stdout).toBe(`${VERSION}\n`)
-    expect(r.stderr).toBe("")
+  it("--version prints the version and nothing else (no blank line after it), beside any other flag", async () => {
+    for (const args of [["--version"], ["--json", "--version"], ["--version", "--json"], ["remote", "status", "--version"]]) {
+      const r = await runFazt(args, { home })
+      expect(r.code, args.join(" ")).toBe(0)
+      expect(r.stdout).toBe(`${VERSION}\n`)
+      expect(r.stderr).toBe("")
+    }
+  })
+
+  it("fazt server alone says where to start, exit 0, and makes no ./data.db (only its verbs open the node's database)", async () => {
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "fazt-server-alone-"))
+    for (const args of [["server"], ["server", "--json"]]) {
+      const r = await runFazt(args, { home, cwd })
+      expect(r.code).toBe(0)
+      expect(r.stdout).toBe("")
+      expect(r.stderr).toMatch(/^fazt server: .*'fazt server create-key --name NAME'.*'fazt server start'.*\n$/)
+    }
+    expect(fs.readdirSync(cwd)).toEqual([])
   })
 
   it("--log-level in front of the verb (where @effect/cli took its value for the subcommand) logs at that level", async () => {
