@@ -146,6 +146,25 @@ describe("the result beats the bookkeeping", () => {
     await lock.release()
     expect(lastStatus(home)).toBeNull()
   }, 40_000)
+
+  it("a fleet on a locked database waits for the lock once, not once per peer: every row printed, one warning", async () => {
+    const host = await adminHost()
+    const home = await homeWithPeer(host.url, KEY)
+    for (const name of ["q", "r", "s"]) {
+      expect((await runFazt(["remote", "add", name, host.url, "--token", KEY], { home })).code).toBe(0)
+    }
+    const lock = await holdWriteLock(clientDb(home), 30_000)
+    cleanups.push(lock.release)
+    const r = await runFazt(["remote", "status", "--all", "--json"], { home })
+    expect(r.code).toBe(0)
+    const rows = JSON.parse(r.stdout).data as Array<{ name: string; status: string }>
+    expect(rows.map((row) => [row.name, row.status])).toEqual([["p", "healthy"], ["q", "healthy"], ["r", "healthy"], ["s", "healthy"]])
+    const warnings = r.stderr.trim().split("\n")
+    expect(warnings).toHaveLength(1)
+    expect(JSON.parse(warnings[0]!)).toEqual({ warning: expect.stringMatching(/could not record the state of '.': .*lock.*not recorded for a minute/) })
+    await lock.release()
+    expect(lastStatus(home)).toBeNull()
+  }, 40_000)
 })
 
 describe("fazt's bare-string error shape", () => {

@@ -1,3 +1,4 @@
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -239,6 +240,9 @@ const jsonBody = (value: unknown): (() => RequestBody) => {
 const noGateway = (error: PeerClientError): boolean =>
   (error._tag === "PeerApiError" || error._tag === "PeerProtocolError") && (error.status === 404 || error.status === 405)
 
+/** How long outcomes go unrecorded after a write of one failed. */
+const RECORDING_PAUSE_MILLIS = 60_000
+
 /** Where the outcome of each contact goes: the peer's `last_*` columns, or nowhere. */
 type RecordContact = PeerStore.Service["updateStatus"]
 
@@ -255,10 +259,24 @@ const makeWith = (record: RecordContact): Effect.Effect<PeerClient.Service, neve
 
   // The result beats the bookkeeping: a call that worked is reported as such
   // even when its outcome cannot be written down (locked, read-only, full).
+  // After a failed write, the outcomes of the next minute are not written at
+  // all: a locked database costs one busy timeout (5 s, which also holds up
+  // the event loop), not one per peer of a fleet, and one warning.
+  let recordingPausedUntil = 0
   const note = (peer: Peer, result: ContactResult) =>
-    record(peer.name, result).pipe(
-      Effect.catchAll((e) => Effect.logWarning(`could not record the state of '${peer.name}': ${e.message}`))
-    )
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      now < recordingPausedUntil
+        ? Effect.void
+        : record(peer.name, result).pipe(
+          Effect.catchAll((e) =>
+            Effect.flatMap(Clock.currentTimeMillis, (failedAt) => {
+              recordingPausedUntil = failedAt + RECORDING_PAUSE_MILLIS
+              return Effect.logWarning(
+                `could not record the state of '${peer.name}': ${e.message} (the state of other peers is not recorded for a minute)`
+              )
+            })
+          )
+        ))
 
   /** Records what the call revealed about the peer's health, then hands back its outcome. */
   const recorded = <A>(
