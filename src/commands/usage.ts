@@ -144,15 +144,13 @@ const usageMessage = (error: ValidationError.ValidationError, command: CommandSp
   return `${text.charAt(0).toLowerCase()}${text.slice(1)} for '${where}'; see '${where} --help'`
 }
 
-const LOG_LEVELS: Readonly<Record<string, LogLevel.LogLevel>> = {
-  all: LogLevel.All,
-  trace: LogLevel.Trace,
-  debug: LogLevel.Debug,
-  info: LogLevel.Info,
-  warning: LogLevel.Warning,
-  error: LogLevel.Error,
-  fatal: LogLevel.Fatal,
-  none: LogLevel.None
+/** The `--log-level` values `BUILTIN_FLAGS` lists (`debug`), as effect's levels (`Debug`). */
+const LOG_LEVEL_CHOICES = BUILTIN_FLAGS.find((f) => f.name === "--log-level")!.choices
+const logLevelNamed = (name: string): LogLevel.LogLevel | undefined => {
+  const choice = name.toLowerCase()
+  return LOG_LEVEL_CHOICES.includes(choice)
+    ? LogLevel.fromLiteral(`${choice.charAt(0).toUpperCase()}${choice.slice(1)}` as LogLevel.Literal)
+    : undefined
 }
 
 /**
@@ -180,9 +178,7 @@ const takeLogLevel = (args: ReadonlyArray<string>): { readonly level: string | u
 /**
  * Parses `verdict.args` once, as `Command.run` would, and runs what they ask
  * for: the command's handler with the parsed value, at the `--log-level`
- * asked for. `Command.run`
- * would parse the whole line a second time, and that parse is a tenth of a
- * listing's start-up. A parse error (a missing argument, a flag's value
+ * asked for. `Command.run` would parse the whole line a second time. A parse error (a missing argument, a flag's value
  * refused by its definition, a word left over) is a `UsageError` like every
  * other mistake in what was typed: one line, or the `USAGE` envelope under
  * `--json`, never @effect/cli's own print. A built-in goes to `otherwise`
@@ -195,9 +191,9 @@ export const runParsed = <Name extends string, R, E, A, R2, E2>(
   otherwise: (args: ReadonlyArray<string>) => Effect.Effect<void, E2, R2>
 ): Effect.Effect<void, E | E2 | UsageError, R | R2 | CliApp.CliApp.Environment> => {
   const { level, rest } = takeLogLevel(verdict.args)
-  const minimum = level === undefined ? undefined : LOG_LEVELS[level.toLowerCase()]
+  const minimum = level === undefined ? undefined : logLevelNamed(level)
   if (level !== undefined && minimum === undefined) {
-    return new UsageError({ message: `--log-level: expected one of ${Object.keys(LOG_LEVELS).join(", ")}, not '${level}'` })
+    return new UsageError({ message: `--log-level: expected one of ${LOG_LEVEL_CHOICES.join(", ")}, not '${level}'` })
   }
   // The root command's name comes first, as `Command.run` puts it.
   const run = Descriptor.parse(root.descriptor, [verdict.command.path[0]!, ...rest], CliConfig.defaultConfig).pipe(
