@@ -194,10 +194,14 @@ const defaultPath = homeDirectory.pipe(
   Config.map((home) => path.join(home, ".fazt", "config.json"))
 )
 
+/** The service for `$HOME/.fazt/config.json`. */
+export const make: Effect.Effect<LegacyConfig.Service, never, Database> = Effect.flatMap(Effect.orDie(defaultPath), makeAt)
+
 export class LegacyConfig extends Context.Tag("fazt/LegacyConfig")<LegacyConfig, LegacyConfig.Service>() {
+  static readonly make = make
   static readonly layer: Layer.Layer<LegacyConfig, never, Database> = Layer.effect(
     LegacyConfig,
-    Effect.flatMap(Effect.orDie(defaultPath), makeAt)
+    make
   )
   static readonly layerAt = (file: string): Layer.Layer<LegacyConfig, never, Database> =>
     Layer.effect(LegacyConfig, makeAt(file))

@@ -291,5 +291,6 @@ export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.ge
 })
 
 export class PeerStore extends Context.Tag("fazt/PeerStore")<PeerStore, PeerStore.Service>() {
+  static readonly make = make
   static readonly layer: Layer.Layer<PeerStore, never, Database> = Layer.effect(PeerStore, make)
 }

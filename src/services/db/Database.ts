@@ -307,7 +307,7 @@ const open = (options: DatabaseOptions): Effect.Effect<Database.Service, Databas
       compiler: Statement.makeCompilerSqlite(),
       spanAttributes: [["db.system.name", "sqlite"]],
       beginTransaction: "BEGIN IMMEDIATE"
-    }).pipe(Effect.provide(Reactivity.layer))
+    }).pipe(Effect.provideServiceEffect(Reactivity.Reactivity, Reactivity.make))
 
     const locked = semaphore.withPermits(1)
     // As @effect/sql picks its connection: the transaction's when the fiber is in one, else the lock's.
@@ -358,14 +358,19 @@ export class Database extends Context.Tag("fazt/Database")<Database, Database.Se
     options: DatabaseOptions
   ): Layer.Layer<Database | SqlClient.SqlClient, DatabaseError> => Layer.scopedContext(Effect.map(open(options), toContext))
 
-  /** Opens (creating when missing) a fazt database and applies the peers migration, then `options.migrations`. */
-  static readonly layer = (options: DatabaseOptions): Layer.Layer<Database | SqlClient.SqlClient, DatabaseError> =>
-    Layer.scopedContext(
-      open(options).pipe(
-        Effect.tap((db) => Migrator.apply(db, [...bundledMigrations, ...(options.migrations ?? [])])),
-        Effect.map(toContext)
-      )
+  /**
+   * Opens (creating when missing) a fazt database and applies the peers
+   * migration, then `options.migrations`; closed with the scope.
+   */
+  static readonly make = (options: DatabaseOptions): Effect.Effect<Context.Context<Database | SqlClient.SqlClient>, DatabaseError, Scope.Scope> =>
+    open(options).pipe(
+      Effect.tap((db) => Migrator.apply(db, [...bundledMigrations, ...(options.migrations ?? [])])),
+      Effect.map(toContext)
     )
+
+  /** `make` as a layer. */
+  static readonly layer = (options: DatabaseOptions): Layer.Layer<Database | SqlClient.SqlClient, DatabaseError> =>
+    Layer.scopedContext(Database.make(options))
 }
 
 /** Where a command finds its database; see DESIGN.md. */
