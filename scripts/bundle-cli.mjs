@@ -44,6 +44,22 @@ const startupPlugin = {
       if (!code.includes(from)) throw new Error(`${args.path}: @effect/cli changed; review the fazt-startup plugin`)
       return { contents: code.replace(from, to), loader: "js" }
     })
+    // Each of @effect/cli's prompts renders its terminal bell at load (~110
+    // Effect operations at every start); fazt shows no prompt: render it on use.
+    build.onLoad({ filter: /[\\/]@effect[\\/]cli[\\/]dist[\\/]esm[\\/]internal[\\/]prompt[\\/][\w-]+\.js$/ }, (args) => {
+      const code = readFileSync(args.path, "utf8")
+      const eager = 'const renderBeep = /*#__PURE__*/Doc.render(Doc.beep, {\n  style: "pretty"\n});'
+      if (!code.includes("renderBeep")) return undefined
+      if (!code.includes(eager) || /renderBeep(?!\)| =)/.test(code.replace(/Effect\.succeed\(renderBeep\)/g, ""))) {
+        throw new Error(`${args.path}: the prompt's bell changed; review the fazt-startup plugin`)
+      }
+      return {
+        contents: code
+          .replace(eager, 'const renderBeep = () => Doc.render(Doc.beep, { style: "pretty" });')
+          .replace(/Effect\.succeed\(renderBeep\)/g, "Effect.sync(renderBeep)"),
+        loader: "js"
+      }
+    })
     // effect's clock learns at load how far its high-resolution time is from
     // the epoch by reading `performance.now()`, and the first read of
     // `performance` makes Node load perf_hooks (~4 M instructions). Under

@@ -3,16 +3,18 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
 import * as Terminal from "@effect/platform/Terminal"
 import * as Config from "effect/Config"
 import * as Console from "effect/Console"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as HashSet from "effect/HashSet"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
-import * as Scope from "effect/Scope"
 import { answerCompletion, completionScript } from "./commands/completion.js"
 import { cli, fazt } from "./commands/fazt.js"
 import { EXIT_INTERRUPTED, EXIT_TERMINATED, exitCodeOf, reportFailure } from "./commands/failure.js"
@@ -53,19 +55,31 @@ const program = (): Effect.Effect<void, unknown, CliApp.CliApp.Environment> => {
   }
 }
 
-// @effect/cli wants a Terminal for prompts, which fazt never shows; Node's
-// terminal reads process.stdin when it is built, and opening stdin costs
-// ~10 M instructions at every start. So it is built on first use only.
-const LazyTerminal = Layer.scoped(
-  Terminal.Terminal,
-  Effect.map(Effect.flatMap(Effect.scope, (scope) => Effect.cached(Scope.extend(NodeTerminal.make(), scope))), (terminal) => ({
-    columns: Effect.flatMap(terminal, (t) => t.columns),
-    rows: Effect.flatMap(terminal, (t) => t.rows),
-    isTTY: Effect.flatMap(terminal, (t) => t.isTTY),
-    readInput: Effect.flatMap(terminal, (t) => t.readInput),
-    readLine: Effect.flatMap(terminal, (t) => t.readLine),
-    display: (text: string) => Effect.flatMap(terminal, (t) => t.display(text))
-  }))
+// What @effect/cli may ask for: FileSystem and Path (for file options, which
+// fazt has none of) and a Terminal (for prompts, which fazt never shows).
+// Given as ready services, not layers: building three layers cost ~500
+// Effect operations at every start (README "Performance"), and each service is
+// made only when first used: Node's terminal, for one, opens process.stdin.
+const madeOnFirstUse = <I, S extends object>(tag: Context.Tag<I, S>, layer: Layer.Layer<I>): S => {
+  let made: S | undefined
+  const service = () => (made ??= Context.get(Effect.runSync(Effect.scoped(Layer.build(layer))), tag))
+  return new Proxy({} as S, { get: (_, member) => Reflect.get(service(), member) })
+}
+// A terminal per use, in the caller's scope (readInput's) or its own.
+const terminalOnUse: Terminal.Terminal = {
+  columns: Effect.scoped(Effect.flatMap(NodeTerminal.make(), (t) => t.columns)),
+  rows: Effect.scoped(Effect.flatMap(NodeTerminal.make(), (t) => t.rows)),
+  isTTY: Effect.scoped(Effect.flatMap(NodeTerminal.make(), (t) => t.isTTY)),
+  readInput: Effect.flatMap(NodeTerminal.make(), (t) => t.readInput),
+  readLine: Effect.scoped(Effect.flatMap(NodeTerminal.make(), (t) => t.readLine)),
+  display: (text) => Effect.scoped(Effect.flatMap(NodeTerminal.make(), (t) => t.display(text)))
+}
+const cliEnvironment: Context.Context<CliApp.CliApp.Environment> = Context.make(
+  FileSystem.FileSystem,
+  madeOnFirstUse(FileSystem.FileSystem, NodeFileSystem.layer)
+).pipe(
+  Context.add(Path.Path, madeOnFirstUse(Path.Path, NodePath.layer)),
+  Context.add(Terminal.Terminal, terminalOnUse)
 )
 
 // runMain interrupts the program on SIGINT and SIGTERM alike; scripts tell them apart by the code (130, 143).
@@ -115,8 +129,7 @@ program().pipe(
   withColourPolicy,
   Effect.tapErrorCause((cause) => reportFailure(cause, json)),
   withStderrLogs,
-  // What @effect/cli and multipart uploads need, and nothing more (no child processes, no workers).
-  Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, LazyTerminal)),
+  Effect.provide(cliEnvironment),
   NodeRuntime.runMain({
     disableErrorReporting: true,
     disablePrettyLogger: true,
