@@ -60,6 +60,32 @@ const startupPlugin = {
         loader: "js"
       }
     })
+    // effect's logger module reads process.stdout at load (to choose the
+    // pretty logger's colours), which creates the stream: for a pipe or a
+    // terminal, Node's net module and a socket (src/commands/stdio.ts). fazt
+    // never uses the pretty logger: make it, and read stdout, on first use.
+    build.onLoad({ filter: /[\\/]effect[\\/]dist[\\/]esm[\\/]internal[\\/]logger\.js$/ }, (args) => {
+      const code = readFileSync(args.path, "utf8")
+      const edits = [
+        ['const hasProcessStdout = typeof process === "object" && process !== null && typeof process.stdout === "object" && process.stdout !== null;',
+          'const hasProcessStdout = () => typeof process === "object" && process !== null && typeof process.stdout === "object" && process.stdout !== null;'],
+        ["const processStdoutIsTTY = hasProcessStdout && process.stdout.isTTY === true;", "const processStdoutIsTTY = () => hasProcessStdout() && process.stdout.isTTY === true;"],
+        ['const hasProcessStdoutOrDeno = hasProcessStdout || "Deno" in globalThis;', 'const hasProcessStdoutOrDeno = () => hasProcessStdout() || "Deno" in globalThis;'],
+        ['mode_ === "auto" ? hasProcessStdoutOrDeno ? "tty" : "browser" : mode_;', 'mode_ === "auto" ? hasProcessStdoutOrDeno() ? "tty" : "browser" : mode_;'],
+        ["options.colors : processStdoutIsTTY || isBrowser;", "options.colors : processStdoutIsTTY() || isBrowser;"],
+        ['globalValue("effect/Logger/prettyLoggerDefault", () => prettyLogger());',
+          'globalValue("effect/Logger/prettyLoggerDefault", () => { let made; return makeLogger((options) => (made ??= prettyLogger()).log(options)); });']
+      ]
+      let contents = code
+      for (const [from, to] of edits) {
+        if (!contents.includes(from)) throw new Error(`${args.path}: the logger changed; review the fazt-startup plugin`)
+        contents = contents.replace(from, to)
+      }
+      if (/\b(hasProcessStdout|processStdoutIsTTY|hasProcessStdoutOrDeno)\b(?!\(| =)/.test(contents)) {
+        throw new Error(`${args.path}: the logger reads stdout elsewhere; review the fazt-startup plugin`)
+      }
+      return { contents, loader: "js" }
+    })
     // effect's clock learns at load how far its high-resolution time is from
     // the epoch by reading `performance.now()`, and the first read of
     // `performance` makes Node load perf_hooks (~4 M instructions). Under

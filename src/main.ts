@@ -15,12 +15,14 @@ import * as HashSet from "effect/HashSet"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
+import * as util from "node:util"
 import { answerCompletion, completionScript } from "./commands/completion.js"
 import { cli, fazt } from "./commands/fazt.js"
 import { EXIT_INTERRUPTED, EXIT_TERMINATED, exitCodeOf, reportFailure } from "./commands/failure.js"
 import { expandPeerShorthand, hoistGlobalFlags } from "./commands/globals.js"
 import { renderHelp } from "./commands/help.js"
 import { liveLine } from "./commands/progress.js"
+import { isTerminal, write } from "./commands/stdio.js"
 import { commandSpec } from "./commands/spec.js"
 import { interpret, runParsed } from "./commands/usage.js"
 import { UsageError } from "./domain/errors.js"
@@ -90,8 +92,8 @@ process.once("SIGTERM", () => (terminated = true))
 const stderrLogger = Logger.make<unknown, void>(({ date, logLevel, message }) => {
   const text = (Array.isArray(message) ? message : [message]).map((m) => (typeof m === "string" ? m : JSON.stringify(m))).join(" ")
   // A library warning (say, state that could not be recorded) reads like the CLI's own.
-  if (logLevel._tag === "Warning") process.stderr.write(json ? `${JSON.stringify({ warning: text })}\n` : `warning: ${text}\n`)
-  else process.stderr.write(`${date.toISOString()} ${logLevel.label} ${text}\n`)
+  if (logLevel._tag === "Warning") write(2, json ? `${JSON.stringify({ warning: text })}\n` : `warning: ${text}\n`)
+  else write(2, `${date.toISOString()} ${logLevel.label} ${text}\n`)
 })
 const logLevelFromEnv = Config.logLevel("FAZT_LOG_LEVEL").pipe(
   Config.withDefault(LogLevel.Warning),
@@ -109,25 +111,30 @@ const withStderrLogs = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 // @effect/cli colours its help and errors unconditionally: keep colour for a
 // terminal, and give pipes, files and NO_COLOR users plain text.
 const ANSI = /\x1b\[[0-9;]*m/g
-const plain = (console: Console.Console): Console.Console => {
-  const strip = (args: ReadonlyArray<unknown>) => args.map((a) => (typeof a === "string" ? a.replace(ANSI, "") : a))
-  return { ...console, log: (...a) => console.log(...strip(a)), error: (...a) => console.error(...strip(a)) }
+/**
+ * The CLI's console: lines straight to the descriptor (stdio.ts), above the
+ * live progress line, never through it. Text goes as it is; anything else is
+ * formatted as Node's console would.
+ */
+const cliConsole = (base: Console.Console, colour: boolean): Console.Console => {
+  const line = (args: ReadonlyArray<unknown>) => {
+    const text = args.every((a) => typeof a === "string") ? args.join(" ") : util.format(...args)
+    return `${colour ? text : text.replace(ANSI, "")}\n`
+  }
+  return {
+    ...base,
+    log: (...a) => Effect.sync(() => liveLine.above(() => write(1, line(a)))),
+    error: (...a) => Effect.sync(() => liveLine.above(() => write(2, line(a))))
+  }
 }
-// Messages are written above the live progress line, never through it.
-const aboveLiveLine = (console: Console.Console): Console.Console => ({
-  ...console,
-  log: (...a) => liveLine.above(() => console.log(...a)),
-  error: (...a) => liveLine.above(() => console.error(...a))
-})
-const withColourPolicy = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(Config.option(Config.string("NO_COLOR")).pipe(Effect.orDie), (noColor) => {
-    const colour = process.stdout.isTTY && noColor._tag === "None"
-    return Effect.consoleWith((console) => Effect.withConsole(effect, aboveLiveLine(colour ? console : plain(console))))
-  })
+const withCliConsole = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(Config.option(Config.string("NO_COLOR")).pipe(Effect.orDie), (noColor) =>
+    Effect.consoleWith((base) => Effect.withConsole(effect, cliConsole(base, isTerminal(1) && noColor._tag === "None"))))
 
 program().pipe(
-  withColourPolicy,
   Effect.tapErrorCause((cause) => reportFailure(cause, json)),
+  // Failures are reported through the same console as everything else.
+  withCliConsole,
   withStderrLogs,
   Effect.provide(cliEnvironment),
   NodeRuntime.runMain({

@@ -1,6 +1,7 @@
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { GlobalFlags } from "./globals.js"
+import { terminalColumns } from "./stdio.js"
 
 /**
  * Data goes to stdout: `{"data": …}` with `--json`, else the human text.
@@ -77,7 +78,7 @@ const shorten = (text: string, max: number): string =>
 export const table = (
   header: ReadonlyArray<string>,
   rows: ReadonlyArray<ReadonlyArray<string>>,
-  maxWidth: number | undefined = process.stdout.isTTY ? process.stdout.columns : undefined
+  maxWidth: number | undefined = terminalColumns(1)
 ): string => {
   const cells = (r: ReadonlyArray<string>) => r.map((cell) => escapeControl(cell))
   const all: Array<Array<string>> = [cells(header)]

@@ -2,6 +2,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type { DeployProgress } from "../services/client/deployFolder.js"
 import { formatBytes } from "./output.js"
+import { isTerminal, write } from "./stdio.js"
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
 /** Quick answers show nothing: the line appears only once a wait is noticeable. */
@@ -21,7 +22,10 @@ class LiveLine {
   private started = 0
   private timer: NodeJS.Timeout | undefined
   private showTimer: NodeJS.Timeout | undefined
-  readonly enabled = process.stderr.isTTY === true
+  // Asked on first use: touching process.stderr at load would create it (stdio.ts).
+  get enabled(): boolean {
+    return isTerminal(2)
+  }
 
   private draw() {
     if (this.label === undefined) return
@@ -29,12 +33,12 @@ class LiveLine {
     const text = `${FRAMES[this.frame++ % FRAMES.length]} ${this.label()}${seconds > 0 ? ` ${seconds}s` : ""}`
     const width = process.stderr.columns ?? 80
     const fitted = [...text].length >= width ? `${[...text].slice(0, width - 2).join("")}…` : text
-    process.stderr.write(`\r\x1b[2K${fitted}`)
+    write(2, `\r\x1b[2K${fitted}`)
     this.shown = true
   }
 
   private erase() {
-    if (this.shown) process.stderr.write("\r\x1b[2K")
+    if (this.shown) write(2, "\r\x1b[2K")
     this.shown = false
   }
 

@@ -1,0 +1,65 @@
+import * as fs from "node:fs"
+
+/*
+ * stdout and stderr, written by file descriptor. Node creates process.stdout
+ * (or stderr) on first touch, and for a pipe or a terminal that loads its
+ * net and stream modules and builds a socket: ~20 M instructions, a sixth of
+ * a listing's start (README "Performance"). The CLI's own text goes through
+ * here instead; the streams are made only for a terminal's width and for
+ * writes the descriptor cannot take at once.
+ */
+
+export type Descriptor = 1 | 2
+
+const streamOf = (fd: Descriptor): NodeJS.WriteStream => (fd === 1 ? process.stdout : process.stderr)
+
+const terminal = new Map<Descriptor, boolean>()
+
+/**
+ * Whether `fd` is a terminal. A pipe, socket or file is known not to be one
+ * from `fstat` alone; only a character device (a terminal, or /dev/null) is
+ * asked of Node's tty module.
+ */
+export const isTerminal = (fd: Descriptor): boolean => {
+  let answer = terminal.get(fd)
+  if (answer === undefined) {
+    try {
+      answer = fs.fstatSync(fd).isCharacterDevice() && streamOf(fd).isTTY === true
+    } catch {
+      answer = false
+    }
+    terminal.set(fd, answer)
+  }
+  return answer
+}
+
+/** The width of the terminal on `fd`, or undefined off a terminal. */
+export const terminalColumns = (fd: Descriptor): number | undefined => (isTerminal(fd) ? streamOf(fd).columns : undefined)
+
+// Descriptors that once could not take a write at once (non-blocking and
+// full): from then on their stream writes, queueing after what was written.
+const throughStream = new Set<Descriptor>()
+
+const ignore = () => {}
+
+/**
+ * Writes `text` to `fd`. A reader that has gone (EPIPE, a closed descriptor)
+ * is ignored, as Node's console ignores it: the command's outcome stands.
+ */
+export const write = (fd: Descriptor, text: string): void => {
+  let rest: string | Buffer = text
+  if (!throughStream.has(fd)) {
+    let bytes = Buffer.from(text, "utf8")
+    try {
+      while (bytes.length > 0) bytes = bytes.subarray(fs.writeSync(fd, bytes))
+      return
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") return
+      throughStream.add(fd)
+      rest = bytes
+    }
+  }
+  const stream = streamOf(fd)
+  if (stream.listenerCount("error") === 0) stream.on("error", ignore)
+  stream.write(rest, ignore)
+}
