@@ -22,7 +22,7 @@ import { EXIT_INTERRUPTED, EXIT_TERMINATED, exitCodeOf, reportFailure } from "./
 import { expandPeerShorthand, hoistGlobalFlags } from "./commands/globals.js"
 import { renderHelp } from "./commands/help.js"
 import { liveLine } from "./commands/progress.js"
-import { isTerminal, write } from "./commands/stdio.js"
+import { afterQueuedWrites, isTerminal, write } from "./commands/stdio.js"
 import { commandSpec } from "./commands/spec.js"
 import { interpret, runParsed } from "./commands/usage.js"
 import { UsageError } from "./domain/errors.js"
@@ -85,8 +85,18 @@ const cliEnvironment: Context.Context<CliApp.CliApp.Environment> = Context.make(
 )
 
 // runMain interrupts the program on SIGINT and SIGTERM alike; scripts tell them apart by the code (130, 143).
-let terminated = false
-process.once("SIGTERM", () => (terminated = true))
+// A signal can also be heard only once the program has ended: one that came
+// while a write waited for a full pipe (Node hears it when the write returns),
+// or while output queued for a slow reader drains. The run stops there, with
+// the signal's code.
+let signalled: number | undefined
+let ended = false
+const onSignal = (code: number) => () => {
+  signalled ??= code
+  if (ended) process.exit(code)
+}
+process.once("SIGINT", onSignal(EXIT_INTERRUPTED))
+process.once("SIGTERM", onSignal(EXIT_TERMINATED))
 
 // Logs are messages, so they go to stderr, at FAZT_LOG_LEVEL (default: warnings).
 const stderrLogger = Logger.make<unknown, void>(({ date, logLevel, message }) => {
@@ -141,8 +151,13 @@ program().pipe(
     disableErrorReporting: true,
     disablePrettyLogger: true,
     teardown: (exit, onExit) => {
+      ended = true
       const code = exitCodeOf(exit)
-      onExit(terminated && code === EXIT_INTERRUPTED ? EXIT_TERMINATED : code)
+      if (code === EXIT_INTERRUPTED) return onExit(signalled ?? code)
+      // One more turn of the event loop hears a signal that came during the
+      // last write; a failure's exit would drop output still queued for a slow
+      // reader (stdio.ts).
+      setImmediate(() => afterQueuedWrites(() => onExit(code)))
     }
   })
 )

@@ -42,6 +42,22 @@ const throughStream = new Set<Descriptor>()
 
 const ignore = () => {}
 
+// Writes handed to a stream and not yet out of the process, and who waits for them.
+let queued = 0
+const waiting: Array<() => void> = []
+const written = () => {
+  if (--queued === 0) for (const callback of waiting.splice(0)) callback()
+}
+
+/**
+ * Calls `callback` once what `write` handed to a stream has left the process
+ * (at once when nothing waits): `process.exit` would drop it.
+ */
+export const afterQueuedWrites = (callback: () => void): void => {
+  if (queued === 0) callback()
+  else waiting.push(callback)
+}
+
 /**
  * Writes `text` to `fd`. A reader that has gone (EPIPE, a closed descriptor)
  * is ignored, as Node's console ignores it: the command's outcome stands.
@@ -61,5 +77,6 @@ export const write = (fd: Descriptor, text: string): void => {
   }
   const stream = streamOf(fd)
   if (stream.listenerCount("error") === 0) stream.on("error", ignore)
-  stream.write(rest, ignore)
+  queued++
+  stream.write(rest, written)
 }

@@ -84,3 +84,86 @@ describe("output by file descriptor", () => {
     expect(stderr).toBe("")
   }, 60_000)
 })
+
+/** Whether a process sleeps in the kernel (Linux) in a write that waits for a full pipe (`pipe_write`, `anon_pipe_write`). */
+const waitsOnPipe = (pid: number): boolean => /pipe_write$/.test(waitChannel(pid))
+const waitChannel = (pid: number): string => {
+  try {
+    return fs.readFileSync(`/proc/${pid}/wchan`, "utf8")
+  } catch {
+    return ""
+  }
+}
+
+/**
+ * Runs the CLI with stdout into a FIFO that the test reads only when `read`
+ * says so; returns every byte it wrote and its exit code.
+ */
+const intoFifo = async (
+  home: string,
+  args: ReadonlyArray<string>,
+  options: { readonly env?: Record<string, string>; readonly whileRunning?: (pid: number) => Promise<void> }
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> => {
+  const fifo = path.join(home, `out-${Math.random().toString(36).slice(2)}.fifo`)
+  expect(spawnSync("mkfifo", [fifo]).status).toBe(0)
+  const reader = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK)
+  const writer = fs.openSync(fifo, fs.constants.O_WRONLY)
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...env(home), ...options.env }, stdio: ["ignore", writer, "pipe"] })
+  fs.closeSync(writer)
+  let stderr = ""
+  child.stderr!.setEncoding("utf8").on("data", (c) => (stderr += c))
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined
+  const exited = new Promise<void>((resolve) => child.on("close", (code, signal) => resolve(void (exit = { code, signal }))))
+  await options.whileRunning?.(child.pid!)
+  // Drain 16 KiB every 5 ms until the CLI has exited and the pipe is empty.
+  const chunks: Array<Buffer> = []
+  for (;;) {
+    const buffer = Buffer.alloc(16 * 1024)
+    let n = 0
+    try {
+      n = fs.readSync(reader, buffer)
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e
+    }
+    if (n > 0) chunks.push(buffer.subarray(0, n))
+    else if (exit !== undefined) break
+    await new Promise((r) => setTimeout(r, 5))
+  }
+  await exited
+  fs.closeSync(reader)
+  return { ...exit!, stdout: Buffer.concat(chunks).toString("utf8"), stderr }
+}
+
+describe("output by file descriptor: exit codes", () => {
+  it("a failing command's output, far larger than a pipe holds, into a pipe made non-blocking and read slowly: arrives whole, with the command's exit code", async () => {
+    const home = await homeWithPeers(2000)
+    // Stored URLs no command can use: `status --all` asks nobody, reports every peer and exits 2.
+    const db = new Sqlite(clientDb(home))
+    db.prepare("UPDATE peers SET url = 'ftp://' || name").run()
+    db.close()
+    const preload = path.join(home, "touch-stdout.cjs")
+    fs.writeFileSync(preload, "process.stdout\n")
+    const r = await intoFifo(home, ["remote", "status", "--all", "--json"], { env: { NODE_OPTIONS: `--require ${preload}` } })
+    expect(r.code).toBe(2)
+    expect(r.stdout.length).toBeGreaterThan(256 * 1024)
+    const document = JSON.parse(r.stdout) as { data: Array<{ name: string }> }
+    expect(document.data).toHaveLength(2001)
+    expect(r.stderr).toContain('"code":"INVALID_PEER_URL"')
+  }, 60_000)
+
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    it(`${signal} while a write waits for a full pipe: exit ${code} once the write is done, not 0`, async () => {
+      const home = await homeWithPeers(2000)
+      const r = await intoFifo(home, ["remote", "--json"], {
+        whileRunning: async (pid) => {
+          for (let i = 0; i < 3000 && !waitsOnPipe(pid); i++) await new Promise((r) => setTimeout(r, 10))
+          expect(waitChannel(pid)).toMatch(/pipe_write$/)
+          process.kill(pid, signal)
+        }
+      })
+      expect(r.signal).toBeNull()
+      expect(r.code).toBe(code)
+      expect(r.stderr).toBe("")
+    }, 60_000)
+  }
+})
