@@ -102,8 +102,11 @@ process.once("SIGTERM", onSignal(EXIT_TERMINATED))
 const stderrLogger = Logger.make<unknown, void>(({ date, logLevel, message }) => {
   const text = (Array.isArray(message) ? message : [message]).map((m) => (typeof m === "string" ? m : JSON.stringify(m))).join(" ")
   // A library warning (say, state that could not be recorded) reads like the CLI's own.
-  if (logLevel._tag === "Warning") write(2, json ? `${JSON.stringify({ warning: text })}\n` : `warning: ${text}\n`)
-  else write(2, `${date.toISOString()} ${logLevel.label} ${text}\n`)
+  const line = logLevel._tag === "Warning"
+    ? json ? `${JSON.stringify({ warning: text })}\n` : `warning: ${text}\n`
+    : `${date.toISOString()} ${logLevel.label} ${text}\n`
+  // Above the live progress line, as every other message.
+  liveLine.above(() => write(2, line))
 })
 const logLevelFromEnv = Config.logLevel("FAZT_LOG_LEVEL").pipe(
   Config.withDefault(LogLevel.Warning),

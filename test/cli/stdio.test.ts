@@ -3,7 +3,8 @@ import { spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
-import { bin, clientDb, runFazt, tempHome } from "../support/cli.js"
+import { bin, clientDb, homeWithPeer, runFazt, tempHome } from "../support/cli.js"
+import { HEALTHY, loopbackServer } from "../support/scriptedPeer.js"
 
 // The CLI writes its output by file descriptor (src/commands/stdio.ts), not
 // through process.stdout: these are the cases where that could lose or
@@ -166,4 +167,37 @@ describe("output by file descriptor: exit codes", () => {
       expect(r.stderr).toBe("")
     }, 60_000)
   }
+})
+
+// util-linux's `script` runs a command on a pseudo-terminal: the only way to see the live line.
+const hasScript = spawnSync("script", ["--version"]).status === 0
+const quote = (word: string) => `'${word.replace(/'/g, "'\\''")}'`
+
+describe.skipIf(!hasScript)("on a terminal", () => {
+  it("a log line written while the live line shows goes above it, never after its text", async () => {
+    // Answers after 1.5 s: the live line shows from 0.3 s, and the '← 200' debug line is logged under it.
+    const peer = await loopbackServer((req, res) => {
+      req.resume()
+      setTimeout(() => {
+        res.writeHead(200, { "content-type": "application/json" })
+        res.end(JSON.stringify(HEALTHY))
+      }, 1500)
+    })
+    try {
+      const home = await homeWithPeer(peer.url, `fzt_${"a".repeat(64)}`)
+      const command = [process.execPath, bin, "--log-level", "debug", "remote", "status", "p"].map(quote).join(" ")
+      const child = spawn("script", ["-qec", command, "/dev/null"], { env: env(home), stdio: ["ignore", "pipe", "pipe"] })
+      let transcript = ""
+      child.stdout!.setEncoding("utf8").on("data", (c) => (transcript += c))
+      const code = await new Promise<number | null>((resolve) => child.on("close", resolve))
+      expect(code).toBe(0)
+      expect(transcript).toContain("Waiting for p")
+      expect(transcript).toContain("DEBUG ← 200")
+      // What a terminal shows on one line: text between line feeds and the live line's erasures.
+      const lines = transcript.split(/\r\x1b\[2K|\r?\n/)
+      expect(lines.filter((line) => line.includes("Waiting for") && line.includes("DEBUG"))).toEqual([])
+    } finally {
+      await peer.close()
+    }
+  }, 60_000)
 })
