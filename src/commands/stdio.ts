@@ -42,6 +42,17 @@ const throughStream = new Set<Descriptor>()
 
 const ignore = () => {}
 
+/**
+ * From now on stdout and stderr are written through Node's streams, which
+ * queue what a reader cannot take yet: for a process that runs for long (a
+ * node serving requests), where a write waiting for a full pipe would stop
+ * everything, and start-up cost does not matter.
+ */
+export const writeThroughStreams = (): void => {
+  throughStream.add(1)
+  throughStream.add(2)
+}
+
 // Writes handed to a stream and not yet out of the process, and who waits for them.
 let queued = 0
 const waiting: Array<() => void> = []

@@ -1,10 +1,11 @@
 import Sqlite from "better-sqlite3"
 import { spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
+import * as http from "node:http"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
 import { bin, clientDb, homeWithPeer, runFazt, tempHome } from "../support/cli.js"
-import { HEALTHY, loopbackServer } from "../support/scriptedPeer.js"
+import { closedPort, HEALTHY, loopbackServer } from "../support/scriptedPeer.js"
 
 // The CLI writes its output by file descriptor (src/commands/stdio.ts), not
 // through process.stdout: these are the cases where that could lose or
@@ -198,6 +199,69 @@ describe.skipIf(!hasScript)("on a terminal", () => {
       expect(lines.filter((line) => line.includes("Waiting for") && line.includes("DEBUG"))).toEqual([])
     } finally {
       await peer.close()
+    }
+  }, 60_000)
+})
+
+describe("a node's output", () => {
+  it("a node whose stderr reader has stalled (the pipe full before it starts) still answers; its lines arrive once read", async () => {
+    const home = tempHome()
+    const port = await closedPort()
+    const fifo = path.join(home, "log.fifo")
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0)
+    const reader = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK)
+    // Fill the pipe, as a log reader that stopped reading leaves it.
+    const filler = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK)
+    let filled = 0
+    try {
+      for (;;) filled += fs.writeSync(filler, Buffer.alloc(4096, "x"))
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e
+    }
+    fs.closeSync(filler)
+    expect(filled).toBeGreaterThan(0)
+    const writer = fs.openSync(fifo, fs.constants.O_WRONLY)
+    const child = spawn(process.execPath, [bin, "server", "start", "--port", String(port), "--db", path.join(home, "node.db")], {
+      env: env(home),
+      cwd: home,
+      stdio: ["ignore", "ignore", writer]
+    })
+    fs.closeSync(writer)
+    const exited = new Promise<void>((resolve) => child.on("close", () => resolve()))
+    try {
+      const ask = () =>
+        new Promise<number | undefined>((resolve) => {
+          const request = http.get({ host: "127.0.0.1", port, path: "/api/system/health", timeout: 2000 }, (res) => {
+            res.resume()
+            resolve(res.statusCode)
+          })
+          request.on("timeout", () => request.destroy())
+          request.on("error", () => resolve(undefined))
+        })
+      let status: number | undefined
+      for (let i = 0; i < 15 && status === undefined; i++) {
+        status = await ask()
+        if (status === undefined) await new Promise((r) => setTimeout(r, 200))
+      }
+      expect(status).toBeTypeOf("number")
+      // Reading the pipe lets the queued lines out.
+      let text = ""
+      for (let i = 0; i < 500 && !text.includes("listening on"); i++) {
+        const buffer = Buffer.alloc(64 * 1024)
+        try {
+          text += buffer.subarray(0, fs.readSync(reader, buffer)).toString("utf8")
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e
+          await new Promise((r) => setTimeout(r, 10))
+        }
+      }
+      expect(text).toContain(`fazt node`)
+      expect(text).toContain(`listening on http://127.0.0.1:${port}`)
+    } finally {
+      // SIGKILL: a node stuck in a write would not hear SIGTERM.
+      child.kill("SIGKILL")
+      await exited
+      fs.closeSync(reader)
     }
   }, 60_000)
 })

@@ -8,6 +8,7 @@ import { NodeKeys } from "../../services/node/NodeKeys.js"
 import { NodeSites } from "../../services/node/NodeSites.js"
 import { VERSION } from "../../version.js"
 import { integerIn, positiveSize, valueFlag } from "../flags.js"
+import { writeThroughStreams } from "../stdio.js"
 
 const sizeFlag = (name: string, description: string, fallback: string) =>
   valueFlag(name, { description, fallback, read: positiveSize, expected: "a size such as 100MB" })
@@ -48,6 +49,8 @@ export const start = Command.make(
   },
   (o) =>
     Effect.gen(function* () {
+      // A node runs for long: a log reader that stalls must not stop it at its next line.
+      yield* Effect.sync(writeThroughStreams)
       const sites = yield* NodeSites
       const dropped = yield* sites.removeUnfinished
       if (dropped > 0) yield* Console.error(`Removed ${dropped} unfinished deploy(s) left by an earlier crash`)
