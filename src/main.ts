@@ -21,6 +21,7 @@ import { cli, fazt } from "./commands/fazt.js"
 import { EXIT_INTERRUPTED, EXIT_TERMINATED, exitCodeOf, reportFailure } from "./commands/failure.js"
 import { expandPeerShorthand, hoistGlobalFlags } from "./commands/globals.js"
 import { renderHelp } from "./commands/help.js"
+import { escapeControl, jsonLine } from "./commands/output.js"
 import { liveLine } from "./commands/progress.js"
 import { afterQueuedWrites, isTerminal, write } from "./commands/stdio.js"
 import { commandSpec } from "./commands/spec.js"
@@ -102,9 +103,12 @@ process.once("SIGTERM", onSignal(EXIT_TERMINATED))
 const stderrLogger = Logger.make<unknown, void>(({ date, logLevel, message }) => {
   const text = (Array.isArray(message) ? message : [message]).map((m) => (typeof m === "string" ? m : JSON.stringify(m))).join(" ")
   // A library warning (say, state that could not be recorded) reads like the CLI's own.
+  // Under --json, stderr carries only JSON lines (docs/JSON.md).
   const line = logLevel._tag === "Warning"
-    ? json ? `${JSON.stringify({ warning: text })}\n` : `warning: ${text}\n`
-    : `${date.toISOString()} ${logLevel.label} ${text}\n`
+    ? json ? `${jsonLine({ warning: text })}\n` : `warning: ${escapeControl(text)}\n`
+    : json
+    ? `${jsonLine({ log: { level: logLevel.label, time: date.toISOString(), message: text } })}\n`
+    : `${date.toISOString()} ${logLevel.label} ${escapeControl(text)}\n`
   // Above the live progress line, as every other message.
   liveLine.above(() => write(2, line))
 })

@@ -68,6 +68,17 @@ describe("one parse", () => {
     expect(quiet.stderr).toBe("")
   })
 
+  it("under --json the logs are JSON lines too: stderr carries nothing else", async () => {
+    const r = await runFazt(["remote", "status", "local", "--json", "--log-level", "debug"], { home })
+    expect(r.code, r.stderr).toBe(0)
+    const lines = r.stderr.trimEnd().split("\n").map((l) => JSON.parse(l) as { log?: { level: string; time: string; message: string } })
+    expect(lines.length).toBeGreaterThan(0)
+    for (const line of lines) expect(Object.keys(line)).toEqual(["log"])
+    expect(lines.map((l) => l.log!.message)).toContainEqual(expect.stringMatching(/^→ GET http:\/\/127\.0\.0\.1:\d+\/api\/system\/health/))
+    expect(lines[0]!.log).toMatchObject({ level: "DEBUG", time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) })
+    expect(JSON.parse(r.stdout)).toHaveProperty("data")
+  })
+
   it("FAZT_LOG_LEVEL sets the level; --log-level beats it; an unknown value in it means the default (warnings)", async () => {
     const debug = await runFazt(["remote", "status", "local"], { home, env: { FAZT_LOG_LEVEL: "debug" } })
     expect(debug.code).toBe(0)
