@@ -39,39 +39,10 @@ describe("output by file descriptor", () => {
     // fails with EAGAIN instead of waiting, and the rest must still arrive.
     const preload = path.join(home, "touch-stdout.cjs")
     fs.writeFileSync(preload, "process.stdout\n")
-    const fifo = path.join(home, "out.fifo")
-    expect(spawnSync("mkfifo", [fifo]).status).toBe(0)
-    const reader = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK)
-    const writer = fs.openSync(fifo, fs.constants.O_WRONLY)
-    const child = spawn(process.execPath, [bin, "remote", "--json"], {
-      env: { ...env(home), NODE_OPTIONS: `--require ${preload}` },
-      stdio: ["ignore", writer, "pipe"]
-    })
-    fs.closeSync(writer)
-    let stderr = ""
-    child.stderr!.setEncoding("utf8").on("data", (c) => (stderr += c))
-    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)))
-
-    // Drain 16 KiB every 5 ms until the CLI has exited and the pipe is empty.
-    const chunks: Array<Buffer> = []
-    let code: number | null | undefined
-    void exited.then((c) => (code = c))
-    for (;;) {
-      const buffer = Buffer.alloc(16 * 1024)
-      let n = 0
-      try {
-        n = fs.readSync(reader, buffer)
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e
-      }
-      if (n > 0) chunks.push(buffer.subarray(0, n))
-      else if (code !== undefined) break
-      await new Promise((r) => setTimeout(r, 5))
-    }
-    fs.closeSync(reader)
-    expect(code).toBe(0)
-    expect(stderr).toBe("")
-    expect(Buffer.concat(chunks).toString("utf8")).toBe(expected.stdout)
+    const r = await intoFifo(home, ["remote", "--json"], { env: { NODE_OPTIONS: `--require ${preload}` } })
+    expect(r.code).toBe(0)
+    expect(r.stderr).toBe("")
+    expect(r.stdout).toBe(expected.stdout)
   }, 60_000)
 
   it("a reader that has gone (EPIPE): exit 0, no stack trace, nothing on stderr", async () => {
