@@ -23,7 +23,7 @@ import { expandPeerShorthand, hoistGlobalFlags } from "./commands/globals.js"
 import { renderHelp } from "./commands/help.js"
 import { escapeControl, jsonLine } from "./commands/output.js"
 import { liveLine } from "./commands/progress.js"
-import { afterQueuedWrites, isTerminal, write } from "./commands/stdio.js"
+import { afterQueuedWrites, isTerminal } from "./commands/stdio.js"
 import { commandSpec } from "./commands/spec.js"
 import { interpret, runParsed } from "./commands/usage.js"
 import { UsageError } from "./domain/errors.js"
@@ -110,7 +110,7 @@ const stderrLogger = Logger.make<unknown, void>(({ date, logLevel, message }) =>
     ? `${jsonLine({ log: { level: logLevel.label, time: date.toISOString(), message: text } })}\n`
     : `${date.toISOString()} ${logLevel.label} ${escapeControl(text)}\n`
   // Above the live progress line, as every other message.
-  liveLine.above(() => write(2, line))
+  liveLine.print(2, line)
 })
 const logLevelFromEnv = Config.logLevel("FAZT_LOG_LEVEL").pipe(
   Config.withDefault(LogLevel.Warning),
@@ -140,8 +140,8 @@ const cliConsole = (base: Console.Console, colour: boolean): Console.Console => 
   }
   return {
     ...base,
-    log: (...a) => Effect.sync(() => liveLine.above(() => write(1, line(a)))),
-    error: (...a) => Effect.sync(() => liveLine.above(() => write(2, line(a))))
+    log: (...a) => Effect.sync(() => liveLine.print(1, line(a))),
+    error: (...a) => Effect.sync(() => liveLine.print(2, line(a)))
   }
 }
 const withCliConsole = <A, E, R>(effect: Effect.Effect<A, E, R>) =>

@@ -18,7 +18,6 @@ import { NodeKeys } from "../services/node/NodeKeys.js"
 import { NodeSites } from "../services/node/NodeSites.js"
 import { GlobalFlags } from "./globals.js"
 import { formatWait, liveLine, whileWaiting } from "./progress.js"
-import { write } from "./stdio.js"
 
 /**
  * The services of `fazt remote …` on the client database (`--db`, `FAZT_DB`,
@@ -43,7 +42,7 @@ const announceRetry = (json: boolean) => (e: RetryEvent) =>
     const line = json
       ? JSON.stringify({ retry: { peer: e.peer, reason: e.reason, delay_ms: Math.round(Duration.toMillis(e.delay)), attempt: e.attempt, retries: e.retries } })
       : `${e.peer}: ${e.reason}, retrying in ${formatWait(e.delay)} (${e.attempt}/${e.retries})`
-    liveLine.above(() => write(2, `${line}\n`))
+    liveLine.print(2, `${line}\n`)
   })
 
 // Deploy draws its own phases (upload, then the node unpacking); every other call shows who it waits for.

@@ -2,7 +2,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type { DeployProgress } from "../services/client/deployFolder.js"
 import { formatBytes } from "./output.js"
-import { isTerminal, write } from "./stdio.js"
+import { type Descriptor, isTerminal, write } from "./stdio.js"
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
 /** Quick answers show nothing: the line appears only once a wait is noticeable. */
@@ -12,7 +12,7 @@ const REDRAW_MS = 100
 /**
  * The one live line at the bottom of a terminal's stderr ("⠙ Waiting for
  * zyt… 2s"). Off a terminal it never draws: pipes, files and CI get only
- * whole lines. Other stderr/stdout writes go through `above`, which lifts the
+ * whole lines. Other stderr/stdout writes go through `print`, which lifts the
  * line, writes, and puts it back, so messages never mix with it.
  */
 class LiveLine {
@@ -62,12 +62,12 @@ class LiveLine {
     this.erase()
   }
 
-  /** Writes something else to the terminal without tearing the line. */
-  above<A>(write: () => A): A {
-    if (!this.shown) return write()
+  /** Writes `text` (whole lines) to stdout or stderr above the line, never through it. */
+  print(fd: Descriptor, text: string): void {
+    if (!this.shown) return write(fd, text)
     this.erase()
     try {
-      return write()
+      write(fd, text)
     } finally {
       this.draw()
     }
