@@ -43,8 +43,22 @@ export const validatePeerUrl = (input: string): Effect.Effect<string, InvalidPee
     if (url.search !== "" || input.includes("?")) return fail("a query string is not allowed")
     if (url.hash !== "" || input.includes("#")) return fail("a fragment is not allowed")
     if (url.hostname === "") return fail("the host is missing")
+    const authority = pathAuthorityProblem(url)
+    if (authority !== undefined) return fail(authority)
     return Effect.succeed(url.toString().replace(/\/+$/, ""))
   })
+
+/**
+ * Why `url`'s path could be read as another host, or undefined. A path that
+ * begins with `//` once normalised (`//vm:1`, `/.//vm`, `/x/..//vm`, `/\vm`) is
+ * a network-path reference to any resolver that joins paths as text; curl and
+ * Go's net/http never let a path change the authority, and neither do we: such
+ * a URL is refused at every input route and a stored one is never contacted.
+ */
+export const pathAuthorityProblem = (url: URL): string | undefined =>
+  url.pathname.replace(/\/+$/, "").startsWith("//")
+    ? `its path '${url.pathname.slice(0, 40)}' begins with '//', which would be read as another host`
+    : undefined
 
 /** Longest token accepted: fazt's keys are 64 characters; a few KiB leaves room for JWTs. */
 export const MAX_TOKEN_LENGTH = 4096
@@ -171,6 +185,8 @@ export const peerProblem = (peer: Peer): string | null => {
   if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
     return "its URL is not an http(s) URL"
   }
+  const authority = pathAuthorityProblem(url)
+  if (authority !== undefined) return `its URL cannot be used: ${authority}`
   const token = peer.token === null ? "" : Redacted.value(peer.token)
   const badToken = token === "" ? undefined : tokenProblem(token)
   if (badToken !== undefined) return `its token cannot be sent: ${badToken}`

@@ -19,7 +19,7 @@ import {
   type UnreachableKind,
   UnusableToken
 } from "../../domain/errors.js"
-import { type Peer, redactUrl, tokenProblem } from "../../domain/Peer.js"
+import { pathAuthorityProblem, type Peer, redactUrl, tokenProblem } from "../../domain/Peer.js"
 import {
   isLoopbackHost,
   MAX_BACKOFF_MILLIS,
@@ -324,13 +324,24 @@ const makeOn = (
       if (base.protocol !== "http:" && base.protocol !== "https:") {
         return yield* new InvalidPeerUrl({ peer: peer.name, url: redactUrl(peer.url), reason: "not an http(s) URL" })
       }
+      const authority = pathAuthorityProblem(base)
+      if (authority !== undefined) {
+        return yield* new InvalidPeerUrl({ peer: peer.name, url: redactUrl(peer.url), reason: authority })
+      }
+      // The request URL is the peer's origin plus a path: setting `pathname`
+      // can never change the host, as joining text and resolving it could.
+      const target = new URL(base.origin)
+      target.pathname = base.pathname.replace(/\/+$/, "") + request.path
+      if (target.origin !== base.origin) {
+        return yield* new InvalidPeerUrl({ peer: peer.name, url: redactUrl(peer.url), reason: "a request would leave its host" })
+      }
       const token = peer.token === null ? "" : Redacted.value(peer.token)
       const badToken = token === "" ? undefined : tokenProblem(token)
       if (badToken !== undefined) return yield* new UnusableToken({ peer: peer.name, reason: badToken })
-      if (token !== "" && base.protocol === "http:" && !isLoopbackHost(base.hostname) && !options.insecure) {
-        return yield* new PlainHttpRefused({ peer: peer.name, host: base.host })
+      // Where the token goes is judged on the URL actually requested.
+      if (token !== "" && target.protocol === "http:" && !isLoopbackHost(target.hostname) && !options.insecure) {
+        return yield* new PlainHttpRefused({ peer: peer.name, host: target.host })
       }
-      const target = new URL(base.pathname.replace(/\/+$/, "") + request.path, base)
       const attempt = exchange(token, request, target).pipe(
         Effect.tapError((failure) => Effect.logDebug(`attempt failed for '${peer.name}': ${failure.reason}`))
       )
