@@ -7,6 +7,13 @@ export interface SiteFileEntry {
   readonly size: number
   /** Modification time, for the zip entry's date. */
   readonly mtimeMs: number
+  /**
+   * The device and inode the scan saw: the zip writer refuses a file it opens
+   * that is not this one ("file changed as we read it"). A listing built by
+   * hand may leave them out; type and size are still checked.
+   */
+  readonly dev?: number
+  readonly ino?: number
 }
 
 export interface SiteListing {

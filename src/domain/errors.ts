@@ -94,7 +94,8 @@ export class InvalidFolder extends Data.TaggedError("InvalidFolder")<{
 export class UnzippableFile extends Data.TaggedError("UnzippableFile")<{
   /** The file's path inside the site. */
   readonly file: string
-  readonly problem: "vanished" | "unreadable" | "grew" | "path-too-long"
+  /** `changed`: replaced since the scan (another file, a link, a FIFO); `grew` / `truncated`: its size changed. */
+  readonly problem: "vanished" | "unreadable" | "grew" | "truncated" | "changed" | "path-too-long" | "refused-name"
   readonly reason: string
 }> {
   override get message() {

@@ -64,7 +64,7 @@ const scanSync = (root: string): SiteListing => {
         walk(absPath, relPath)
       } else if (stat.isFile()) {
         if (name.endsWith(".log") || rules.ignores(relPath)) continue
-        files.push({ path: relPath, source, size: stat.size, mtimeMs: stat.mtimeMs })
+        files.push({ path: relPath, source, size: stat.size, mtimeMs: stat.mtimeMs, dev: stat.dev, ino: stat.ino })
       }
       // FIFOs, sockets and devices are never opened.
     }
