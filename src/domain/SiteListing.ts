@@ -22,4 +22,17 @@ export interface SiteListing {
   readonly totalBytes: number
   /** `manifest.json` says `"spa": true`. */
   readonly spa: boolean
+  /** Files left out because their names look private (keys, credentials, dumps, backups); see `ScanOptions.includeSensitive`. */
+  readonly leftOut?: ReadonlyArray<string>
+  /**
+   * Files and folders whose names a node refuses (control characters,
+   * backslashes, bytes that are not UTF-8): a deploy stops before sending
+   * anything, naming the first.
+   */
+  readonly refused?: ReadonlyArray<{ readonly path: string; readonly reason: string }>
+}
+
+export interface ScanOptions {
+  /** Ship private-looking names too (`id_rsa`, `*.key`, `*.pem`, `credentials.json`, `*.sql`, `*~`, …). */
+  readonly includeSensitive?: boolean | undefined
 }

@@ -64,7 +64,11 @@ export const DeployPlan = Schema.Struct({
   spa: Schema.Boolean,
   file_count: Schema.Number,
   size_bytes: Schema.Number,
-  files: Schema.Array(Schema.Struct({ path: Schema.String, size: Schema.Number }))
+  files: Schema.Array(Schema.Struct({ path: Schema.String, size: Schema.Number })),
+  /** Left out because their names look private (without `--include-sensitive`). */
+  left_out: Schema.Array(Schema.String),
+  /** Names a node refuses: the deploy would stop (the dry run exits 2 after printing the plan). */
+  refused: Schema.Array(Schema.Struct({ path: Schema.String, reason: Schema.String }))
 })
 
 export const MigrateOutput = Schema.Union(

@@ -7,10 +7,11 @@ import * as Option from "effect/Option"
 import * as path from "node:path"
 import { InvalidInput } from "../../domain/errors.js"
 import { siteNameProblem } from "../../domain/node.js"
-import { nothingToDeploy } from "../../services/client/deployFolder.js"
+import type { SiteListing } from "../../domain/SiteListing.js"
+import { nothingToDeploy, refusedName } from "../../services/client/deployFolder.js"
 import { PeerClient } from "../../services/client/PeerClient.js"
 import { SiteArchive } from "../../services/client/SiteArchive.js"
-import { emit, escapeControl, formatBytes, formatCountOf } from "../output.js"
+import { emit, escapeControl, formatBytes, formatCountOf, warn } from "../output.js"
 import { trackUpload, type UploadProgress, uploadLabel, whileWaiting } from "../progress.js"
 import { optionalPeerName } from "./args.js"
 import { selectPeer } from "./select.js"
@@ -27,6 +28,16 @@ const siteNameFor = (dir: string, name: Option.Option<string>) =>
     return site
   })
 
+const refusedCount = (listing: SiteListing) => listing.refused?.length ?? 0
+
+/** One line for the private-looking files the scan left out, naming a few. */
+const reportLeftOut = (listing: SiteListing) => {
+  const left = listing.leftOut ?? []
+  if (left.length === 0) return Effect.void
+  const named = left.slice(0, 3).join(", ") + (left.length > 3 ? ", …" : "")
+  return warn(`left out ${formatCountOf(left.length, "file")} whose names look private (${named}); --include-sensitive ships them`)
+}
+
 export const deploy = Command.make(
   "deploy",
   {
@@ -34,21 +45,37 @@ export const deploy = Command.make(
     peer: optionalPeerName,
     name: Options.text("name").pipe(Options.withDescription("Site name (default: the folder's name)"), Options.optional),
     spa: Options.boolean("spa").pipe(Options.withDescription("Serve index.html for unknown paths (also set by manifest.json's \"spa\": true)")),
-    dryRun: Options.boolean("dry-run").pipe(Options.withDescription("List what would ship, send nothing"))
+    dryRun: Options.boolean("dry-run").pipe(Options.withDescription("List what would ship, send nothing")),
+    includeSensitive: Options.boolean("include-sensitive").pipe(
+      Options.withDescription("Also ship private-looking names: id_rsa, *.key, *.pem, credentials.json, *.sql, *~, …")
+    )
   },
   (args) =>
     Effect.gen(function* () {
       const site = yield* siteNameFor(args.dir, args.name)
+      const archive = yield* SiteArchive
       if (args.dryRun) {
-        const archive = yield* SiteArchive
-        const listing = yield* archive.scan(args.dir)
-        if (listing.files.length === 0) return yield* nothingToDeploy(args.dir)
+        const listing = yield* archive.scan(args.dir, { includeSensitive: args.includeSensitive })
+        const refused = refusedName(listing)
+        if (listing.files.length === 0 && refused === undefined) return yield* nothingToDeploy(args.dir)
         const spa = args.spa || listing.spa
         const peer = yield* selectPeer(args.peer)
+        yield* reportLeftOut(listing)
         yield* emit(
-          { site, peer: peer.name, spa, file_count: listing.files.length, size_bytes: listing.totalBytes, files: listing.files.map((f) => ({ path: f.path, size: f.size })) },
-          (d) => d.files.map((f) => `${escapeControl(f.path)}\t${f.size}`).join("\n")
+          {
+            site, peer: peer.name, spa, file_count: listing.files.length, size_bytes: listing.totalBytes,
+            files: listing.files.map((f) => ({ path: f.path, size: f.size })),
+            left_out: [...(listing.leftOut ?? [])],
+            refused: [...(listing.refused ?? [])]
+          },
+          (d) => [
+            ...d.files.map((f) => `${escapeControl(f.path)}\t${f.size}`),
+            ...d.refused.map((f) => `${escapeControl(f.path)}\trefused: ${f.reason}`)
+          ].join("\n")
         )
+        if (refused !== undefined) {
+          yield* warn(`${formatCountOf(refusedCount(listing), "name")} a node refuses (listed above): the deploy would stop before sending anything`)
+        }
         return yield* Console.error(escapeControl(
           `${formatCountOf(listing.files.length, "file")}, ${formatBytes(listing.totalBytes)} would be deployed as '${site}' to '${peer.name}'${spa ? " (SPA)" : ""}; nothing was sent`
         ))
@@ -56,9 +83,14 @@ export const deploy = Command.make(
       const peer = yield* selectPeer(args.peer)
       const client = yield* PeerClient
       const progress: UploadProgress = { phase: "scanning", sent: 0, folderBytes: 0 }
+      const listing = yield* whileWaiting(
+        uploadLabel(site, peer.name, progress),
+        archive.scan(args.dir, { includeSensitive: args.includeSensitive })
+      )
+      yield* reportLeftOut(listing)
       const result = yield* whileWaiting(
         uploadLabel(site, peer.name, progress),
-        client.deployFolder(peer, args.dir, { name: site, spa: args.spa ? true : undefined, onProgress: trackUpload(progress) })
+        client.deployFolder(peer, args.dir, { name: site, spa: args.spa ? true : undefined, listing, onProgress: trackUpload(progress) })
       )
       const { file_count, message, size_bytes, url } = result
       yield* emit({ site: result.site, file_count, size_bytes, message, peer: peer.name, url }, (r) =>

@@ -1,7 +1,8 @@
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as path from "node:path"
-import { type ArchiveError, InvalidFolder, InvalidPeerName } from "../../domain/errors.js"
+import { type ArchiveError, InvalidFolder, InvalidPeerName, UnzippableFile } from "../../domain/errors.js"
+import type { SiteListing } from "../../domain/SiteListing.js"
 import { siteNameProblem } from "../../domain/siteName.js"
 import type { Peer } from "../../domain/Peer.js"
 import { siteUrl } from "../../domain/SiteUrl.js"
@@ -32,6 +33,10 @@ export interface DeployFolderOptions {
   readonly name?: string | undefined
   /** Serve index.html for unknown paths; default: `manifest.json`'s `"spa": true`. */
   readonly spa?: boolean | undefined
+  /** Ship private-looking names too (`id_rsa`, `*.pem`, `credentials.json`, `*.sql`, `*~`, …); see `SENSITIVE_NAMES`. */
+  readonly includeSensitive?: boolean | undefined
+  /** The folder as already scanned (by `SiteArchive.scan` of the same `dir`), so it is not read twice. */
+  readonly listing?: SiteListing | undefined
   /** Called synchronously as the deploy moves on; keep it cheap. If it throws, that is logged and ignored. */
   readonly onProgress?: ((progress: DeployProgress) => void) | undefined
 }
@@ -52,13 +57,25 @@ export const siteNameOf = (dir: string, name: string | undefined): Effect.Effect
 
 export const nothingToDeploy = (dir: string) => new InvalidFolder({ folder: dir, problem: "empty" })
 
+/** The first name of `listing` a node would refuse, as the failure that stops the deploy before anything is sent. */
+export const refusedName = (listing: SiteListing): UnzippableFile | undefined => {
+  const first = listing.refused?.[0]
+  if (first === undefined) return undefined
+  const more = listing.refused!.length - 1
+  return new UnzippableFile({
+    file: first.path,
+    problem: "refused-name",
+    reason: `${first.reason}; rename it or list it in .faztignore${more > 0 ? ` (and ${more} more: --dry-run lists them)` : ""}`
+  })
+}
+
 /** Scan, zip and upload one folder, reporting progress; shared by the library and `fazt remote deploy`. */
 export const deployFolderWith = <E>(
   archive: SiteArchive.Service,
   upload: (peer: Peer, upload: { site: string; spa: boolean; archive: () => Stream.Stream<Uint8Array, ArchiveError> }) => Effect.Effect<DeployResult, E>,
   zipOptions: ZipOptions = {}
 ) =>
-(peer: Peer, dir: string, options: DeployFolderOptions = {}): Effect.Effect<DeployedFolder, E | InvalidFolder | InvalidPeerName> =>
+(peer: Peer, dir: string, options: DeployFolderOptions = {}): Effect.Effect<DeployedFolder, E | InvalidFolder | InvalidPeerName | UnzippableFile> =>
   Effect.gen(function* () {
     const onProgress = options.onProgress
     // A host's callback that throws must not pass for a network failure
@@ -69,7 +86,9 @@ export const deployFolderWith = <E>(
       )
     const site = yield* siteNameOf(dir, options.name)
     yield* report({ phase: "scanning", sentBytes: 0 })
-    const listing = yield* archive.scan(dir)
+    const listing = options.listing ?? (yield* archive.scan(dir, { includeSensitive: options.includeSensitive }))
+    const refused = refusedName(listing)
+    if (refused !== undefined) return yield* refused
     if (listing.files.length === 0) {
       return yield* nothingToDeploy(dir)
     }
