@@ -25,4 +25,4 @@ export {
   type TransportOptions
 } from "./services/client/PeerTransport.js"
 export { SiteArchive } from "./services/client/SiteArchive.js"
-export type { SiteFileEntry, SiteListing } from "./domain/SiteListing.js"
+export type { ScanOptions, SiteFileEntry, SiteListing } from "./domain/SiteListing.js"

@@ -18,12 +18,12 @@ import * as LogLevel from "effect/LogLevel"
 import * as util from "node:util"
 import { answerCompletion, completionScript } from "./commands/completion.js"
 import { cli, fazt } from "./commands/fazt.js"
-import { EXIT_INTERRUPTED, EXIT_TERMINATED, exitCodeOf, reportFailure } from "./commands/failure.js"
+import { EXIT_INTERRUPTED, EXIT_TERMINATED, exitCodeOf, exitCodes, reportFailure } from "./commands/failure.js"
 import { expandPeerShorthand, hoistGlobalFlags } from "./commands/globals.js"
 import { renderHelp } from "./commands/help.js"
 import { escapeControl, jsonLine } from "./commands/output.js"
 import { liveLine } from "./commands/progress.js"
-import { afterQueuedWrites, isTerminal } from "./commands/stdio.js"
+import { afterQueuedWrites, isTerminal, outputLostError } from "./commands/stdio.js"
 import { commandSpec } from "./commands/spec.js"
 import { interpret, runParsed } from "./commands/usage.js"
 import { UsageError } from "./domain/errors.js"
@@ -148,7 +148,10 @@ const withCliConsole = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.flatMap(Config.option(Config.string("NO_COLOR")).pipe(Effect.orDie), (noColor) =>
     Effect.consoleWith((base) => Effect.withConsole(effect, cliConsole(base, isTerminal(1) && noColor._tag === "None"))))
 
+// Output that could not be written is never a success (stdio.ts).
+const outputLost = outputLostError
 program().pipe(
+  Effect.zipRight(Effect.suspend(() => outputLost() ?? Effect.void)),
   Effect.tapErrorCause((cause) => reportFailure(cause, json)),
   // Failures are reported through the same console as everything else.
   withCliConsole,
@@ -164,7 +167,7 @@ program().pipe(
       // One more turn of the event loop hears a signal that came during the
       // last write; a failure's exit would drop output still queued for a slow
       // reader (stdio.ts).
-      setImmediate(() => afterQueuedWrites(() => onExit(code)))
+      setImmediate(() => afterQueuedWrites(() => onExit(code === 0 && outputLost() !== undefined ? exitCodes.OutputLost : code)))
     }
   })
 )

@@ -28,7 +28,9 @@ export const exitCodes: { readonly [K in FaztError["_tag"]]: number } = {
   PeerUnauthorized: 6,
   PeerApiError: 7,
   PeerProtocolError: 7,
-  DatabaseError: 8
+  DatabaseError: 8,
+  /** Output that could not be written is never success (README "Output and exit codes"). */
+  OutputLost: 9
 }
 
 export const EXIT_DEFECT = 1
@@ -83,7 +85,8 @@ export const cliHint: (e: FaztError) => string = Match.type<FaztError>().pipe(
     InvalidFolder: none,
     UnzippableFile: none,
     PeerUnreachable: none,
-    DatabaseError: none
+    DatabaseError: none,
+    OutputLost: none
   })
 )
 

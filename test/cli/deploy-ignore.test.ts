@@ -17,7 +17,7 @@ afterEach(async () => {
 
 const write = (root: string, rel: string | Buffer, content: string) => {
   const file = typeof rel === "string" ? path.join(root, rel) : Buffer.concat([Buffer.from(root + "/"), rel])
-  if (typeof rel === "string") fs.mkdirSync(path.dirname(file), { recursive: true })
+  if (typeof rel === "string") fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true })
   fs.writeFileSync(file, content)
 }
 
