@@ -19,7 +19,7 @@ import * as util from "node:util"
 import { answerCompletion, completionScript } from "./commands/completion.js"
 import { cli, fazt } from "./commands/fazt.js"
 import { EXIT_INTERRUPTED, EXIT_TERMINATED, exitCodeOf, exitCodes, reportFailure } from "./commands/failure.js"
-import { expandPeerShorthand, hoistGlobalFlags } from "./commands/globals.js"
+import { CommandPath, expandPeerShorthand, hoistGlobalFlags } from "./commands/globals.js"
 import { renderHelp } from "./commands/help.js"
 import { escapeControl, jsonLine } from "./commands/output.js"
 import { liveLine } from "./commands/progress.js"
@@ -54,7 +54,9 @@ const program = (): Effect.Effect<void, unknown, CliApp.CliApp.Environment> => {
     case "Usage":
       return new UsageError({ message: verdict.message })
     case "Run":
-      return runParsed(fazt, verdict, (args) => cli([process.argv[0]!, process.argv[1]!, ...args]))
+      return runParsed(fazt, verdict, (args) => cli([process.argv[0]!, process.argv[1]!, ...args])).pipe(
+        Effect.provideService(CommandPath, verdict.command.path)
+      )
   }
 }
 

@@ -6,6 +6,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type { Peer } from "../domain/Peer.js"
 import { lazyLayer } from "../lazy.js"
 import { nodeMigrations } from "../migrations/index.js"
@@ -16,7 +17,9 @@ import { defaultTransportOptions, type RetryEvent } from "../services/client/Pee
 import { Database, resolvePath } from "../services/db/Database.js"
 import { NodeKeys } from "../services/node/NodeKeys.js"
 import { NodeSites } from "../services/node/NodeSites.js"
-import { GlobalFlags } from "./globals.js"
+import * as fs from "node:fs"
+import { legacyConfigPath } from "../services/client/LegacyConfig.js"
+import { checkDbVariables, CommandPath, GlobalFlags } from "./globals.js"
 import { formatWait, liveLine, whileWaiting } from "./progress.js"
 
 /**
@@ -28,13 +31,33 @@ import { formatWait, liveLine, whileWaiting } from "./progress.js"
 export const RemoteLayer = Layer.scopedContext(
   Effect.gen(function* () {
     const flags = yield* GlobalFlags
+    yield* checkDbVariables
     const filename = yield* resolvePath(flags.db, "client")
-    const database = yield* Database.make({ filename })
+    const database = yield* Database.make({ filename: (yield* createsNothing(filename)) ? ":memory:" : filename })
     const peers = yield* Effect.provide(PeerStore.make, database)
     const legacy = yield* Effect.provide(LegacyConfig.make, database)
     return database.pipe(Context.add(PeerStore, peers), Context.add(LegacyConfig, legacy))
   })
 )
+
+/** The verbs that may create the client database: every other one only reads it, or changes a peer it holds. */
+const CREATING_VERBS: ReadonlySet<string> = new Set(["add"])
+
+/**
+ * True when the database file is missing and this command has nothing to put
+ * in it (not `add`, no old config to import): it then reads an empty
+ * in-memory database ("No peers yet", "no peer named …") and creates no file
+ * or folder, as git and gh never create configuration to read it.
+ */
+const createsNothing = (filename: string) =>
+  Effect.gen(function* () {
+    if (fs.statSync(filename, { throwIfNoEntry: false }) !== undefined) return false
+    const path = yield* Effect.serviceOption(CommandPath)
+    const verb = Option.match(path, { onNone: () => "", onSome: (p) => p[p.length - 1] ?? "" })
+    if (CREATING_VERBS.has(verb)) return false
+    const legacy = yield* legacyConfigPath
+    return fs.statSync(legacy, { throwIfNoEntry: false }) === undefined
+  })
 
 /** Retries are announced on stderr, on a terminal or not (a JSON line under --json). */
 const announceRetry = (json: boolean) => (e: RetryEvent) =>
@@ -84,6 +107,7 @@ export const DeployLayer = Layer.merge(
 export const ServerLayer = Layer.unwrapEffect(
   Effect.gen(function* () {
     const flags = yield* GlobalFlags
+    yield* checkDbVariables
     const filename = yield* resolvePath(flags.db, "server")
     return Layer.mergeAll(NodeKeys.layer, NodeSites.layer).pipe(
       Layer.provideMerge(Database.layer({ filename, migrations: nodeMigrations }))

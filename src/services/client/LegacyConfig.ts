@@ -194,6 +194,9 @@ const defaultPath = homeDirectory.pipe(
   Config.map((home) => path.join(home, ".fazt", "config.json"))
 )
 
+/** Where the old config is looked for: `$HOME/.fazt/config.json`. */
+export const legacyConfigPath: Effect.Effect<string> = Effect.orDie(defaultPath)
+
 /** The service for `$HOME/.fazt/config.json`. */
 export const make: Effect.Effect<LegacyConfig.Service, never, Database> = Effect.flatMap(Effect.orDie(defaultPath), makeAt)
 
