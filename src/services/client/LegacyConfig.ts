@@ -8,6 +8,7 @@ import * as path from "node:path"
 import type { DatabaseError } from "../../domain/errors.js"
 import { describeErrno, errnoCode } from "../../domain/errno.js"
 import { homeDirectory } from "../../domain/home.js"
+import { keepPrivate } from "../fileMode.js"
 import { redactUrl, tokenProblem, validatePeerName, validatePeerUrl } from "../../domain/Peer.js"
 import { Database, specialFileKind } from "../db/Database.js"
 
@@ -127,9 +128,15 @@ export const makeAt = (file: string): Effect.Effect<LegacyConfig.Service, never,
     const db = yield* Database
     const sql = db.sql
 
+    // The renamed old config holds every old token: private whenever it is ours (fileMode.ts).
+    const privateBackup = Effect.suspend(() => {
+      const loose = keepPrivate(`${file}.migrated`)
+      return loose === undefined ? Effect.void : Effect.logWarning(loose)
+    })
+
     const importIfPresent = Effect.gen(function* () {
       const read = yield* readFile(file)
-      if (read._tag === "Absent") return { _tag: "Absent", path: file } as const
+      if (read._tag === "Absent") return yield* Effect.as(privateBackup, { _tag: "Absent", path: file } as const)
       if (read._tag === "Malformed") return { _tag: "Malformed", path: file, reason: read.reason } as const
       const { config } = read
       const names = Object.keys(config.servers).sort()
@@ -177,6 +184,7 @@ export const makeAt = (file: string): Effect.Effect<LegacyConfig.Service, never,
           return (e as NodeJS.ErrnoException).code ?? "rename failed"
         }
       })
+      yield* privateBackup
       return {
         _tag: "Imported",
         path: file,
