@@ -62,23 +62,6 @@ const recordLoss = (fd: Descriptor, e: unknown) => {
   lost ??= { fd, code }
 }
 
-// Node reopens a descriptor closed at start (`>&-`) on /dev/null, read-write
-// (src/node.cc PlatformInit); a shell's `> /dev/null` opens it write-only.
-// Such a descriptor swallows every write: what goes there is lost (EBADF).
-const DEV_NULL_RDEV = (1 << 8) | 3
-const checkedAtStart = new Set<Descriptor>()
-const closedAtStart = (fd: Descriptor): boolean => {
-  if (process.platform !== "linux") return false
-  try {
-    const st = fs.fstatSync(fd)
-    if (!st.isCharacterDevice() || st.rdev !== DEV_NULL_RDEV) return false
-    const flags = /^flags:\s*([0-7]+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))
-    return flags !== null && (parseInt(flags[1]!, 8) & 3) === 2
-  } catch {
-    return false
-  }
-}
-
 /**
  * From now on stdout and stderr are written through Node's streams, which
  * queue what a reader cannot take yet: for a process that runs for long (a
@@ -109,14 +92,13 @@ export const afterQueuedWrites = (callback: () => void): void => {
 /**
  * Writes `text` to `fd`. A reader that has gone (EPIPE) is ignored, as Node's
  * console ignores it: the command's outcome stands. Any other failure (the
- * disk is full, the descriptor was closed, an I/O error) is recorded, and the
- * run ends with `OutputLost` (exit 9) instead of a success.
+ * disk is full, a bad descriptor, an I/O error) is recorded, and the run
+ * ends with `OutputLost` (exit 9) instead of a success. (A descriptor closed
+ * before we start, `>&-`, cannot be told from `> /dev/null`: Node reopens it
+ * on /dev/null, read-write, before any code of ours runs, as libuv opens
+ * /dev/null for a child whose output is ignored.)
  */
 export const write = (fd: Descriptor, text: string): void => {
-  if (!checkedAtStart.has(fd)) {
-    checkedAtStart.add(fd)
-    if (closedAtStart(fd)) recordLoss(fd, { code: "EBADF" })
-  }
   let rest: string | Buffer = text
   if (!throughStream.has(fd)) {
     let bytes = Buffer.from(text, "utf8")

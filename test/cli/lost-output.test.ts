@@ -25,11 +25,8 @@ describe("lost output", () => {
     expect(version.code).toBe(9)
   })
 
-  it("stdout closed (>&-): exit 9 naming EBADF; > /dev/null stays a success", async () => {
+  it("> /dev/null stays a success (a descriptor closed before we start, >&-, reads the same: Node reopens it on /dev/null)", async () => {
     const home = await homeWithOnePeer()
-    const closed = await runFazt(["remote", "--json"], { home, shellPrefix: "exec >&-;" })
-    expect(closed.code).toBe(9)
-    expect(JSON.parse(closed.stderr).error).toMatchObject({ code: "OUTPUT_LOST", details: { stream: "stdout", code: "EBADF" } })
     const devNull = await runFazt(["remote", "--json"], { home, shellPrefix: "exec >/dev/null;" })
     expect(devNull.code).toBe(0)
     expect(devNull.stderr).toBe("")
@@ -48,10 +45,10 @@ describe("lost output", () => {
     expect(r.code).toBe(3)
   })
 
-  it("server create-key stores the key only once it has been printed: > /dev/full and >&- → exit 9, no key stored", async () => {
+  it("server create-key stores the key only once it has been printed: > /dev/full → exit 9, no key stored", async () => {
     const home = tempHome()
     const db = path.join(home, "node.db")
-    for (const prefix of ["exec >/dev/full;", "exec >&-;"]) {
+    for (const prefix of ["exec >/dev/full;"]) {
       for (const extra of [[], ["--json"]]) {
         const r = await runFazt(["server", "create-key", "--name", "laptop", "--db", db, ...extra], { home, shellPrefix: prefix })
         expect(r.code, `${prefix} ${extra.join(" ")}`).toBe(9)
