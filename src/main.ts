@@ -101,6 +101,15 @@ const onSignal = (code: number) => () => {
 process.once("SIGINT", onSignal(EXIT_INTERRUPTED))
 process.once("SIGTERM", onSignal(EXIT_TERMINATED))
 
+// Node's own one-time warning for NODE_TLS_REJECT_UNAUTHORIZED=0 is a plain
+// line (not JSON under --json) that names no peer: each peer reached so is
+// named in a warning of ours instead (HttpTransport).
+const emitWarning = process.emitWarning.bind(process) as (...args: Array<unknown>) => void
+process.emitWarning = ((warning: unknown, ...rest: Array<unknown>) => {
+  if (String(warning).includes("NODE_TLS_REJECT_UNAUTHORIZED")) return
+  emitWarning(warning, ...rest)
+}) as typeof process.emitWarning
+
 // Logs are messages, so they go to stderr, at FAZT_LOG_LEVEL (default: warnings).
 const stderrLogger = Logger.make<unknown, void>(({ date, logLevel, message }) => {
   const text = (Array.isArray(message) ? message : [message]).map((m) => (typeof m === "string" ? m : JSON.stringify(m))).join(" ")

@@ -6,6 +6,7 @@ import * as Exit from "effect/Exit"
 import * as Match from "effect/Match"
 import * as Option from "effect/Option"
 import type { FaztError } from "../domain/errors.js"
+import { maskTokensIn } from "../domain/Peer.js"
 import { escapeControl, jsonLine } from "./output.js"
 
 /** The exit-code contract with scripts (README, DESIGN.md). The only place codes are chosen. */
@@ -118,7 +119,8 @@ export const reportFailure = (cause: Cause.Cause<unknown>, json: boolean): Effec
     const text = squashed instanceof Error ? squashed.message : String(squashed)
     message = `internal error: ${text.split("\n")[0]}`
   }
+  // Whatever was typed is echoed in errors; a key typed in the wrong place never is (`fzt_…e3f`).
   return json
-    ? Console.error(jsonLine({ error: { code, message, ...(extra ? { details: extra } : {}) } }))
-    : Console.error(`error: ${escapeControl(message)}`)
+    ? Console.error(maskTokensIn(jsonLine({ error: { code, message, ...(extra ? { details: extra } : {}) } })))
+    : Console.error(maskTokensIn(`error: ${escapeControl(message)}`))
 }

@@ -7,7 +7,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type { Peer } from "../domain/Peer.js"
+import { type Peer, redactUrl } from "../domain/Peer.js"
 import { lazyLayer } from "../lazy.js"
 import { nodeMigrations } from "../migrations/index.js"
 import { LegacyConfig } from "../services/client/LegacyConfig.js"
@@ -75,7 +75,7 @@ const withLiveLine = (client: PeerClient.Service): PeerClient.Service =>
     name,
     typeof call !== "function" || OWN_FEEDBACK.has(name)
       ? call
-      : (peer: Peer, ...rest: Array<unknown>) => whileWaiting(() => `Waiting for ${peer?.name} (${peer?.url})…`, call(peer, ...rest))
+      : (peer: Peer, ...rest: Array<unknown>) => whileWaiting(() => `Waiting for ${peer?.name} (${redactUrl(peer?.url ?? "")})…`, call(peer, ...rest))
   ])) as unknown as PeerClient.Service
 
 /** For the verbs that talk to peers: the client on the transport the global flags describe. */

@@ -18,7 +18,9 @@ export const nameProblem = (name: string): string | undefined => {
 /** Validates a name the user typed for a new peer. */
 export const validatePeerName = (name: string): Effect.Effect<string, InvalidPeerName> => {
   const reason = nameProblem(name)
-  return reason === undefined ? Effect.succeed(name) : Effect.fail(new InvalidPeerName({ value: name, reason }))
+  return reason === undefined
+    ? Effect.succeed(name)
+    : Effect.fail(new InvalidPeerName({ value: looksLikeToken(name) ? maskToken(name) ?? "…" : name, reason }))
 }
 
 /**
@@ -60,6 +62,15 @@ export const pathAuthorityProblem = (url: URL): string | undefined =>
     ? `its path '${url.pathname.slice(0, 40)}' begins with '//', which would be read as another host`
     : undefined
 
+/** `https://host:port` of a URL (what a token is tied to), or the text itself, redacted, when it is not one. */
+export const originOf = (url: string): string => {
+  try {
+    return new URL(url).origin
+  } catch {
+    return redactUrl(url)
+  }
+}
+
 /** Longest token accepted: fazt's keys are 64 characters; a few KiB leaves room for JWTs. */
 export const MAX_TOKEN_LENGTH = 4096
 
@@ -86,8 +97,33 @@ export const descriptionProblem = (text: string): string | undefined => {
   return undefined
 }
 
-/** Removes user:password from something URL-like before it is echoed back. */
-export const redactUrl = (input: string): string => input.replace(/\/\/[^/@]*@/, "//***@")
+/**
+ * Removes user:password from something URL-like before it is echoed back,
+ * also a password holding `/` (`https://u:pa/ss@host`, which no URL parser
+ * reads as a password, so the plain rule would miss it); and text that is
+ * not a URL at all but looks like a token (arguments given in the wrong
+ * order) is shown masked.
+ */
+export const redactUrl = (input: string): string => {
+  if (looksLikeToken(input)) return maskToken(input) ?? "…"
+  return input.replace(/\/\/([^@]*)@/, (whole, userinfo: string) => {
+    const slash = userinfo.indexOf("/")
+    return slash === -1 || userinfo.slice(0, slash).includes(":") ? "//***@" : whole
+  })
+}
+
+/**
+ * Text that is a key rather than a name or a URL: fazt's `fzt_…`, or a long
+ * run of token characters with letters and digits and no `://`. Never echoed
+ * whole in an error (`remote add a fzt_REAL… --token x`).
+ */
+export const looksLikeToken = (text: string): boolean =>
+  /^fzt_[\x21-\x7e]{4,}$/.test(text) ||
+  (!text.includes("://") && /^[A-Za-z0-9_\-+=.~/]{24,}$/.test(text) && /[0-9]/.test(text) && /[A-Za-z]/.test(text))
+
+/** Every `fzt_…` key inside `text`, masked (`fzt_…e3f`): for messages that echo what was typed. */
+export const maskTokensIn = (text: string): string =>
+  text.includes("fzt_") ? text.replace(/fzt_[A-Za-z0-9_\-]{6,}/g, (key) => maskToken(key) ?? "…") : text
 
 /** `fzt_…e3f`: enough to tell keys apart, never enough to use one. */
 export const maskToken = (secret: Redacted.Redacted<string> | string | null): string | null => {
@@ -195,7 +231,8 @@ export const peerProblem = (peer: Peer): string | null => {
 
 export const viewPeer = (peer: Peer, showToken = false): PeerView => ({
   name: peer.name,
-  url: peer.url,
+  // Another tool may have stored a URL with a password: never printed.
+  url: redactUrl(peer.url),
   description: peer.description,
   is_default: peer.isDefault,
   token: showToken ? (peer.token === null ? null : Redacted.value(peer.token)) : maskToken(peer.token),
