@@ -44,8 +44,11 @@ export const parseDuration = (input: string): Option.Option<Duration.Duration> =
   const n = Number(m[1])
   const unit = m[2] ?? "s"
   const ms = unit === "ms" ? n : unit === "s" ? n * 1000 : unit === "m" ? n * 60_000 : n * 3_600_000
-  return ms > 0 ? Option.some(Duration.millis(ms)) : Option.none()
+  return ms > 0 && ms <= MAX_TIMEOUT_MS ? Option.some(Duration.millis(ms)) : Option.none()
 }
+
+/** The longest `--timeout`: a day. Past ~24.8 days Node's timers overflow and fire at once, or never. */
+export const MAX_TIMEOUT_MS = 24 * 3_600_000
 
 export const globalOptions = {
   json: switchFlag("json", "Print {\"data\": …} on stdout, and errors as {\"error\": …} on stderr"),
@@ -63,7 +66,7 @@ export const globalOptions = {
     description: "Time allowed for each request to a peer: 30s, 500ms, 2m (a bare number is seconds)",
     fallback: "30s",
     read: (text) => Option.getOrUndefined(parseDuration(text)),
-    expected: "e.g. 30s, 500ms, 2m"
+    expected: "e.g. 30s, 500ms, 2m; at most 24h"
   }),
   retries: valueFlag("retries", {
     description: `Further attempts after a transient failure: 0 (none) to ${MAX_RETRIES}; waits between them grow to at most 10 s`,

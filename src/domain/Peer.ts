@@ -29,7 +29,9 @@ export const validatePeerName = (name: string): Effect.Effect<string, InvalidPee
  */
 export const validatePeerUrl = (input: string): Effect.Effect<string, InvalidPeerUrl> =>
   Effect.suspend(() => {
-    const fail = (reason: string) => Effect.fail(new InvalidPeerUrl({ url: redactUrl(input), reason }))
+    const fail = (reason: string) => Effect.fail(new InvalidPeerUrl({ url: clip(redactUrl(clip(input, 4 * SHOWN_URL)), SHOWN_URL), reason }))
+    // A URL past a few KiB is no admin address: every request would carry it (a node answers 431).
+    if (input.length > MAX_URL_LENGTH) return fail(`it is longer than ${MAX_URL_LENGTH} characters`)
     let url: URL
     try {
       url = new URL(input)
@@ -71,6 +73,14 @@ export const originOf = (url: string): string => {
   }
 }
 
+/** Longest peer URL accepted (at `add`, `set-url` and in an old config): an admin address, not a payload. */
+export const MAX_URL_LENGTH = 2048
+/** Longest description accepted: a note about the peer. */
+export const MAX_DESCRIPTION_LENGTH = 500
+/** How much of a refused URL an error echoes. */
+const SHOWN_URL = 200
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text)
+
 /** Longest token accepted: fazt's keys are 64 characters; a few KiB leaves room for JWTs. */
 export const MAX_TOKEN_LENGTH = 4096
 
@@ -90,6 +100,7 @@ export const tokenProblem = (token: string): string | undefined => {
 
 /** Why a description typed by the user is refused, or undefined. */
 export const descriptionProblem = (text: string): string | undefined => {
+  if (text.length > MAX_DESCRIPTION_LENGTH) return `it is longer than ${MAX_DESCRIPTION_LENGTH} characters`
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(text)) {
     return "it may not hold control characters, escape sequences or direction overrides"

@@ -9,7 +9,7 @@ import type { DatabaseError } from "../../domain/errors.js"
 import { describeErrno, errnoCode } from "../../domain/errno.js"
 import { homeDirectory } from "../../domain/home.js"
 import { keepPrivate } from "../fileMode.js"
-import { redactUrl, tokenProblem, validatePeerName, validatePeerUrl } from "../../domain/Peer.js"
+import { tokenProblem, validatePeerName, validatePeerUrl } from "../../domain/Peer.js"
 import { Database, specialFileKind } from "../db/Database.js"
 
 /** `~/.fazt/config.json` as fazt's old client wrote it; unknown fields are ignored. */
@@ -61,7 +61,7 @@ const admit = (
     yield* Effect.mapError(validatePeerName(name), (e) => ({ name, reason: `invalid name: ${e.reason}` }))
     const url = yield* Effect.mapError(validatePeerUrl(server.url), (e) => ({
       name,
-      reason: `URL ${redactUrl(server.url)} refused: ${e.reason}`
+      reason: `URL ${e.url} refused: ${e.reason}`
     }))
     const token = server.token === undefined || server.token === null || server.token === "" ? null : server.token
     const badToken = token === null ? undefined : tokenProblem(token)
