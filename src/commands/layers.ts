@@ -10,6 +10,7 @@ import type { Peer } from "../domain/Peer.js"
 import { lazyLayer } from "../lazy.js"
 import { nodeMigrations } from "../migrations/index.js"
 import { LegacyConfig } from "../services/client/LegacyConfig.js"
+import { LegacyDatabase } from "../services/client/LegacyDatabase.js"
 import { PeerClient } from "../services/client/PeerClient.js"
 import { PeerStore } from "../services/client/PeerStore.js"
 import { defaultTransportOptions, type RetryEvent } from "../services/client/PeerTransport.js"
@@ -20,8 +21,8 @@ import { GlobalFlags } from "./globals.js"
 import { formatWait, liveLine, whileWaiting } from "./progress.js"
 
 /**
- * The services of `fazt remote …` on the client database (`--db`, `FAZT_DB`,
- * XDG), made by one scoped effect rather than composed from a layer per
+ * The services of `fazt remote …` on the client database (`--db`,
+ * `FAZT_DB_PATH`, `FAZT_DB`, `~/.fazt/data.db`), made by one scoped effect rather than composed from a layer per
  * service: every `fazt remote` builds it, and the layers' own bookkeeping cost
  * ~1,300 Effect operations a start (README "Performance").
  */
@@ -31,8 +32,10 @@ export const RemoteLayer = Layer.scopedContext(
     const filename = yield* resolvePath(flags.db, "client")
     const database = yield* Database.make({ filename })
     const peers = yield* Effect.provide(PeerStore.make, database)
-    const legacy = yield* Effect.provide(LegacyConfig.make, database)
-    return database.pipe(Context.add(PeerStore, peers), Context.add(LegacyConfig, legacy))
+    const withPeers = database.pipe(Context.add(PeerStore, peers))
+    const legacy = yield* Effect.provide(LegacyConfig.make, withPeers)
+    const legacyDatabase = yield* Effect.provide(LegacyDatabase.make, withPeers)
+    return withPeers.pipe(Context.add(LegacyConfig, legacy), Context.add(LegacyDatabase, legacyDatabase))
   })
 )
 

@@ -64,7 +64,8 @@ export const runFazt = (args: ReadonlyArray<string>, options: RunOptions): Promi
     })
   })
 
-export const clientDb = (home: string) => path.join(home, ".config", "fazt", "data.db")
+/** The client database for a HOME: fazt v0.29's own ~/.fazt/data.db. */
+export const clientDb = (home: string) => path.join(home, ".fazt", "data.db")
 
 /** A throwaway HOME whose only peer, `p`, is at `url` with `token` (given on stdin). */
 export const homeWithPeer = async (url: string, token: string): Promise<string> => {
