@@ -42,7 +42,8 @@ const scanSync = (root: string): SiteListing => {
     const entries = fs.readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     for (const entry of entries) {
       const name = entry.name
-      if (name.startsWith(".") || name === "node_modules") continue
+      // fazt's client (cmd/server/main.go, createDeployZipWithOptions) skips these names as files and as folders alike.
+      if (name.startsWith(".") || name === "node_modules" || name.endsWith(".log")) continue
       const relPath = rel === "" ? name : `${rel}/${name}`
       const absPath = path.join(abs, name)
       let source = absPath
@@ -63,7 +64,7 @@ const scanSync = (root: string): SiteListing => {
         visited.add(real)
         walk(absPath, relPath)
       } else if (stat.isFile()) {
-        if (name.endsWith(".log") || rules.ignores(relPath)) continue
+        if (rules.ignores(relPath)) continue
         files.push({ path: relPath, source, size: stat.size, mtimeMs: stat.mtimeMs })
       }
       // FIFOs, sockets and devices are never opened.
