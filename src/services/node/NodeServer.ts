@@ -606,6 +606,10 @@ const makeApp = (options: NodeOptions) =>
       HttpRouter.all("/api/upgrade", byMethod({ POST: upgrade })),
       HttpRouter.all("/api/deploy", deployAnyMethod),
       HttpRouter.all("/api/apps/*", byMethod({ DELETE: unlessDatabaseGone(deleteApp) })),
+      // Every other /api path asks for the key before its 404, as fazt's auth
+      // middleware wraps its whole mux: without a key nothing tells which exist.
+      HttpRouter.all("/api", Effect.map(HttpServerRequest.HttpServerRequest, noRoute)),
+      HttpRouter.all("/api/*", Effect.map(HttpServerRequest.HttpServerRequest, noRoute)),
       HttpRouter.use(requireApiKey)
     )
     // fazt's /health answers every method.
