@@ -637,6 +637,11 @@ const makeApp = (options: NodeOptions) =>
       let hosts = 0
       for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === "host") hosts++
       if (hosts > 1) return yield* afterBody(request, badRequest("more than one Host header"))
+      // HTTP/1.1 requires one (RFC 9112 §3.2); Node's own refusal has no body.
+      const incoming = NodeHttpServerRequest.toIncomingMessage(request)
+      if (hosts === 0 && incoming.httpVersion === "1.1" && request.url.startsWith("/")) {
+        return yield* afterBody(request, badRequest("the request has no Host header"))
+      }
       // An absolute-form target's authority names the site, not the Host
       // header (RFC 9112 §3.2.2; Go sets r.Host from it too).
       const host = request.url.startsWith("/") ? request.headers["host"] : url.host
@@ -722,7 +727,8 @@ export const serve = (
   Layer.unwrapEffect(Effect.gen(function* () {
     const db = yield* Database
     const uploadDir = options.uploadDir ?? makeUploadDir()
-    const server = createServer()
+    // A missing Host is answered in dispatch, with a body like every other 400.
+    const server = createServer({ requireHostHeader: false })
     // A request Node's parser refuses (bad bytes in the target, headers too
     // large) still gets a one-line JSON answer, as every other error does.
     server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
