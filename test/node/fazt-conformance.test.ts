@@ -67,6 +67,10 @@ describe("main_integration_auth_test.go", () => {
     }
   })
 
+  it("TestAuthMe_Unauthorized — /api/auth/me without a credential → 401 (TestAuthMe itself: no sessions, not applicable)", async () => {
+    expect((await apiGet(n, "/api/auth/me")).status).toBe(401)
+  })
+
   it("TestSessionPersistence — one credential works across requests", async () => {
     for (let i = 0; i < 3; i++) expect((await apiGet(n, PROTECTED, { token: n.token })).status).toBe(200)
   })
