@@ -93,7 +93,7 @@ describe("one node per database", () => {
 
   it("the lock does not outlive a crash: after SIGKILL the next node starts, and --json names the running one as NODE_ALREADY_RUNNING", async () => {
     const { node, db, home } = await nodeWithKey(cleanups)
-    const refused = await runFazt(["server", "start", "--port", "0", "--db", db, "--json"], { home })
+    const refused = await runFazt(["server", "start", "--port", "0", "--db", db, "--json"], { home, killAfterMs: 20_000 })
     expect(refused.code).toBe(4)
     expect(JSON.parse(refused.stderr).error).toMatchObject({ code: "NODE_ALREADY_RUNNING", details: { database: db, pid: node.process.pid, url: node.url } })
     expect(refused.stdout).toBe("")
