@@ -68,7 +68,7 @@ describe("against the project's own node", () => {
     const created = await runFazt(["server", "create-key", "--name", "ci", "--db", db], { home })
     expect(created.code).toBe(0)
     const token = created.stdout.trim()
-    expect(token).toMatch(/^fzt_[0-9a-f]{32}$/)
+    expect(token).toMatch(/^fzt_[0-9a-f]{64}$/)
     expect(fs.statSync(db).mode & 0o777).toBe(0o600)
     const node = await startNode({ db, home })
     cleanups.push(() => node.stop())
