@@ -8,7 +8,7 @@ import * as Option from "effect/Option"
 import type { FaztError } from "../domain/errors.js"
 import { escapeControl, jsonLine } from "./output.js"
 
-/** The exit-code contract with scripts (README, DESIGN.md). The only place codes are chosen. */
+/** The exit-code contract with scripts (README, docs/JSON.md). The only place codes are chosen. */
 export const exitCodes: { readonly [K in FaztError["_tag"]]: number } = {
   UsageError: 2,
   InvalidPeerName: 2,
