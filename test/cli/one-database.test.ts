@@ -177,6 +177,18 @@ describe("one database with fazt v0.29, whichever tool runs first", () => {
     expect(names(faztFile(home))).toEqual(["a"])
   })
 
+  it("an old path that is a symbolic link to the database in use is that database: left alone, nothing said", async () => {
+    const home = tempHome()
+    expect((await runFazt(["remote", "add", "a", "https://a.example"], { home })).code).toBe(0)
+    fs.mkdirSync(path.dirname(legacyFile(home)), { recursive: true })
+    fs.symlinkSync(faztFile(home), legacyFile(home))
+    const r = await runFazt(["remote"], { home })
+    expect(r.code).toBe(0)
+    expect(r.stderr).toBe("")
+    expect(fs.lstatSync(legacyFile(home)).isSymbolicLink()).toBe(true)
+    expect(names(faztFile(home))).toEqual(["a"])
+  })
+
   it("an old file with no peers is renamed too, so it is not read again", async () => {
     const home = tempHome()
     await makeLegacy(home, [])
