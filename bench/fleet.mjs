@@ -38,7 +38,7 @@ export const fleetStatus = async ({ peers = 30, delayMs = 400, runs = 7, dead = 
     // The first through the CLI (it creates the database); the rest written
     // directly, as a thousand `remote add` runs would take minutes.
     await fazt(["remote", "add", "peer-0", servers[0].url, "--token", TOKEN], home)
-    const db = new Database(path.join(home, ".config", "fazt", "data.db"))
+    const db = new Database(path.join(home, ".fazt", "data.db"))
     const insert = db.prepare("INSERT INTO peers (name, url, token) VALUES (?, ?, ?)")
     db.transaction(() => {
       for (let i = 1; i < peers; i++) insert.run(`peer-${i}`, servers[i].url, TOKEN)

@@ -53,10 +53,10 @@ export const FaztRemote = {
     const store = PeerStore.layer
     const client = options.recordContacts === false ? PeerClient.layerWithoutRecording : PeerClient.layer
     return Layer.mergeAll(
-      client.pipe(Layer.provideMerge(transport), Layer.provideMerge(store)),
+      client.pipe(Layer.provideMerge(transport)),
       legacy,
       siteArchive
-    ).pipe(Layer.provideMerge(database))
+    ).pipe(Layer.provideMerge(store), Layer.provideMerge(database))
   },
   httpTransport,
   httpTransportWith,

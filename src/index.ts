@@ -7,14 +7,22 @@ export * as Json from "./domain/json.js"
 export * as Wire from "./domain/wire.js"
 export { isLoopbackHost } from "./domain/transportPolicy.js"
 export { FaztRemote, type FaztRemoteOptions, type FaztRemoteServices } from "./FaztRemote.js"
-export { Database, type DatabaseMode, type DatabaseOptions, resolvePath } from "./services/db/Database.js"
+export {
+  Database,
+  type DatabaseMode,
+  type DatabaseOptions,
+  defaultClientPath,
+  legacyClientPaths,
+  resolvePath
+} from "./services/db/Database.js"
 export { LegacyConfig, LegacyConfigFile, type LegacyImport } from "./services/client/LegacyConfig.js"
+export { LegacyDatabase, type LegacyDatabaseImport } from "./services/client/LegacyDatabase.js"
 export * as Migrator from "./services/db/Migrator.js"
 export type { MigrationReport, MigrationSource } from "./services/db/Migrator.js"
 export { PeerClient, type PeerClientError, type DeployUpload, type UpgradeOptions } from "./services/client/PeerClient.js"
 export { type DeployedFolder, type DeployFolderOptions, type DeployProgress } from "./services/client/deployFolder.js"
 export { siteUrl } from "./domain/SiteUrl.js"
-export { type ContactResult, type NewPeer, PeerStore } from "./services/client/PeerStore.js"
+export { type AdoptedPeer, type Adoption, type ContactResult, type NewPeer, PeerStore } from "./services/client/PeerStore.js"
 export {
   type AttemptFailure,
   defaultTransportOptions,

@@ -30,7 +30,8 @@ import { UsageError } from "./domain/errors.js"
 import { VERSION } from "./version.js"
 
 const rawArgs = process.argv.slice(2)
-const userArgs = hoistGlobalFlags(expandPeerShorthand(rawArgs))
+const expanded = expandPeerShorthand(rawArgs)
+const userArgs = hoistGlobalFlags(expanded._tag === "Args" ? expanded.args : rawArgs)
 const end = userArgs.indexOf("--")
 const json = (end === -1 ? userArgs : userArgs.slice(0, end)).includes("--json")
 
@@ -39,6 +40,7 @@ const json = (end === -1 ? userArgs : userArgs.slice(0, end)).includes("--json")
 const tree = commandSpec(fazt)
 const program = (): Effect.Effect<void, unknown, CliApp.CliApp.Environment> => {
   if (rawArgs[0] === "__complete") return answerCompletion(tree, rawArgs.slice(1))
+  if (expanded._tag === "Guidance") return new UsageError({ message: expanded.message })
   const verdict = interpret(tree, userArgs)
   switch (verdict._tag) {
     case "Version":

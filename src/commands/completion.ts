@@ -5,7 +5,7 @@ import * as Option from "effect/Option"
 import * as fs from "node:fs"
 import { Database, resolvePath } from "../services/db/Database.js"
 import { PeerStore } from "../services/client/PeerStore.js"
-import { type CommandSpec, type FlagSpec, globalFlagsFor, VERB_ALIASES } from "./spec.js"
+import { type CommandSpec, type FlagSpec, globalFlagsFor, VERB_ALIASES, verbAt } from "./spec.js"
 import { BUILTIN_FLAGS } from "./usage.js"
 
 /**
@@ -73,12 +73,9 @@ const complete = (root: CommandSpec, words: ReadonlyArray<string>, cword: number
       continue
     }
     if (command.children.length > 0 && positionals === 0) {
-      const alias = VERB_ALIASES[word]
-      const verb = alias !== undefined && alias.parent === command.name ? alias.to : word
-      if (verb === null) continue
-      const child = command.children.find((c) => c.name === verb)
-      if (child !== undefined) {
-        command = child
+      const steps = verbAt(command, word)
+      if (steps !== undefined) {
+        command = steps.at(-1) ?? command
         continue
       }
     }
@@ -98,7 +95,14 @@ const complete = (root: CommandSpec, words: ReadonlyArray<string>, cword: number
   }
   if (command === root && current.startsWith("@")) return { ...none, peers: "@" }
   if (command.children.length > 0 && positionals === 0) {
-    const verbs = command.children.map((c) => ({ value: c.name, description: oneLine(c.summary) }))
+    const verbs = [
+      ...command.children.map((c) => ({ value: c.name, description: oneLine(c.summary) })),
+      // fazt v0.29's words too (`peer`, `app`), and habits that name a verb (`rm`).
+      ...Object.entries(VERB_ALIASES).flatMap(([alias, { parent, to }]) => {
+        const target = to === null || parent !== command.name ? undefined : verbAt(command, alias)?.at(-1)
+        return target === undefined ? [] : [{ value: alias, description: oneLine(`${target.path.slice(1).join(" ")}: ${target.summary}`) }]
+      })
+    ]
     return { ...none, candidates: verbs.filter((c) => c.value.startsWith(current)) }
   }
   return namesPeer(command, positionals) ? { ...none, peers: "" } : none

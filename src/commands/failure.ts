@@ -9,7 +9,7 @@ import type { FaztError } from "../domain/errors.js"
 import { maskTokensIn } from "../domain/Peer.js"
 import { escapeControl, jsonLine } from "./output.js"
 
-/** The exit-code contract with scripts (README, DESIGN.md). The only place codes are chosen. */
+/** The exit-code contract with scripts (README, docs/JSON.md). The only place codes are chosen. */
 export const exitCodes: { readonly [K in FaztError["_tag"]]: number } = {
   UsageError: 2,
   InvalidPeerName: 2,
@@ -25,6 +25,7 @@ export const exitCodes: { readonly [K in FaztError["_tag"]]: number } = {
   NoPeers: 3,
   NoDefaultPeer: 3,
   PeerAlreadyExists: 4,
+  NodeAlreadyRunning: 4,
   PeerUnreachable: 5,
   PeerUnauthorized: 6,
   PeerApiError: 7,
@@ -74,11 +75,15 @@ export const cliHint: (e: FaztError) => string = Match.type<FaztError>().pipe(
     PeerProtocolError: (e) =>
       e.status >= 300 && e.status < 400 ? `; if the node moved, run 'fazt remote set-url ${e.peer} <url>'` : "",
     // 413: the upload is over the node's limit (fazt's is about 100 MB); sending it again would not help.
+    // Our node names the flag of the limit it applied (--max-files, --max-unpacked, …); only another node's gets the upload flag.
     PeerApiError: (e) =>
-      e.status === 413
-        ? " (the deploy is too large for the node: ship fewer or smaller files; a 'fazt server start' node takes --max-upload)"
-        : "",
+      e.status !== 413
+        ? ""
+        : /--max-[a-z-]+/.test(e.reason)
+        ? " (the deploy is too large for the node: ship fewer or smaller files)"
+        : " (the deploy is too large for the node: ship fewer or smaller files; a 'fazt server start' node takes --max-upload)",
     ListenFailed: none,
+    NodeAlreadyRunning: () => ": stop it first, or give this one another --db",
     UsageError: none,
     InvalidPeerName: none,
     InvalidInput: none,

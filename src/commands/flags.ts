@@ -68,3 +68,15 @@ export const positiveSize: Reader<number> = (text) => {
   const bytes = parseSize(text)
   return bytes !== undefined && bytes > 0 && Number.isSafeInteger(bytes) ? bytes : undefined
 }
+
+/** `--name VALUE`, absent by default; a value not among `choices` fails as `--name VALUE: expected a or b`. */
+export const optionalChoice = <C extends string>(name: string, description: string, choices: ReadonlyArray<C>) =>
+  Options.text(name).pipe(
+    Options.withDescription(description),
+    Options.mapEffect((text) =>
+      (choices as ReadonlyArray<string>).includes(text)
+        ? Effect.succeed(text as C)
+        : Effect.fail(refuse(name, text, choices.join(" or ")))
+    ),
+    Options.optional
+  )

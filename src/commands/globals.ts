@@ -9,7 +9,7 @@ import * as Option from "effect/Option"
 import { dbPathProblem } from "../domain/dbPath.js"
 import { UsageError } from "../domain/errors.js"
 import { MAX_RETRIES } from "../domain/transportPolicy.js"
-import { integerIn, optionalText, switchFlag, valueFlag } from "./flags.js"
+import { integerIn, optionalChoice, optionalText, switchFlag, valueFlag } from "./flags.js"
 
 /** Flags that work before or after any subcommand (see `hoistGlobalFlags`). */
 export interface GlobalFlags {
@@ -53,7 +53,7 @@ export const MAX_TIMEOUT_MS = 24 * 3_600_000
 export const globalOptions = {
   json: switchFlag("json", "Print {\"data\": …} on stdout, and errors as {\"error\": …} on stderr"),
   db: Options.text("db").pipe(
-    Options.withDescription("The fazt database file (default: $FAZT_DB, else ~/.config/fazt/data.db)"),
+    Options.withDescription("The fazt database file, shared with fazt itself (default: $FAZT_DB_PATH, else ~/.fazt/data.db)"),
     Options.mapEffect((text) => {
       const problem = dbPathProblem(text)
       return problem === undefined
@@ -75,10 +75,12 @@ export const globalOptions = {
     expected: `0 to ${MAX_RETRIES}`
   }),
   insecure: switchFlag("insecure", "Allow sending a token over plain http to a host that is not loopback"),
-  peer: optionalText("peer", "The peer for commands that name none (also: fazt @name <command>, or FAZT_PEER)")
+  peer: optionalText("peer", "The peer for commands that name none (also: fazt @name <command>, or FAZT_PEER)"),
+  // fazt v0.29's global `--format json|markdown`: json is --json, markdown our usual text.
+  format: optionalChoice("format", "fazt's spelling: json means --json; markdown, the usual text", ["json", "markdown"])
 }
 
-const VALUED = new Set(["--db", "--timeout", "--retries", "--peer"])
+const VALUED = new Set(["--db", "--timeout", "--retries", "--peer", "--format"])
 const BARE = new Set(["--json", "--insecure"])
 
 /**
@@ -97,7 +99,11 @@ export const hoistGlobalFlags = (args: ReadonlyArray<string>): Array<string> => 
     }
     const eq = arg.indexOf("=")
     const flag = eq > 0 ? arg.slice(0, eq) : arg
-    if (BARE.has(arg)) {
+    const format = flag === "--format" ? (eq > 0 ? arg.slice(eq + 1) : args[i + 1]) : undefined
+    if (format === "json" || format === "markdown") {
+      if (format === "json") hoisted.push("--json")
+      if (eq < 0) i++
+    } else if (BARE.has(arg)) {
       hoisted.push(arg)
     } else if (VALUED.has(flag)) {
       if (eq > 0) {
@@ -117,12 +123,42 @@ export const hoistGlobalFlags = (args: ReadonlyArray<string>): Array<string> => 
 /** Verbs whose first argument is the peer's name: `fazt @zyt show` → `fazt remote show zyt`. */
 const NAME_FIRST = new Set(["show", "remove", "default", "set-url", "set-token", "rename"])
 
+/** fazt v0.29's own commands after `@peer` that fazt remote does not carry (`cmd/server/main.go` handleAtPeerRouting). */
+const FAZT_ONLY = new Set(["sql", "user", "alias", "auth", "logs"])
+
 /**
- * `fazt @zyt status` → `fazt --peer zyt remote status`, and for the verbs that
- * take the name first, `fazt @zyt show` → `fazt remote show zyt`. `fazt @zyt`
- * alone shows the peer.
+ * What a `fazt @name …` line means: the arguments to run, or a line of
+ * guidance for a command that cannot run on a peer (fazt's own guidance in
+ * `handleAtPeerRouting`, said in one line; exit 2).
  */
-export const expandPeerShorthand = (args: ReadonlyArray<string>): Array<string> => {
+export type Expanded = { readonly _tag: "Args"; readonly args: Array<string> } | { readonly _tag: "Guidance"; readonly message: string }
+
+const guidance = (verb: string, name: string, rest: ReadonlyArray<string>): string | undefined => {
+  const tail = rest.length === 0 ? "" : ` ${rest.join(" ")}`
+  switch (verb) {
+    case "service":
+      return `'service' needs ${name}'s own system (systemd, sudo): run 'sudo fazt service${tail}' on ${name} itself, over ssh`
+    case "client":
+      return `'client' configures this machine, not a peer: run 'fazt client${tail}' without @${name}`
+    case "servers":
+      return `'servers' became 'peer': 'fazt peer list' lists this machine's peers`
+    case "peer":
+      return `the peers kept on ${name} are managed on ${name} itself ('fazt peer${tail}' there, over ssh); 'fazt peer${tail}' here works on this machine's`
+    default:
+      return FAZT_ONLY.has(verb)
+        ? `'fazt @${name} ${verb}' is fazt's own command, which fazt remote does not carry: run it with fazt itself`
+        : undefined
+  }
+}
+
+/**
+ * `fazt @zyt status` → `fazt --peer zyt remote status`; the verbs that take
+ * the name first: `fazt @zyt show` → `fazt remote show zyt`; fazt v0.29's
+ * words: `fazt @zyt app list` → `fazt --peer zyt remote app list`,
+ * `fazt @zyt server info` → `fazt --peer zyt remote info`. `fazt @zyt` alone
+ * shows the peer. Flags between the name and the verb stay with the command.
+ */
+export const expandPeerShorthand = (args: ReadonlyArray<string>): Expanded => {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!
     if (arg === "--") break
@@ -133,12 +169,37 @@ export const expandPeerShorthand = (args: ReadonlyArray<string>): Array<string> 
     if (arg.startsWith("-")) continue
     if (!arg.startsWith("@") || arg.length < 2) break
     const name = arg.slice(1)
-    const verb = args[i + 1]
     const before = args.slice(0, i)
-    const after = args.slice(i + 2)
-    if (verb === undefined) return [...before, "remote", "show", name]
-    if (NAME_FIRST.has(verb)) return [...before, "remote", verb, name, ...after]
-    return [...before, "--peer", name, "remote", verb, ...after]
+    // The verb is the next word that is not a flag (nor a global flag's value).
+    const between: Array<string> = []
+    let v = i + 1
+    for (; v < args.length; v++) {
+      const word = args[v]!
+      if (word === "--" || !word.startsWith("-")) break
+      between.push(word)
+      if (VALUED.has(word) && v + 1 < args.length) between.push(args[++v]!)
+    }
+    const verb = args[v] === "--" ? undefined : args[v]
+    const after = args.slice(v + 1)
+    const run = (head: ReadonlyArray<string>, rest: ReadonlyArray<string> = after): Expanded => ({
+      _tag: "Args",
+      args: [...before, ...head, ...between, ...rest]
+    })
+    if (verb === undefined) return run(["remote", "show", name], args.slice(v))
+    if (NAME_FIRST.has(verb)) return run(["remote", verb, name])
+    if (verb === "server") {
+      const sub = after.find((w) => !w.startsWith("-"))
+      if (sub === "info" || sub === "status") return run(["--peer", name, "remote", "info"], after.filter((w) => w !== sub))
+      return {
+        _tag: "Guidance",
+        message: sub === undefined
+          ? `'fazt @${name} server' needs a command: 'info' (or 'status') works on a peer; the others run on ${name} itself`
+          : `'server ${sub}' runs on ${name} itself, not from here: over ssh, 'fazt server ${after.join(" ")}'`
+      }
+    }
+    const advice = guidance(verb, name, after)
+    if (advice !== undefined) return { _tag: "Guidance", message: advice }
+    return run(["--peer", name, "remote", verb])
   }
-  return [...args]
+  return { _tag: "Args", args: [...args] }
 }

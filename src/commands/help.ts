@@ -1,7 +1,10 @@
 import { allCommands, type CommandSpec, type FlagSpec, globalFlagsFor, VERB_ALIASES } from "./spec.js"
 import { BUILTIN_FLAGS } from "./usage.js"
 
-const flagLabel = (f: FlagSpec) => [...f.aliases, f.name].join(", ") + (f.takesValue ? ` ${f.placeholder}` : "")
+// Short aliases first (`-h, --help`), longer ones after the name (`--description, --desc`).
+const flagLabel = (f: FlagSpec) =>
+  [...f.aliases.filter((a) => !a.startsWith("--")), f.name, ...f.aliases.filter((a) => a.startsWith("--"))].join(", ") +
+  (f.takesValue ? ` ${f.placeholder}` : "")
 
 const flagText = (f: FlagSpec) => {
   const choices = f.choices.length > 0 && !f.choices.some((c) => f.description.includes(c)) ? ` (${f.choices.join(", ")})` : ""

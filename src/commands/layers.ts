@@ -11,10 +11,11 @@ import { type Peer, redactUrl } from "../domain/Peer.js"
 import { lazyLayer } from "../lazy.js"
 import { nodeMigrations } from "../migrations/index.js"
 import { LegacyConfig } from "../services/client/LegacyConfig.js"
+import { LegacyDatabase } from "../services/client/LegacyDatabase.js"
 import { PeerClient } from "../services/client/PeerClient.js"
 import { PeerStore } from "../services/client/PeerStore.js"
 import { defaultTransportOptions, type RetryEvent } from "../services/client/PeerTransport.js"
-import { Database, resolvePath } from "../services/db/Database.js"
+import { Database, legacyClientPaths, resolvePath } from "../services/db/Database.js"
 import { NodeKeys } from "../services/node/NodeKeys.js"
 import { NodeSites } from "../services/node/NodeSites.js"
 import * as fs from "node:fs"
@@ -23,8 +24,8 @@ import { checkDbVariables, CommandPath, GlobalFlags } from "./globals.js"
 import { formatWait, liveLine, whileWaiting } from "./progress.js"
 
 /**
- * The services of `fazt remote …` on the client database (`--db`, `FAZT_DB`,
- * XDG), made by one scoped effect rather than composed from a layer per
+ * The services of `fazt remote …` on the client database (`--db`,
+ * `FAZT_DB_PATH`, `FAZT_DB`, `~/.fazt/data.db`), made by one scoped effect rather than composed from a layer per
  * service: every `fazt remote` builds it, and the layers' own bookkeeping cost
  * ~1,300 Effect operations a start (README "Performance").
  */
@@ -35,8 +36,10 @@ export const RemoteLayer = Layer.scopedContext(
     const filename = yield* resolvePath(flags.db, "client")
     const database = yield* Database.make({ filename: (yield* createsNothing(filename)) ? ":memory:" : filename })
     const peers = yield* Effect.provide(PeerStore.make, database)
-    const legacy = yield* Effect.provide(LegacyConfig.make, database)
-    return database.pipe(Context.add(PeerStore, peers), Context.add(LegacyConfig, legacy))
+    const withPeers = database.pipe(Context.add(PeerStore, peers))
+    const legacy = yield* Effect.provide(LegacyConfig.make, withPeers)
+    const legacyDatabase = yield* Effect.provide(LegacyDatabase.make, withPeers)
+    return withPeers.pipe(Context.add(LegacyConfig, legacy), Context.add(LegacyDatabase, legacyDatabase))
   })
 )
 
@@ -45,7 +48,7 @@ const CREATING_VERBS: ReadonlySet<string> = new Set(["add"])
 
 /**
  * True when the database file is missing and this command has nothing to put
- * in it (not `add`, no old config to import): it then reads an empty
+ * in it (not `add`, no old config or older database to bring in): it then reads an empty
  * in-memory database ("No peers yet", "no peer named …") and creates no file
  * or folder, as git and gh never create configuration to read it.
  */
@@ -55,8 +58,9 @@ const createsNothing = (filename: string) =>
     const path = yield* Effect.serviceOption(CommandPath)
     const verb = Option.match(path, { onNone: () => "", onSome: (p) => p[p.length - 1] ?? "" })
     if (CREATING_VERBS.has(verb)) return false
-    const legacy = yield* legacyConfigPath
-    return fs.statSync(legacy, { throwIfNoEntry: false }) === undefined
+    // Something to bring in: the old config, or the database fazt remote used before.
+    const olds = [yield* legacyConfigPath, ...(yield* legacyClientPaths)]
+    return olds.every((old) => fs.statSync(old, { throwIfNoEntry: false }) === undefined)
   })
 
 /** Retries are announced on stderr, on a terminal or not (a JSON line under --json). */

@@ -1,8 +1,11 @@
 import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { DeployLayer, NetworkLayer, RemoteLayer } from "./layers.js"
 import { add } from "./remote/add.js"
-import { apps } from "./remote/apps.js"
+import { appDescription, appVerbs } from "./remote/app.js"
+import { apps, listApps } from "./remote/apps.js"
+import { info } from "./remote/info.js"
 import { setDefault } from "./remote/default.js"
 import { deploy } from "./remote/deploy.js"
 import { importLegacyConfig } from "./remote/legacy.js"
@@ -24,6 +27,25 @@ const afterImport = <N extends string, R, E, A>(command: Command.Command<N, R, E
 const online = <N extends string, R, E, A>(command: Command.Command<N, R, E, A>) =>
   afterImport(Command.provide(command, NetworkLayer))
 
+const deployOnline = afterImport(Command.provide(deploy, DeployLayer))
+
+/** fazt v0.29's `app` noun (`fazt @zyt app list`): the gateway verbs, and deploy. */
+const app = Command.make("app", {}, () =>
+  Effect.zipRight(importLegacyConfig, Effect.provide(listApps({ name: Option.none(), aliases: false }), NetworkLayer))).pipe(
+    Command.withDescription(appDescription),
+    Command.withSubcommands([
+      online(appVerbs.list),
+      online(appVerbs.info),
+      online(appVerbs.remove),
+      online(appVerbs.link),
+      online(appVerbs.unlink),
+      online(appVerbs.reserve),
+      online(appVerbs.fork),
+      online(appVerbs.lineage),
+      deployOnline
+    ])
+  )
+
 export const remote = Command.make("remote", {}, () => Effect.zipRight(importLegacyConfig, listPeers)).pipe(
   Command.withDescription("List the peers in this fazt's database (local only).\n\nExample: fazt remote --json"),
   Command.withSubcommands([
@@ -37,7 +59,9 @@ export const remote = Command.make("remote", {}, () => Effect.zipRight(importLeg
     online(status),
     online(apps),
     online(upgrade),
-    afterImport(Command.provide(deploy, DeployLayer)),
+    deployOnline,
+    online(info),
+    app,
     migrate
   ]),
   Command.provide(RemoteLayer)

@@ -8,7 +8,7 @@ import { start } from "./server/start.js"
 export const server = Command.make("server", {}, () =>
   Console.error("fazt server: this machine's own fazt node. Start with 'fazt server create-key --name NAME', then 'fazt server start'; see 'fazt server --help'.")).pipe(
   Command.withDescription(
-    "This machine's own fazt node (database ./data.db unless --db or FAZT_DB).\n\nExample: fazt server create-key --name laptop && fazt server start --port 8080"
+    "This machine's own fazt node (database ./data.db unless --db or FAZT_DB_PATH).\n\nExample: fazt server create-key --name laptop && fazt server start --port 8080"
   ),
   Command.withSubcommands([Command.provide(createKey, ServerLayer), Command.provide(start, ServerLayer)])
 )

@@ -41,12 +41,39 @@ export interface CommandSpec {
   readonly aliases: ReadonlyArray<string>
 }
 
-/** Words people type out of habit (git, docker): alias → what it means under its parent. */
-export const VERB_ALIASES: Readonly<Record<string, { readonly parent: string; readonly to: string | null }>> = {
+/**
+ * Words people type out of habit (git, docker, fazt v0.29 itself): alias →
+ * what it means under its parent: a child, a path of them, or (null) the
+ * parent itself.
+ */
+export const VERB_ALIASES: Readonly<Record<string, { readonly parent: string; readonly to: string | ReadonlyArray<string> | null }>> = {
   // `fazt remote` itself lists the peers.
   ls: { parent: "remote", to: null },
   list: { parent: "remote", to: null },
-  rm: { parent: "remote", to: "remove" }
+  rm: { parent: "remote", to: "remove" },
+  // fazt v0.29 (cmd/server/main.go): `fazt peer list|add|remove|default`, and `fazt app …` on the default peer.
+  peer: { parent: "fazt", to: "remote" },
+  app: { parent: "fazt", to: ["remote", "app"] }
+}
+
+/**
+ * The commands `word` leads to below `command`, aliases followed (one may
+ * lead two deep); `[]` when it is a habit meaning `command` itself;
+ * undefined when it names nothing there.
+ */
+export const verbAt = (command: CommandSpec, word: string): ReadonlyArray<CommandSpec> | undefined => {
+  const alias = VERB_ALIASES[word]
+  const to = alias !== undefined && alias.parent === command.name ? alias.to : word
+  if (to === null) return []
+  const steps: Array<CommandSpec> = []
+  let at = command
+  for (const name of typeof to === "string" ? [to] : to) {
+    const child = at.children.find((c) => c.name === name)
+    if (child === undefined) return undefined
+    steps.push(child)
+    at = child
+  }
+  return steps
 }
 
 /**
@@ -62,7 +89,7 @@ export const globalFlagsFor = (root: CommandSpec, command: CommandSpec): Readonl
   return root.flags
     .filter((f) => command === root || network || !NETWORK_FLAGS.has(f.name))
     // The node's commands have a database of their own (src/services/db/Database.ts resolvePath).
-    .map((f) => f.name === "--db" && command.path[1] === "server" ? { ...f, description: "The node's database file (default: $FAZT_DB, else ./data.db)" } : f)
+    .map((f) => f.name === "--db" && command.path[1] === "server" ? { ...f, description: "The node's database file (default: $FAZT_DB_PATH, else ./data.db)" } : f)
 }
 
 /** Placeholders people understand better than `text`/`integer`. */
@@ -78,7 +105,12 @@ const PLACEHOLDERS: Readonly<Record<string, string>> = {
   "--host": "ADDRESS",
   "--max-upload": "SIZE",
   "--deploys-per-minute": "N",
-  "--completions": "SHELL"
+  "--completions": "SHELL",
+  "--format": "FORMAT",
+  "--url": "URL",
+  "--alias": "ALIAS",
+  "--id": "APP_ID",
+  "--as": "ALIAS"
 }
 
 type Node = { readonly _tag: string; readonly [k: string]: any }

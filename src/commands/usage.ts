@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import { UsageError } from "../domain/errors.js"
-import { type CommandSpec, type FlagSpec, nearest, VERB_ALIASES } from "./spec.js"
+import { type CommandSpec, type FlagSpec, nearest, VERB_ALIASES, verbAt } from "./spec.js"
 
 /**
  * Flags every command takes that `@effect/cli` adds itself. `--wizard` is
@@ -106,13 +106,12 @@ export const interpret = (root: CommandSpec, args: ReadonlyArray<string>): Verdi
       continue
     }
     if (current.children.length > 0 && positionals === 0) {
-      const alias = VERB_ALIASES[word]
-      const verb = alias !== undefined && alias.parent === current.name ? alias.to : word
-      if (verb === null) continue
-      const child = current.children.find((c) => c.name === verb)
-      if (child !== undefined) {
-        current = child
-        out.push(verb)
+      const steps = verbAt(current, word)
+      if (steps !== undefined) {
+        for (const step of steps) {
+          current = step
+          out.push(step.name)
+        }
         continue
       }
       if (current.args.length === 0) {

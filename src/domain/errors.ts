@@ -119,6 +119,23 @@ export class ListenFailed extends Data.TaggedError("ListenFailed")<{
   }
 }
 
+/** `fazt server start` on a database another running node already serves. */
+export class NodeAlreadyRunning extends Data.TaggedError("NodeAlreadyRunning")<{
+  readonly database: string
+  readonly pid?: number
+  readonly url?: string
+  readonly since?: string
+}> {
+  override get message() {
+    const who = [
+      this.pid === undefined ? undefined : `pid ${this.pid}`,
+      this.url === undefined ? undefined : `listening on ${this.url}`,
+      this.since === undefined ? undefined : `since ${this.since} UTC`
+    ].filter((x) => x !== undefined)
+    return `another fazt node already serves the database ${this.database}${who.length ? ` (${who.join(", ")})` : ""}`
+  }
+}
+
 /** The token stored for a peer (by another tool) cannot be sent: HTTP headers cannot carry it. */
 export class UnusableToken extends Data.TaggedError("UnusableToken")<{
   readonly peer: string
@@ -279,6 +296,7 @@ export type FaztError =
   | InvalidFolder
   | UnzippableFile
   | ListenFailed
+  | NodeAlreadyRunning
   | PlainHttpRefused
   | UnusableToken
   | PeerNotFound

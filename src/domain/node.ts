@@ -50,14 +50,31 @@ export const contentTypeOf = (path: string): string => {
   return TYPES[ext] ?? "application/octet-stream"
 }
 
-/** A zip entry path a node may store: relative, `/`-separated, no `..`. */
-export const entryPathProblem = (path: string): string | undefined => {
-  if (path.length === 0) return "an empty path"
-  // NUL, escapes and other control characters: no file name needs them, and
-  // they would reach a visitor's terminal or logs through listings.
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(path)) return `${JSON.stringify(path)} contains a control character`
-  if (path.includes("\\")) return `'${path}' uses backslashes`
-  if (path.startsWith("/") || /^[a-zA-Z]:/.test(path)) return `'${path}' is absolute`
-  if (path.split("/").some((part) => part === "..")) return `'${path}' climbs out with '..'`
-  return undefined
+/**
+ * What the node does with a zip entry's path (fazt: internal/hosting/deploy.go,
+ * DeploySiteWithSource): `keep` it under its cleaned form (`./a`, `a//b`,
+ * `a/../b` → `a`, `a/b`, `b`, as Go's filepath.Clean), `skip` one that would
+ * climb out (`../x`), is absolute or uses backslashes — fazt skips those
+ * entries and deploys the rest — or `refuse` the whole archive for a control
+ * character in a name: fazt keeps such names, but they would reach a
+ * visitor's terminal or logs through listings (safety first, docs/CONFORMANCE.md).
+ */
+export type EntryVerdict =
+  | { readonly _tag: "Keep"; readonly path: string }
+  | { readonly _tag: "Skip"; readonly why: string }
+  | { readonly _tag: "Refuse"; readonly why: string }
+
+export const vetEntryPath = (name: string): EntryVerdict => {
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) return { _tag: "Refuse", why: `${JSON.stringify(name)} contains a control character` }
+  if (name.includes("\\")) return { _tag: "Skip", why: `'${name}' uses backslashes` }
+  if (name.startsWith("/") || /^[a-zA-Z]:/.test(name)) return { _tag: "Skip", why: `'${name}' is absolute` }
+  const parts: Array<string> = []
+  for (const part of name.split("/")) {
+    if (part === "" || part === ".") continue
+    if (part !== "..") parts.push(part)
+    else if (parts.length === 0) return { _tag: "Skip", why: `'${name}' climbs out with '..'` }
+    else parts.pop()
+  }
+  if (parts.length === 0) return { _tag: "Skip", why: `'${name}' is an empty path` }
+  return { _tag: "Keep", path: parts.join("/") }
 }

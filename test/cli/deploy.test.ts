@@ -42,7 +42,8 @@ describe("fazt remote deploy to the project's node", () => {
     expect(r.stderr).toBe("")
 
     expect((await getSite(node.port, "my-site", "/")).body.toString()).toBe("<h1>v1</h1>")
-    expect((await getSite(node.port, "my-site", "/docs/guide/")).body.toString()).toBe("<h1>guide</h1>")
+    // A trailing slash redirects to the path without it, as on fazt (internal/hosting/handler.go).
+    expect((await getSite(node.port, "my-site", "/docs/guide/")).status).toBe(301)
     expect((await getSite(node.port, "my-site", "/docs/guide")).body.toString()).toBe("<h1>guide</h1>")
     const logo = await getSite(node.port, "my-site", "/img/logo.png")
     expect(logo.type).toBe("image/png")
@@ -120,10 +121,9 @@ describe("fazt remote deploy to the project's node", () => {
     const { node, token, db, client } = await nodeAndClient(cleanups, ["--deploys-per-minute", "0"])
     const dir = siteFolder(client, "safe", { "index.html": "safe v1" })
     expect((await runFazt(["remote", "deploy", dir], { home: client })).code).toBe(0)
+    // `../`, absolute and backslash entries are skipped, as fazt does
+    // (test/node/fazt-conformance.test.ts); control characters refuse the archive.
     const bad: Array<[string, Buffer, string?]> = [
-      ["safe", handMadeZip([{ name: "index.html", content: "evil" }, { name: "../escape.txt", content: "x" }])],
-      ["safe", handMadeZip([{ name: "/etc/passwd", content: "x" }])],
-      ["safe", handMadeZip([{ name: "a\\..\\b.txt", content: "x" }])],
       ["safe", handMadeZip([{ name: "index.html", content: "x" }, { name: "a\0b.html", content: "x" }])],
       // Flagged UTF-8, ESC stays ESC (as CP437 it would read as an arrow, which is harmless).
       ["safe", handMadeZip([{ name: "index.html", content: "x" }, { name: "\x1b[31mred.html", content: "x", utf8: true }])],

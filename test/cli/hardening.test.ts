@@ -255,7 +255,15 @@ describe("the node's own database", () => {
     await node.stop()
     expect(fs.statSync(db).mode & 0o777).toBe(0o600)
     expect(fs.statSync(path.dirname(db)).mode & 0o777).toBe(0o700)
-    expect(query(db, "SELECT version FROM migrations ORDER BY version")).toEqual([{ version: 9 }, { version: 1000 }, { version: 1001 }, { version: 1002 }])
+    // The lock beside it (one node per database) is private too.
+    expect(fs.statSync(`${db}-node.lock`).mode & 0o777).toBe(0o600)
+    expect(query(db, "SELECT version FROM migrations ORDER BY version")).toEqual([
+      { version: 9 },
+      { version: 1000 },
+      { version: 1001 },
+      { version: 1002 },
+      { version: 1003 }
+    ])
   })
 })
 

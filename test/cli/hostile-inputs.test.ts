@@ -113,7 +113,7 @@ describe("old ~/.fazt/config.json, entry by entry", () => {
     return file
   }
 
-  it("applies add's rules: bad names and tokens skipped with why, URL passwords refused unprinted, every entry reported", async () => {
+  it("imports names as fazt does (Office_Box as it is); unsafe names, URLs and tokens skipped with why, URL passwords unprinted", async () => {
     const home = tempHome()
     await runFazt(["remote", "add", "mine", "https://mine.example"], { home })
     place(home, {
@@ -132,15 +132,15 @@ describe("old ~/.fazt/config.json, entry by entry", () => {
     expect(r.code).toBe(0)
     expect(r.stderr).not.toContain("hunter2secret")
     expect(r.stderr).not.toContain(ESC)
-    expect(r.stderr).toMatch(/^warning: Imported 1 peer\(s\) .* \(good\); kept the existing mine; /)
+    expect(r.stderr).toMatch(/^warning: Imported 2 peer\(s\) .* \(Office_Box, good\); kept the existing mine; /)
     for (const why of [
-      "skipped 'Office_Box': invalid name",
       "skipped 'creds': URL https://***@creds.example refused: credentials do not belong in the URL",
       "skipped 'ftp': URL ftp://files.example refused: scheme ftp is not supported",
       "skipped 'crlf': token refused",
       "skipped 'esc\\x1b[31m': invalid name"
     ]) expect(r.stderr).toContain(why)
     expect(peers(clientDb(home)).map((p) => [p.name, p.url, p.is_default])).toEqual([
+      ["Office_Box", "https://office.example", 0],
       ["good", "https://good.example", 0],
       ["mine", "https://mine.example", 1]
     ])

@@ -20,7 +20,7 @@ describe("documented limits", () => {
       expect(r.stderr).toContain("it is longer than 2048 characters")
       expect(r.stderr.length).toBeLessThan(600)
     }
-    fs.mkdirSync(path.join(home, ".fazt"))
+    fs.mkdirSync(path.join(home, ".fazt"), { recursive: true })
     fs.writeFileSync(path.join(home, ".fazt", "config.json"), JSON.stringify({ servers: { huge: { url: longUrl(5000) } } }))
     const imported = await runFazt(["remote"], { home })
     expect(imported.stderr).toContain("skipped 'huge'")

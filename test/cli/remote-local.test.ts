@@ -13,7 +13,7 @@ const peers = (file: string) =>
   )
 
 describe("fazt remote on a fresh HOME", () => {
-  it("a listing creates nothing; the first add creates ~/.config/fazt/data.db (0600, folder 0700) with migration 9 'peers'", async () => {
+  it("a listing creates nothing; the first add creates ~/.fazt/data.db, fazt's own (0600, folder 0700), with migration 9 'peers'", async () => {
     const home = tempHome()
     const r = await runFazt(["remote"], { home })
     expect(r.code).toBe(0)
@@ -28,11 +28,8 @@ describe("fazt remote on a fresh HOME", () => {
     expect(query(file, "PRAGMA journal_mode")).toEqual([{ journal_mode: "wal" }])
   })
 
-  it("honours XDG_CONFIG_HOME and FAZT_DB, and --db over both", async () => {
+  it("honours FAZT_DB, and --db over it (the rest of the order: test/cli/one-database.test.ts)", async () => {
     const home = tempHome()
-    const xdg = path.join(home, "xdg")
-    await runFazt(["remote", "add", "x", "https://x.example"], { home, env: { XDG_CONFIG_HOME: xdg } })
-    expect(fs.existsSync(path.join(xdg, "fazt", "data.db"))).toBe(true)
     const envDb = path.join(home, "env.db")
     await runFazt(["remote", "add", "a", "https://a.example"], { home, env: { FAZT_DB: envDb } })
     expect(peers(envDb).map((p) => p.name)).toEqual(["a"])

@@ -93,7 +93,7 @@ describe("help of every command", () => {
       }
       // One line per flag: every line naming a flag starts with it and carries its text.
       for (const line of r.stdout.split("\n").filter((l) => /^ {2}(-h, )?--/.test(l))) {
-        expect(line, title).toMatch(/^ {2}(-h, )?--[a-z-]+( [A-Z]+)? +\S/)
+        expect(line, title).toMatch(/^ {2}(-h, )?--[a-z-]+(, --[a-z-]+)*( [A-Z_]+)? +\S/)
       }
     }
     const deploy = (await runFazt(["remote", "deploy", "--help"], { home })).stdout
@@ -131,10 +131,13 @@ const bashComplete = async (words: ReadonlyArray<string>): Promise<Array<string>
 
 describe("completions", () => {
   it("bash completes verbs, flags and values at every level, and peer names from the database", async () => {
-    expect(await bashComplete(["fazt", ""])).toEqual(["remote", "server"])
+    // fazt v0.29's words are offered too: `peer` (fazt remote), `app` (fazt remote app), and the habit `rm`.
+    expect(await bashComplete(["fazt", ""])).toEqual(["remote", "server", "peer", "app"])
     expect(await bashComplete(["fazt", "remote", ""])).toEqual([
-      "add", "remove", "default", "rename", "set-url", "set-token", "show", "status", "apps", "upgrade", "deploy", "migrate"
+      "add", "remove", "default", "rename", "set-url", "set-token", "show", "status", "apps", "upgrade", "deploy", "info", "app", "migrate", "rm"
     ])
+    expect(await bashComplete(["fazt", "@zyt", "app", "l"])).toEqual(["list", "link", "lineage"])
+    expect(await bashComplete(["fazt", "peer", "a"])).toEqual(["add", "apps", "app"])
     expect(await bashComplete(["fazt", "remote", "st"])).toEqual(["status"])
     expect(await bashComplete(["fazt", "server", "st"])).toEqual(["start"])
     expect(await bashComplete(["fazt", "remote", "status", "--a"])).toEqual(["--all"])

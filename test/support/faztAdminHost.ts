@@ -37,6 +37,24 @@ export interface AdminHostOptions {
   readonly latest?: string
   /** Make the gateway refuse every command with this text. */
   readonly commandError?: string
+  /**
+   * Answer the first N requests as fazt's global rate limiter does
+   * (internal/middleware/ratelimit.go): 429, `Retry-After: 1`, and the plain
+   * text of Go's http.Error.
+   */
+  readonly rateLimitFirst?: number
+  /** `/api/upgrade` fails to reach the release server: 502 GITHUB_ERROR (internal/handlers/upgrade_handler.go). */
+  readonly upgradeFails?: boolean
+}
+
+/** One request as it arrived, for comparing with what fazt's own CLI sends. */
+export interface ArrivedRequest {
+  readonly method: string
+  readonly path: string
+  readonly query: string
+  readonly authorization: string | undefined
+  readonly contentType: string | undefined
+  readonly body: string
 }
 
 const API_KEY_PATHS = [
@@ -70,11 +88,22 @@ const readBody = (req: http.IncomingMessage): Promise<Buffer> =>
 export const faztAdminHost = async (options: AdminHostOptions) => {
   const version = options.version ?? "0.29.0"
   const apps: Array<FaztApp> = (options.apps ?? []).map((a) => ({ ...a, aliases: [...a.aliases] }))
+  // Sub-domains fazt keeps in its aliases table: a link (proxy) or a reservation.
+  const reserved = new Set<string>()
+  const forks = new Map<string, Array<string>>()
+  const requests: Array<ArrivedRequest> = []
+  let limited = options.rateLimitFirst ?? 0
   let nextId = 1
 
   const keyOf = (req: http.IncomingMessage): string | undefined => {
     const header = req.headers.authorization
     return header?.startsWith("Bearer ") ? header.slice("Bearer ".length) : undefined
+  }
+
+  /** `--name value` among gateway arguments, as the gateway reads it. */
+  const flag = (args: ReadonlyArray<string>, name: string): string | undefined => {
+    const at = args.indexOf(name)
+    return at >= 0 && at + 1 < args.length ? args[at + 1] : undefined
   }
 
   const gateway = (command: string, args: ReadonlyArray<string>): { success: boolean; data?: unknown; error?: string } => {
@@ -89,21 +118,72 @@ export const faztAdminHost = async (options: AdminHostOptions) => {
     const find = (ref: string | undefined) => apps.find((a) => a.id === ref || a.aliases.includes(ref ?? ""))
     switch (sub) {
       case "list":
+        if (rest.includes("--aliases")) {
+          const rows = [
+            ...apps.flatMap((a) => a.aliases.map((subdomain) => ({ subdomain, type: "proxy", targets: { app_id: a.id } }))),
+            ...[...reserved].map((subdomain) => ({ subdomain, type: "reserved" }))
+          ].sort((x, y) => (x.subdomain < y.subdomain ? -1 : 1))
+          return rows.length === 0 ? { success: true } : { success: true, data: rows }
+        }
         // Go's nil slice with `omitempty`: no `data` at all when there are none.
         return apps.length === 0
           ? { success: true }
           : { success: true, data: apps.map((a) => ({ id: a.id, title: a.title, visibility: a.visibility, ...(a.tags?.length ? { tags: a.tags } : {}), ...(a.aliases.length ? { aliases: a.aliases } : {}) })) }
       case "info": {
         if (rest[0] === undefined) return { success: false, error: "missing required argument" }
-        const app = find(rest[0])
+        const app = find(flag(rest, "--alias") ?? flag(rest, "--id") ?? rest[0])
         return app ? { success: true, data: { ...app, url: `https://${app.aliases[0]}.zyt.app` } } : { success: false, error: "not found" }
       }
       case "remove": {
         if (rest[0] === undefined) return { success: false, error: "missing required argument" }
-        const app = find(rest[0])
+        const alias = flag(rest, "--alias")
+        if (alias !== undefined && flag(rest, "--id") === undefined) {
+          for (const a of apps) a.aliases = a.aliases.filter((x) => x !== alias)
+          return { success: true, data: { alias, message: "Alias removed" } }
+        }
+        const app = find(flag(rest, "--id") ?? rest[0])
         if (!app) return { success: false, error: "not found" }
         apps.splice(apps.indexOf(app), 1)
         return { success: true, data: { id: app.id, title: app.title, deleted: 1, message: "App removed" } }
+      }
+      case "link": {
+        const id = flag(rest, "--id")
+        if (rest[0] === undefined || id === undefined) return { success: false, error: "missing required argument" }
+        const app = apps.find((a) => a.id === id)
+        if (!app) return { success: false, error: "not found" }
+        for (const a of apps) a.aliases = a.aliases.filter((x) => x !== rest[0])
+        app.aliases.push(rest[0])
+        return { success: true, data: { subdomain: rest[0], app_id: id, url: `https://${rest[0]}.zyt.app`, message: "Alias created" } }
+      }
+      case "unlink":
+      case "reserve": {
+        if (rest[0] === undefined) return { success: false, error: "missing required argument" }
+        for (const a of apps) a.aliases = a.aliases.filter((x) => x !== rest[0])
+        if (sub === "reserve") reserved.add(rest[0])
+        return { success: true, data: { subdomain: rest[0], message: sub === "reserve" ? "Subdomain reserved" : "Alias removed" } }
+      }
+      case "fork": {
+        const source = find(flag(rest, "--alias") ?? flag(rest, "--id") ?? rest[0])
+        if (!source) return { success: false, error: "not found" }
+        const as = flag(rest, "--as")
+        const id = `app_${String(nextId++).padStart(8, "0")}`
+        apps.push({ id, title: source.title, visibility: "unlisted", aliases: as === undefined ? [] : [as] })
+        forks.set(source.id, [...(forks.get(source.id) ?? []), id])
+        return {
+          success: true,
+          data: { id, title: source.title, forked_from_id: source.id, original_id: source.id, message: "App forked", ...(as ? { alias: as, url: `https://${as}.zyt.app` } : {}) }
+        }
+      }
+      case "lineage": {
+        const app = find(flag(rest, "--alias") ?? flag(rest, "--id") ?? rest[0])
+        if (!app) return { success: false, error: "not found" }
+        const tree = (a: FaztApp): unknown => ({
+          id: a.id,
+          title: a.title,
+          ...(a.aliases.length ? { aliases: a.aliases } : {}),
+          forks: (forks.get(a.id) ?? []).map((f) => tree(apps.find((x) => x.id === f)!))
+        })
+        return { success: true, data: tree(app) }
       }
       default:
         return { success: false, error: "unknown subcommand" }
@@ -114,6 +194,19 @@ export const faztAdminHost = async (options: AdminHostOptions) => {
     const url = new URL(req.url ?? "/", "http://admin.zyt.app")
     const path = url.pathname
     const body = await readBody(req)
+    requests.push({
+      method: req.method ?? "",
+      path,
+      query: url.search,
+      authorization: req.headers.authorization,
+      contentType: req.headers["content-type"],
+      body: body.toString("latin1")
+    })
+    if (limited > 0) {
+      limited--
+      res.writeHead(429, { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff", "retry-after": "1" })
+      return res.end("Too Many Requests\n")
+    }
     if (path === "/health") {
       res.writeHead(200, { "content-type": "text/plain" })
       return res.end("OK")
@@ -155,6 +248,9 @@ export const faztAdminHost = async (options: AdminHostOptions) => {
       const args = Array.isArray(request.args) ? request.args.map(String) : []
       return ok(res, gateway(request.command, args))
     }
+    if (path === "/api/upgrade" && req.method === "POST" && options.upgradeFails) {
+      return fail(res, 502, "GITHUB_ERROR", "Failed to check latest release: dial tcp: lookup api.github.com: no such host")
+    }
     if (path === "/api/upgrade" && req.method === "POST") {
       if (url.searchParams.get("check") === "true") {
         return ok(res, options.latest
@@ -165,7 +261,9 @@ export const faztAdminHost = async (options: AdminHostOptions) => {
     }
     if (path === "/api/deploy" && req.method === "POST") {
       const text = body.toString("latin1")
-      const site = /name="site_name"\r\n\r\n([^\r]*)\r\n/.exec(text)?.[1]
+      // "Smart Domain Handling" (internal/handlers/deploy.go): the node's own domain is stripped.
+      const typed = /name="site_name"\r\n\r\n([^\r]*)\r\n/.exec(text)?.[1]
+      const site = typed !== undefined && typed.toLowerCase().endsWith(".zyt.app") ? typed.slice(0, -".zyt.app".length) : typed
       const file = /name="file"; filename="([^"]*)"\r\nContent-Type: [^\r]*\r\n\r\n/.exec(text)
       if (!site) return fail(res, 400, "BAD_REQUEST", "site_name is required")
       if (!file || !file[1]!.endsWith(".zip")) return fail(res, 400, "BAD_REQUEST", "file must be a .zip")
@@ -186,5 +284,5 @@ export const faztAdminHost = async (options: AdminHostOptions) => {
       if (!res.headersSent) fail(res, 500, "INTERNAL_ERROR", "An unexpected error occurred")
     })
   })
-  return { ...server, apps }
+  return { ...server, apps, requests }
 }

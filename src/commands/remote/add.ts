@@ -3,6 +3,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import { UsageError } from "../../domain/errors.js"
 import { viewPeer } from "../../domain/Peer.js"
 import { isLoopbackHost } from "../../domain/transportPolicy.js"
 import { PeerStore } from "../../services/client/PeerStore.js"
@@ -13,18 +14,31 @@ export const add = Command.make(
   "add",
   {
     name: Args.text({ name: "name" }).pipe(Args.withDescription("A short name: lowercase letters, digits, '-'")),
-    url: Args.text({ name: "url" }).pipe(Args.withDescription("The peer's admin URL, e.g. https://admin.example.com")),
+    url: Args.text({ name: "url" }).pipe(Args.withDescription("The peer's admin URL, e.g. https://admin.example.com"), Args.optional),
+    // fazt v0.29's spelling: `fazt peer add <name> --url U --token T --desc D`.
+    urlFlag: Options.text("url").pipe(Options.withDescription("The peer's admin URL, as fazt's 'peer add' takes it"), Options.optional),
     ...tokenOptions,
-    description: Options.text("description").pipe(Options.withDescription("A note about the peer"), Options.optional),
+    description: Options.text("description").pipe(
+      Options.withAlias("desc"),
+      Options.withDescription("A note about the peer"),
+      Options.optional
+    ),
     makeDefault: Options.boolean("default").pipe(Options.withDescription("Make it the default peer"))
   },
   (args) =>
     Effect.gen(function* () {
+      if (Option.isSome(args.url) === Option.isSome(args.urlFlag)) {
+        return yield* new UsageError({
+          message: Option.isSome(args.url)
+            ? "the URL is given twice (as an argument and as --url): give it once"
+            : "missing argument <url> for 'fazt remote add'; see 'fazt remote add --help'"
+        })
+      }
       const token = yield* readToken(args)
       const store = yield* PeerStore
       const peer = yield* store.add({
         name: args.name,
-        url: args.url,
+        url: Option.getOrElse(args.url, () => Option.getOrThrow(args.urlFlag)),
         token: Option.getOrNull(token),
         description: Option.getOrNull(args.description),
         makeDefault: args.makeDefault

@@ -6,7 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as path from "node:path"
 import { InvalidInput } from "../../domain/errors.js"
-import { siteNameProblem } from "../../domain/node.js"
+import { siteNameFor } from "../../domain/siteName.js"
 import type { SiteListing } from "../../domain/SiteListing.js"
 import { nothingToDeploy, refusedName } from "../../services/client/deployFolder.js"
 import { PeerClient } from "../../services/client/PeerClient.js"
@@ -16,14 +16,14 @@ import { trackUpload, type UploadProgress, uploadLabel, whileWaiting } from "../
 import { optionalPeerName } from "./args.js"
 import { selectPeer } from "./select.js"
 
-/** The site name fazt's client would use: `--name`, else the folder's own name. */
-const siteNameFor = (dir: string, name: Option.Option<string>) =>
+/** The site name fazt's client would use: `--name`, else the folder's own name; the peer's domain stripped as fazt's node strips it. */
+const siteNameOn = (peerUrl: string, dir: string, name: Option.Option<string>) =>
   Effect.gen(function* () {
-    const site = Option.getOrElse(name, () => path.basename(path.resolve(dir)))
-    const problem = siteNameProblem(site)
+    const typed = Option.getOrElse(name, () => path.basename(path.resolve(dir)))
+    const { problem, site } = siteNameFor(typed, peerUrl)
     if (problem !== undefined) {
       const hint = Option.isNone(name) ? " (taken from the folder's name; choose another with --name)" : ""
-      return yield* new InvalidInput({ message: `invalid site name '${site}': ${problem}${hint}` })
+      return yield* new InvalidInput({ message: `invalid site name '${typed}': ${problem}${hint}` })
     }
     return site
   })
@@ -46,20 +46,22 @@ export const deploy = Command.make(
     name: Options.text("name").pipe(Options.withDescription("Site name (default: the folder's name)"), Options.optional),
     spa: Options.boolean("spa").pipe(Options.withDescription("Serve index.html for unknown paths (also set by manifest.json's \"spa\": true)")),
     dryRun: Options.boolean("dry-run").pipe(Options.withDescription("List what would ship, send nothing")),
+    // fazt v0.29's `app deploy --no-build`; fazt remote ships the folder as it is in any case.
+    noBuild: Options.boolean("no-build").pipe(Options.withDescription("Deploy the folder as it is, without building (what fazt remote always does)")),
     includeSensitive: Options.boolean("include-sensitive").pipe(
       Options.withDescription("Also ship private-looking names: id_rsa, *.key, *.pem, credentials.json, *.sql, *~, …")
     )
   },
   (args) =>
     Effect.gen(function* () {
-      const site = yield* siteNameFor(args.dir, args.name)
+      const peer = yield* selectPeer(args.peer)
+      const site = yield* siteNameOn(peer.url, args.dir, args.name)
       const archive = yield* SiteArchive
       if (args.dryRun) {
         const listing = yield* archive.scan(args.dir, { includeSensitive: args.includeSensitive })
         const refused = refusedName(listing)
         if (listing.files.length === 0 && refused === undefined) return yield* nothingToDeploy(args.dir)
         const spa = args.spa || listing.spa
-        const peer = yield* selectPeer(args.peer)
         yield* reportLeftOut(listing)
         yield* emit(
           {
@@ -80,7 +82,6 @@ export const deploy = Command.make(
           `${formatCountOf(listing.files.length, "file")}, ${formatBytes(listing.totalBytes)} would be deployed as '${site}' to '${peer.name}'${spa ? " (SPA)" : ""}; nothing was sent`
         ))
       }
-      const peer = yield* selectPeer(args.peer)
       const client = yield* PeerClient
       const progress: UploadProgress = { phase: "scanning", sent: 0, folderBytes: 0 }
       const listing = yield* whileWaiting(

@@ -4,7 +4,7 @@ import { InvalidInput } from "../../domain/errors.js"
 import type { MigrateOutput } from "../../domain/json.js"
 import { LegacyConfig, type LegacyImport } from "../../services/client/LegacyConfig.js"
 import { emit, warn } from "../output.js"
-import { describeImport } from "./legacy.js"
+import { describeImport, importLegacyDatabases } from "./legacy.js"
 
 const toJson = (r: LegacyImport): typeof MigrateOutput.Type => {
   switch (r._tag) {
@@ -28,6 +28,7 @@ const toJson = (r: LegacyImport): typeof MigrateOutput.Type => {
 
 export const migrate = Command.make("migrate", {}, () =>
   Effect.gen(function* () {
+    yield* importLegacyDatabases
     const legacy = yield* LegacyConfig
     const result = yield* legacy.importIfPresent
     // Asked for by name, an import that could not happen is a failure, said once (exit 2).
@@ -35,7 +36,11 @@ export const migrate = Command.make("migrate", {}, () =>
     if (result._tag === "Imported" && result.skipped.length > 0) {
       yield* warn(describeImport(result)!)
     }
-    yield* emit(toJson(result), () => describeImport(result) ?? `Nothing to import: ${result.path} does not exist`)
+    yield* emit(toJson(result), () =>
+      describeImport(result) ??
+        (result._tag === "Imported"
+          ? `Nothing new to import: every server of ${result.path} is already a peer`
+          : `Nothing to import: ${result.path} does not exist`))
   })).pipe(
     Command.withDescription(
       "Import the peers of the old ~/.fazt/config.json now (it also happens on the first command).\n\nExample: fazt remote migrate"

@@ -4,6 +4,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { lazyLayer } from "../../lazy.js"
+import * as NodeLock from "../../services/node/NodeLock.js"
 import { NodeKeys } from "../../services/node/NodeKeys.js"
 import { NodeSites } from "../../services/node/NodeSites.js"
 import { VERSION } from "../../version.js"
@@ -51,6 +52,8 @@ export const start = Command.make(
     Effect.gen(function* () {
       // A node runs for long: a log reader that stalls must not stop it at its next line.
       yield* Effect.sync(writeThroughStreams)
+      // One node per database, before anything is cleaned up or served.
+      const lock = yield* NodeLock.acquire
       const sites = yield* NodeSites
       const dropped = yield* sites.removeUnfinished
       if (dropped > 0) yield* Console.error(`Removed ${dropped} unfinished deploy(s) left by an earlier crash`)
@@ -68,10 +71,10 @@ export const start = Command.make(
           maxFiles: o.maxFiles
         },
         { port: o.port, host: o.host },
-        (url) => Console.error(nextSteps(url, keyCount))
+        (url) => Effect.zipRight(lock.announce(url), Console.error(nextSteps(url, keyCount)))
       ))
       return yield* Layer.launch(node)
-    })
+    }).pipe(Effect.scoped)
 ).pipe(
   Command.withDescription(
     "Run this machine's fazt node: the admin API and every deployed site at http://<site>.localhost:<port>/.\n\nExample: fazt server start --port 8080"

@@ -8,9 +8,10 @@ import * as path from "node:path"
 import type { DatabaseError } from "../../domain/errors.js"
 import { describeErrno, errnoCode } from "../../domain/errno.js"
 import { homeDirectory } from "../../domain/home.js"
+import { tokenProblem, validatePeerUrl } from "../../domain/Peer.js"
+import { specialFileKind } from "../db/Database.js"
 import { keepPrivate } from "../fileMode.js"
-import { tokenProblem, validatePeerName, validatePeerUrl } from "../../domain/Peer.js"
-import { Database, specialFileKind } from "../db/Database.js"
+import { type AdoptedPeer, PeerStore } from "./PeerStore.js"
 
 /** `~/.fazt/config.json` as fazt's old client wrote it; unknown fields are ignored. */
 export const LegacyConfigFile = Schema.Struct({
@@ -34,7 +35,7 @@ export type LegacyImport =
     readonly imported: ReadonlyArray<string>
     /** Names that were already peers and were left as they were. */
     readonly kept: ReadonlyArray<string>
-    /** Entries `add` would refuse (bad name, URL with a password, bad token), with why; never imported. */
+    /** Entries that cannot be used safely (a name that cannot be typed or shown, a URL or token we cannot use), with why; never imported. */
     readonly skipped: ReadonlyArray<SkippedEntry>
     readonly defaultPeer: string | null
     readonly renameError: string | null
@@ -49,16 +50,43 @@ export interface SkippedEntry {
 /** An old config larger than this is not an old config (fazt wrote a few hundred bytes). */
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024
 
+/** fazt's description for an imported server (`internal/remote/migrate.go`). */
+export const IMPORTED_DESCRIPTION = "Migrated from ~/.fazt/config.json"
+
 /**
- * The rules of `fazt remote add`, applied to one old entry: the URL it would
- * store, or why the entry is skipped.
+ * Why an old entry's name cannot be a peer's, or undefined. fazt imports every
+ * name as it is (`internal/remote/migrate.go`), and so do we, except a name
+ * that cannot be typed or shown safely: empty, control characters or
+ * direction overrides, whitespace, a lone surrogate, or a leading `-` (read
+ * as a flag) or `@` (read as `fazt @name`).
+ */
+export const importedNameProblem = (name: string): string | undefined => {
+  if (name.length === 0) return "it is empty"
+  if (name.length > 255) return "it is longer than 255 characters"
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(name)) {
+    return "it holds control characters or direction overrides"
+  }
+  if (/\s/.test(name)) return "it holds whitespace"
+  if (/[\ud800-\udfff]/.test(name.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ""))) return "it is not valid Unicode"
+  if (name.startsWith("-")) return "it starts with '-', which would be read as a flag"
+  if (name.startsWith("@")) return "it starts with '@', which would be read as 'fazt @name'"
+  return undefined
+}
+
+/**
+ * One old entry as a peer: its name as it is (unless unsafe), its URL by the
+ * rules of `add` (fazt stored it unchecked, but a URL we cannot use safely
+ * is not imported: the entry is named and skipped), its token unless HTTP
+ * cannot carry it.
  */
 const admit = (
   name: string,
   server: { readonly url: string; readonly token?: string | null | undefined }
-): Effect.Effect<{ readonly url: string; readonly token: string | null }, SkippedEntry> =>
+): Effect.Effect<AdoptedPeer, SkippedEntry> =>
   Effect.gen(function* () {
-    yield* Effect.mapError(validatePeerName(name), (e) => ({ name, reason: `invalid name: ${e.reason}` }))
+    const badName = importedNameProblem(name)
+    if (badName !== undefined) return yield* Effect.fail({ name, reason: `invalid name: ${badName}` })
     const url = yield* Effect.mapError(validatePeerUrl(server.url), (e) => ({
       name,
       reason: `URL ${e.url} refused: ${e.reason}`
@@ -66,7 +94,7 @@ const admit = (
     const token = server.token === undefined || server.token === null || server.token === "" ? null : server.token
     const badToken = token === null ? undefined : tokenProblem(token)
     if (badToken !== undefined) return yield* Effect.fail({ name, reason: `token refused: ${badToken}` })
-    return { url, token }
+    return { name, url, token, description: IMPORTED_DESCRIPTION }
   })
 
 export declare namespace LegacyConfig {
@@ -75,7 +103,9 @@ export declare namespace LegacyConfig {
     readonly path: string
     /**
      * Imports the old file when it exists, in one transaction, then renames it
-     * to `config.json.migrated`. Safe to repeat after a crash at any point.
+     * to `config.json.migrated` when anything was imported (as fazt does: a
+     * file whose every server is already a peer stays). Safe to repeat after
+     * a crash at any point.
      */
     readonly importIfPresent: Effect.Effect<LegacyImport, DatabaseError>
   }
@@ -123,10 +153,9 @@ const readFile = (file: string): Effect.Effect<
     return { _tag: "Ok" as const, config: decoded.right }
   })
 
-export const makeAt = (file: string): Effect.Effect<LegacyConfig.Service, never, Database> =>
+export const makeAt = (file: string): Effect.Effect<LegacyConfig.Service, never, PeerStore> =>
   Effect.gen(function* () {
-    const db = yield* Database
-    const sql = db.sql
+    const store = yield* PeerStore
 
     // The renamed old config holds every old token: private whenever it is ours (fileMode.ts).
     const privateBackup = Effect.suspend(() => {
@@ -140,57 +169,35 @@ export const makeAt = (file: string): Effect.Effect<LegacyConfig.Service, never,
       if (read._tag === "Malformed") return { _tag: "Malformed", path: file, reason: read.reason } as const
       const { config } = read
       const names = Object.keys(config.servers).sort()
-      const outcome = yield* db.transaction(
-        Effect.gen(function* () {
-          const imported: Array<string> = []
-          const kept: Array<string> = []
-          const skipped: Array<SkippedEntry> = []
-          for (const name of names) {
-            const server = config.servers[name]!
-            const existing = yield* sql<{ n: number }>`SELECT count(*) AS n FROM peers WHERE name = ${name}`
-            if ((existing[0]?.n ?? 0) > 0) {
-              kept.push(name)
-              continue
-            }
-            const admitted = yield* Effect.either(admit(name, server))
-            if (admitted._tag === "Left") {
-              skipped.push(admitted.left)
-              continue
-            }
-            const { token, url } = admitted.right
-            yield* sql`INSERT INTO peers (name, url, token, is_default, created_at, updated_at)
-              VALUES (${name}, ${url}, ${token}, 0, datetime('now'), datetime('now'))`
-            imported.push(name)
-          }
-          // The old default carries over unless the table already has one of its own.
-          let defaultPeer: string | null = null
-          const wanted = config.default_server ?? null
-          const marked = yield* sql<{ name: string }>`SELECT name FROM peers WHERE is_default = 1`
-          if (marked[0]) {
-            defaultPeer = marked[0].name
-          } else if (wanted !== null && (imported.includes(wanted) || kept.includes(wanted))) {
-            yield* sql`UPDATE peers SET is_default = 1, updated_at = datetime('now') WHERE name = ${wanted}`
-            defaultPeer = wanted
-          }
-          return { imported, kept, skipped, defaultPeer }
-        })
-      )
+      const admitted: Array<AdoptedPeer> = []
+      const skipped: Array<SkippedEntry> = []
+      for (const name of names) {
+        const entry = yield* Effect.either(admit(name, config.servers[name]!))
+        if (entry._tag === "Left") skipped.push(entry.left)
+        else admitted.push(entry.right)
+      }
+      const adoption = yield* store.adopt(admitted, config.default_server ?? null)
+      if (adoption.imported.length === 0) {
+        return { _tag: "Imported", path: file, renamedTo: null, renameError: null, skipped, ...adoption } as const
+      }
       const renamedTo = `${file}.migrated`
       const renameError = yield* Effect.sync(() => {
         try {
           fs.renameSync(file, renamedTo)
-          return null
         } catch (e) {
           return (e as NodeJS.ErrnoException).code ?? "rename failed"
         }
+        return null
       })
+      // It holds every old token: readable by its owner only, as a key file.
       yield* privateBackup
       return {
         _tag: "Imported",
         path: file,
         renamedTo: renameError === null ? renamedTo : null,
         renameError,
-        ...outcome
+        skipped,
+        ...adoption
       } as const
     })
 
@@ -206,14 +213,14 @@ const defaultPath = homeDirectory.pipe(
 export const legacyConfigPath: Effect.Effect<string> = Effect.orDie(defaultPath)
 
 /** The service for `$HOME/.fazt/config.json`. */
-export const make: Effect.Effect<LegacyConfig.Service, never, Database> = Effect.flatMap(Effect.orDie(defaultPath), makeAt)
+export const make: Effect.Effect<LegacyConfig.Service, never, PeerStore> = Effect.flatMap(Effect.orDie(defaultPath), makeAt)
 
 export class LegacyConfig extends Context.Tag("fazt/LegacyConfig")<LegacyConfig, LegacyConfig.Service>() {
   static readonly make = make
-  static readonly layer: Layer.Layer<LegacyConfig, never, Database> = Layer.effect(
+  static readonly layer: Layer.Layer<LegacyConfig, never, PeerStore> = Layer.effect(
     LegacyConfig,
     make
   )
-  static readonly layerAt = (file: string): Layer.Layer<LegacyConfig, never, Database> =>
+  static readonly layerAt = (file: string): Layer.Layer<LegacyConfig, never, PeerStore> =>
     Layer.effect(LegacyConfig, makeAt(file))
 }

@@ -91,8 +91,18 @@ export declare namespace PeerClient {
     readonly upgrade: (peer: Peer, options: UpgradeOptions) => Effect.Effect<UpgradeResult, PeerClientError>
     /** Through the command gateway (`app remove`); `DELETE /api/apps/<id>` on nodes without one. */
     readonly removeApp: (peer: Peer, app: string) => Effect.Effect<unknown, PeerClientError>
-    /** Runs a command of fazt's gateway (`POST /api/cmd`) and returns its `data`. */
-    readonly command: (peer: Peer, command: string, args: ReadonlyArray<string>) => Effect.Effect<unknown, PeerClientError>
+    /**
+     * Runs a command of fazt's gateway (`POST /api/cmd`), as fazt's own CLI
+     * sends it (`cmd/server/app_v2.go` `executeRemoteCmd`), and returns its
+     * `data`. Retried only when the node never saw it, unless `idempotent`
+     * (`app list`, `app info`, `server info`): then as any transient failure.
+     */
+    readonly command: (
+      peer: Peer,
+      command: string,
+      args: ReadonlyArray<string>,
+      options?: { readonly idempotent?: boolean }
+    ) => Effect.Effect<unknown, PeerClientError>
     readonly deploy: (peer: Peer, upload: DeployUpload) => Effect.Effect<DeployResult, PeerClientError>
     /**
      * Scan, zip and upload a folder as fazt's own client does (site name:
@@ -125,6 +135,10 @@ const describeBody = (response: PeerResponse): string => {
   }
   return type === "" ? "a body that is not JSON" : `a ${type} body that is not the fazt API`
 }
+
+/** A `text/plain` body, as Go's `http.Error` sends. */
+const isPlainText = (response: PeerResponse): boolean =>
+  (response.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase() === "text/plain"
 
 /**
  * The `/api` paths where fazt's admin host (`admin.<domain>`) accepts an API
@@ -184,6 +198,13 @@ export const decodeAnswer = <A, I>(
         reason: `a redirect to ${response.headers["location"] ?? "nowhere"}`
       })
     }
+    // Plain text is a node's own words too: Go's http.Error, as fazt's global
+    // rate limiter answers (internal/middleware/ratelimit.go: 429 "Too Many
+    // Requests") and its connection limiter (503 "Too Many Connections").
+    if (status >= 400 && !parsed && isPlainText(response)) {
+      const text = clean(Buffer.from(response.body).toString("utf8"))
+      return yield* new PeerApiError({ peer: peer.name, status, code: `HTTP_${status}`, reason: text === "" ? `HTTP ${status}` : text })
+    }
     if (status >= 400 || (error !== undefined && error !== null)) {
       if (bare) return yield* new PeerApiError({ peer: peer.name, status, code: `HTTP_${status}`, reason: clean(error) })
       if (error) {
@@ -205,6 +226,9 @@ export const decodeAnswer = <A, I>(
   })
 
 const notContacted = () => undefined
+
+/** fazt's connection limiter (`internal/middleware/ratelimit.go`): 503 "Too Many Connections" in plain text. */
+const isBusy = (e: PeerApiError): boolean => e.status === 503 && e.code === "HTTP_503" && /^too many connections$/i.test(e.reason)
 /**
  * What a failed call tells about the peer, the one mapping from errors to
  * peer status: its health (`unreachable`, `unauthorized`, `error`), or `{}`
@@ -217,7 +241,8 @@ export const contactAfter: (error: PeerClientError) => ContactResult | undefined
     PeerUnreachable: (): ContactResult => ({ status: "unreachable" }),
     // A path that wants a browser session turns away any key: the key may be fine.
     PeerUnauthorized: (e): ContactResult => e.scope === "key" ? { status: "unauthorized" } : {},
-    PeerApiError: (e): ContactResult => e.status >= 500 ? { status: "error" } : {},
+    // fazt's limiters turn a healthy node's visitors away: busy, not broken.
+    PeerApiError: (e): ContactResult => e.status >= 500 && !isBusy(e) ? { status: "error" } : {},
     PeerProtocolError: (): ContactResult => ({ status: "error" }),
     InvalidPeerUrl: notContacted,
     PlainHttpRefused: notContacted,
@@ -227,6 +252,15 @@ export const contactAfter: (error: PeerClientError) => ContactResult | undefined
     DatabaseError: notContacted
   })
 )
+
+/**
+ * After a failed upgrade: a node that answers in its own JSON words, even a
+ * 5xx (fazt's `GITHUB_ERROR` 502 when the release cannot be fetched,
+ * `DOWNLOAD_ERROR` 500, `internal/handlers/upgrade_handler.go`), is a
+ * command that failed on a node that works: health unchanged.
+ */
+export const upgradeContact = (error: PeerClientError): ContactResult | undefined =>
+  error._tag === "PeerApiError" ? {} : contactAfter(error)
 
 /** The status a failed call shows for the peer (a row of `status --all`): its health, else `error`. */
 export const statusAfter = (error: PeerClientError): PeerStatus => contactAfter(error)?.status ?? "error"
@@ -282,12 +316,13 @@ const makeWith = (record: RecordContact): Effect.Effect<PeerClient.Service, neve
   const recorded = <A>(
     peer: Peer,
     call: Effect.Effect<A, PeerClientError>,
-    observed: (a: A) => ContactResult = () => ({ status: "healthy" })
+    observed: (a: A) => ContactResult = () => ({ status: "healthy" }),
+    afterError: (error: PeerClientError) => ContactResult | undefined = contactAfter
   ) =>
     call.pipe(
       Effect.tap((a) => note(peer, observed(a))),
       Effect.tapError((error) => {
-        const contact = contactAfter(error)
+        const contact = afterError(error)
         return contact === undefined ? Effect.void : note(peer, contact)
       })
     )
@@ -362,7 +397,8 @@ const makeWith = (record: RecordContact): Effect.Effect<PeerClient.Service, neve
           },
           UpgradeResult
         ),
-        (u) => ({ status: "healthy", version: u.current_version })
+        (u) => ({ status: "healthy", version: u.current_version }),
+        upgradeContact
       ),
     // Removing twice is not the same as once: retried only when the node never saw it.
     removeApp: (peer, app) =>
@@ -375,7 +411,8 @@ const makeWith = (record: RecordContact): Effect.Effect<PeerClient.Service, neve
           )
         )
       ),
-    command: (peer, command, args) => recorded(peer, gateway(peer, command, args, "refused-only")),
+    command: (peer, command, args, options) =>
+      recorded(peer, gateway(peer, command, args, options?.idempotent === true ? "transient" : "refused-only")),
     deploy,
     deployFolder: (peer, dir, options) =>
       Effect.flatMap(SiteArchive, (archive) =>

@@ -36,6 +36,25 @@ export interface ContactResult {
   readonly version?: string | undefined
 }
 
+/** A peer brought over from another tool's records, stored as it was written there. */
+export interface AdoptedPeer {
+  readonly name: string
+  readonly url: string
+  /** `null` or `''`: none (as fazt stores it). */
+  readonly token: string | null
+  readonly description: string | null
+}
+
+/** What `adopt` did with each peer offered. */
+export interface Adoption {
+  /** Names added to the table. */
+  readonly imported: ReadonlyArray<string>
+  /** Names already in the table, left as they were. */
+  readonly kept: ReadonlyArray<string>
+  /** The peer marked default afterwards, or null when none is. */
+  readonly defaultPeer: string | null
+}
+
 /**
  * The `peers` table. Names typed by the user are validated on the way in
  * (`add`, `rename`, `setUrl`); rows already in the file are used as they are.
@@ -73,6 +92,17 @@ export declare namespace PeerStore {
     name: string,
     token: Redacted.Redacted<string> | null
   ) => Effect.Effect<Peer, InvalidToken | PeerNotFound | DatabaseError>
+  /**
+   * Brings over peers another tool recorded (an old config file, an old
+   * database), in one transaction: each name not already present is added
+   * as it was written there, without the rules of `add` (fazt never checked
+   * them, and nothing a user had is dropped); a name already present keeps
+   * its row. `preferredDefault` is marked default only when no row is.
+   */
+  readonly adopt: (
+    peers: ReadonlyArray<AdoptedPeer>,
+    preferredDefault: string | null
+  ) => Effect.Effect<Adoption, DatabaseError>
   /** Records the outcome of one contact in the `last_*` columns. */
   readonly updateStatus: (name: string, result: ContactResult) => Effect.Effect<void, DatabaseError>
   }
@@ -289,6 +319,38 @@ export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.ge
       })
     ))
 
+  const adopt = (offered: ReadonlyArray<AdoptedPeer>, preferredDefault: string | null) =>
+    db.transaction(
+      Effect.gen(function* () {
+        const imported: Array<string> = []
+        const kept: Array<string> = []
+        // The table's own default, marked or (the only peer) implied, stays the default.
+        const before = yield* sql<{ name: string; is_default: number | null }>`SELECT name, is_default FROM peers LIMIT 2`
+        const marked = yield* sql<{ name: string }>`SELECT name FROM peers WHERE is_default = 1`
+        const implied = marked.length === 0 && before.length === 1 ? before[0]!.name : null
+        for (const peer of offered) {
+          const existing = yield* sql<{ n: number }>`SELECT count(*) AS n FROM peers WHERE name = ${peer.name}`
+          if ((existing[0]?.n ?? 0) > 0 || imported.includes(peer.name)) {
+            kept.push(peer.name)
+            continue
+          }
+          yield* sql`INSERT INTO peers (name, url, token, description, is_default, created_at, updated_at)
+            VALUES (${peer.name}, ${peer.url}, ${peer.token || null}, ${peer.description}, 0, datetime('now'), datetime('now'))`
+          imported.push(peer.name)
+        }
+        if (marked[0]) return { imported, kept, defaultPeer: marked[0].name }
+        if (implied !== null) {
+          if (imported.length > 0) yield* sql`UPDATE peers SET is_default = 1, updated_at = datetime('now') WHERE name = ${implied}`
+          return { imported, kept, defaultPeer: implied }
+        }
+        if (preferredDefault !== null && (imported.includes(preferredDefault) || kept.includes(preferredDefault))) {
+          yield* sql`UPDATE peers SET is_default = 1, updated_at = datetime('now') WHERE name = ${preferredDefault}`
+          return { imported, kept, defaultPeer: preferredDefault }
+        }
+        return { imported, kept, defaultPeer: null }
+      })
+    )
+
   // last_seen_at is the last time the node answered; an unreachable node was not seen.
   // Once per contact (a fleet records hundreds): straight on the connection, not through @effect/sql.
   const updateStatus = (name: string, result: ContactResult) =>
@@ -300,7 +362,7 @@ export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.ge
         [result.status ?? null, result.version || null, name]
       )
 
-  return { list, get, add, remove, setDefault, resolve, rename, setUrl, updateToken, updateStatus }
+  return { list, get, add, remove, setDefault, resolve, rename, setUrl, updateToken, adopt, updateStatus }
 })
 
 export class PeerStore extends Context.Tag("fazt/PeerStore")<PeerStore, PeerStore.Service>() {

@@ -5,7 +5,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { describeErrno, errnoCode } from "../../domain/errno.js"
 import { InvalidFolder } from "../../domain/errors.js"
-import { entryPathProblem } from "../../domain/node.js"
+import { vetEntryPath } from "../../domain/node.js"
 import type { ScanOptions, SiteFileEntry, SiteListing } from "../../domain/SiteListing.js"
 import { SiteArchive } from "./SiteArchive.js"
 import { zipStream } from "../zip/zipWriter.js"
@@ -81,17 +81,19 @@ const nonUtf8Names = (dir: string): Array<string> =>
     .map(showBytes)
 
 /**
- * Why a node would refuse this path, or undefined: our node refuses control
- * characters and backslashes (`entryPathProblem`, src/domain/node.ts); fazt
- * drops a name with a backslash without a word (internal/hosting/deploy.go).
- * Refused here, before anything is sent.
+ * Why a node would not take this path as it is, or undefined, by the node's
+ * own verdict (`vetEntryPath`, src/domain/node.ts): a control character makes
+ * it refuse the whole upload; a backslash makes fazt drop the file without a
+ * word (internal/hosting/deploy.go), so the site would lack it. Either is
+ * refused here, before anything is sent.
  */
 const refusedNameProblem = (relPath: string): string | undefined => {
-  if (entryPathProblem(relPath) === undefined) return undefined
+  const verdict = vetEntryPath(relPath)
+  if (verdict._tag === "Keep" && verdict.path === relPath) return undefined
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f]/.test(relPath)) return "its name holds a control character, which a node refuses"
-  if (relPath.includes("\\")) return "its name holds a backslash, which a node refuses (fazt drops it)"
-  return "a node refuses its name"
+  if (relPath.includes("\\")) return "its name holds a backslash: a node drops such a file (fazt skips it)"
+  return "a node would not store it under this name"
 }
 
 /** A subfolder that cannot be read: reported by its own path, not as the top folder. */
@@ -135,8 +137,9 @@ const scanSync = (root: string, options: ScanOptions = {}): SiteListing => {
     }
     for (const entry of entries) {
       const name = entry.name
+      // fazt's client (cmd/server/main.go, createDeployZipWithOptions) skips these names as files and as folders alike;
       // `.well-known/` (RFC 8615: ACME challenges, security.txt) ships though hidden.
-      if ((name.startsWith(".") && !(rel === "" && name === ".well-known")) || name === "node_modules") continue
+      if ((name.startsWith(".") && !(rel === "" && name === ".well-known")) || name === "node_modules" || name.endsWith(".log")) continue
       if (name.includes("\uFFFD") && !fs.existsSync(path.join(abs, name))) continue
       const relPath = rel === "" ? name : `${rel}/${name}`
       const absPath = path.join(abs, name)
@@ -163,7 +166,7 @@ const scanSync = (root: string, options: ScanOptions = {}): SiteListing => {
         }
         walk(absPath, relPath, levels)
       } else if (stat.isFile()) {
-        if (name.endsWith(".log") || isIgnored(levels, relPath, false)) continue
+        if (isIgnored(levels, relPath, false)) continue
         if (options.includeSensitive !== true && sensitive.ignores(relPath)) {
           leftOut.push(relPath)
           continue

@@ -3,7 +3,7 @@ import * as Stream from "effect/Stream"
 import * as path from "node:path"
 import { type ArchiveError, InvalidFolder, InvalidPeerName, UnzippableFile } from "../../domain/errors.js"
 import type { SiteListing } from "../../domain/SiteListing.js"
-import { siteNameProblem } from "../../domain/siteName.js"
+import { siteNameFor } from "../../domain/siteName.js"
 import type { Peer } from "../../domain/Peer.js"
 import { siteUrl } from "../../domain/SiteUrl.js"
 import type { DeployResult } from "../../domain/wire.js"
@@ -48,11 +48,15 @@ export interface DeployedFolder extends DeployResult {
   readonly spa: boolean
 }
 
-/** The site name for a folder: `name`, else the folder's base name. */
-export const siteNameOf = (dir: string, name: string | undefined): Effect.Effect<string, InvalidPeerName> => {
-  const site = name ?? path.basename(path.resolve(dir))
-  const reason = siteNameProblem(site)
-  return reason === undefined ? Effect.succeed(site) : Effect.fail(new InvalidPeerName({ value: site, reason }))
+/**
+ * The site name for a folder: `name`, else the folder's base name; a name
+ * ending in the peer's own domain (`blog.zyt.app`) loses it, as fazt's deploy
+ * handler strips it (see `siteNameFor`).
+ */
+export const siteNameOf = (dir: string, name: string | undefined, peerUrl: string): Effect.Effect<string, InvalidPeerName> => {
+  const typed = name ?? path.basename(path.resolve(dir))
+  const { problem, site } = siteNameFor(typed, peerUrl)
+  return problem === undefined ? Effect.succeed(site) : Effect.fail(new InvalidPeerName({ value: typed, reason: problem }))
 }
 
 export const nothingToDeploy = (dir: string) => new InvalidFolder({ folder: dir, problem: "empty" })
@@ -84,7 +88,7 @@ export const deployFolderWith = <E>(
       onProgress === undefined ? Effect.void : Effect.try(() => onProgress(progress)).pipe(
         Effect.catchAll((e) => Effect.logWarning(`deployFolder: onProgress threw (${String(e.error)}); ignored`))
       )
-    const site = yield* siteNameOf(dir, options.name)
+    const site = yield* siteNameOf(dir, options.name, peer.url)
     yield* report({ phase: "scanning", sentBytes: 0 })
     const listing = options.listing ?? (yield* archive.scan(dir, { includeSensitive: options.includeSensitive }))
     const refused = refusedName(listing)

@@ -381,17 +381,62 @@ export class Database extends Context.Tag("fazt/Database")<Database, Database.Se
     Layer.scopedContext(Database.make(options))
 }
 
-/** Where a command finds its database; see DESIGN.md. */
+/**
+ * Where a command finds its database: `client` for `fazt remote …` (and
+ * fazt's `peer`/`@peer` spellings), `server` for `fazt server …`.
+ * docs/DATABASE.md says why each default is what it is.
+ */
 export type DatabaseMode = "client" | "server"
 
+/**
+ * `~/x` as fazt expands it (`internal/database/path.go` `expandPath`): only a
+ * leading `~/`; `~user/` and a `~` elsewhere are taken as they are.
+ */
+export const expandHome = (file: string, home: string): string =>
+  file.startsWith("~/") ? path.join(home, file.slice(2)) : file
+
+/** fazt v0.29's one database (`internal/database/path.go` `DefaultDBPath`). */
+export const defaultClientPath = (home: string): string => path.join(home, ".fazt", "data.db")
+
+/**
+ * The databases fazt remote used by default before it shared fazt's own:
+ * `$XDG_CONFIG_HOME/fazt/data.db`, and `~/.config/fazt/data.db`, which
+ * fazt v0.29 calls the legacy client database (`cmd/server/main.go`
+ * `migrateLegacyClientDB`). Their peers are brought over on first use
+ * (LegacyDatabase.ts).
+ */
+export const legacyClientPaths = Effect.gen(function* () {
+  const home = yield* homeDirectory
+  const xdg = yield* Config.option(Config.nonEmptyString("XDG_CONFIG_HOME"))
+  const fazts = path.join(home, ".config", "fazt", "data.db")
+  const ours = Option.match(xdg, { onNone: () => fazts, onSome: (dir) => path.join(path.resolve(dir), "fazt", "data.db") })
+  return ours === fazts ? [fazts] : [ours, fazts]
+}).pipe(Effect.orDie)
+
+/**
+ * The database file, resolved as fazt v0.29 resolves it
+ * (`internal/database/path.go` `ResolvePath`): `--db`, then `FAZT_DB_PATH`,
+ * then `FAZT_DB` (our older name for it), then the mode's default:
+ * `~/.fazt/data.db` for the client, `./data.db` for the node (as fazt's own
+ * `server create-key`, `internal/provision/dbpath.go`). A leading `~/` is
+ * expanded as fazt does. Both variables set to different files is said once.
+ */
 export const resolvePath = (flag: Option.Option<string>, mode: DatabaseMode) =>
   Effect.gen(function* () {
-    if (Option.isSome(flag)) return path.resolve(flag.value)
-    const env = yield* Config.option(Config.nonEmptyString("FAZT_DB"))
-    if (Option.isSome(env)) return path.resolve(env.value)
-    if (mode === "server") return path.resolve("data.db")
-    const xdg = yield* Config.option(Config.nonEmptyString("XDG_CONFIG_HOME"))
     const home = yield* homeDirectory
-    const base = Option.getOrElse(xdg, () => path.join(home, ".config"))
-    return path.join(base, "fazt", "data.db")
+    const absolute = (file: string) => path.resolve(expandHome(file, home))
+    if (Option.isSome(flag)) return absolute(flag.value)
+    const faztPath = yield* Config.option(Config.nonEmptyString("FAZT_DB_PATH"))
+    const ourAlias = yield* Config.option(Config.nonEmptyString("FAZT_DB"))
+    if (Option.isSome(faztPath)) {
+      const chosen = absolute(faztPath.value)
+      if (Option.isSome(ourAlias) && absolute(ourAlias.value) !== chosen) {
+        yield* Effect.logWarning(
+          `FAZT_DB_PATH (${chosen}) and FAZT_DB (${absolute(ourAlias.value)}) name different files; using FAZT_DB_PATH, as fazt does`
+        )
+      }
+      return chosen
+    }
+    if (Option.isSome(ourAlias)) return absolute(ourAlias.value)
+    return mode === "server" ? path.resolve("data.db") : defaultClientPath(home)
   }).pipe(Effect.orDie)

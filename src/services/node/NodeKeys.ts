@@ -78,7 +78,8 @@ export const makeWith = (
 
     const create = (name: string) =>
       Effect.gen(function* () {
-        const token = `fzt_${randomBytes(16).toString("hex")}`
+        // 256 bits, as fazt's own API keys (internal/hosting/deploy.go, CreateAPIKey: 32 random bytes in hex).
+        const token = `fzt_${randomBytes(32).toString("hex")}`
         const { hash: bcryptHash } = yield* bcrypt
         const hash = yield* Effect.promise(() => bcryptHash(token, 10))
         const rows = yield* db.use(

@@ -22,7 +22,7 @@ import { Database } from "../db/Database.js"
 import { makeClientWindow } from "./clientWindow.js"
 import { MAX_CLIENTS_REMEMBERED, NodeKeys } from "./NodeKeys.js"
 import { NodeSites, type SiteFile } from "./NodeSites.js"
-import { type ReceivedUpload, receiveUpload, type UploadFailed } from "./uploadReceiver.js"
+import { type ReceivedUpload, receiveUpload, UploadFailed } from "./uploadReceiver.js"
 
 export interface NodeOptions {
   /** Reported as the node's version (health, upgrade). */
@@ -69,19 +69,48 @@ const siteOfHost = (host: string | undefined): string | undefined => {
   return site === "admin" ? undefined : site
 }
 
-/** Paths to try for a request path: the file, then a folder's index.html; undefined for a malformed escape. */
-const candidatePaths = (pathname: string): ReadonlyArray<string> | undefined => {
-  let path: string
-  try {
-    path = decodeURIComponent(pathname)
-  } catch {
-    return undefined
+/**
+ * The stored path a decoded request path names, cleaned as Go's
+ * filepath.Clean does for fazt's ServeVFS (empty and `.` segments dropped),
+ * or undefined when it would climb out with `..`.
+ */
+const storedPathOf = (decoded: string): string | undefined => {
+  const parts: Array<string> = []
+  for (const part of decoded.split("/")) {
+    if (part === "" || part === ".") continue
+    if (part === "..") return undefined
+    parts.push(part)
   }
-  path = path.replace(/^\/+/, "")
-  if (path.split("/").some((part) => part === "..")) return []
-  if (path === "" || path.endsWith("/")) return [`${path}index.html`]
-  return [path, `${path}/index.html`]
+  return parts.join("/")
 }
+
+/** Go's filepath.Ext: the final element's suffix from its last dot, or "". */
+const extensionOf = (path: string): string => {
+  const base = path.slice(path.lastIndexOf("/") + 1)
+  const dot = base.lastIndexOf(".")
+  return dot === -1 ? "" : base.slice(dot)
+}
+
+/** fazt's Cache-Control for a served file (internal/hosting/handler.go, ServeVFS). */
+const cacheControlOf = (path: string): string =>
+  path.endsWith(".html")
+    ? "no-cache, must-revalidate"
+    : path.startsWith("assets/") && path.slice(path.lastIndexOf("/") + 1).includes("-")
+    ? "public, max-age=31536000, immutable"
+    : "public, max-age=300"
+
+/** Go's http.NotFound and http.Error answers: plain text. */
+const plainText = (status: number, text: string, headers: Record<string, string> = {}) =>
+  HttpServerResponse.text(`${text}\n`, { status, headers: { "x-content-type-options": "nosniff", ...headers } })
+
+/** A storage fault of the node's own disk: answered 507 (fazt has no status of its own for it; its answer is a 500). */
+const insufficientStorage = () =>
+  failure(507, "INSUFFICIENT_STORAGE", "This node cannot store the request: its disk is full (or failing)")
+
+/** A DatabaseError that means the disk is full or failing (src/services/db/Database.ts, describeFailure). */
+const isStorageFault = (e: unknown): boolean =>
+  typeof e === "object" && e !== null && (e as { _tag?: unknown })._tag === "DatabaseError" &&
+  /disk is full|disk I\/O error/.test(String((e as { reason?: unknown }).reason))
 
 /** fazt's app ids: `app_` and 4–32 of [0-9a-z] (internal/appid/appid.go). */
 const APP_ID = /^app_[0-9a-z]{4,32}$/
@@ -116,9 +145,47 @@ const makeApp = (options: NodeOptions) =>
     })
     const clientOf = (request: HttpServerRequest.HttpServerRequest) => Option.getOrElse(request.remoteAddress, () => "unknown")
 
-    const health = Effect.sync(() =>
+    // The database file this node opened, by device and inode: deleted or
+    // replaced under the running node (rm, a restore that renames a copy in),
+    // the node's writes would go to a file no one will open again. Checked on
+    // each health call and before each write; the first sighting is logged.
+    const opened = (() => {
+      try {
+        const st = fs.statSync(db.path)
+        return { dev: st.dev, ino: st.ino }
+      } catch {
+        return undefined
+      }
+    })()
+    let reported = false
+    const databaseProblem = Effect.sync((): string | undefined => {
+      if (opened === undefined) return undefined
+      let problem: string | undefined
+      try {
+        const st = fs.statSync(db.path)
+        if (st.dev !== opened.dev || st.ino !== opened.ino) problem = "replaced by another file"
+      } catch (e) {
+        problem = errnoCode(e) === "ENOENT" ? "deleted" : undefined
+      }
+      return problem === undefined ? undefined : `this node's database file was ${problem} while the node ran`
+    }).pipe(Effect.tap((problem) => {
+      if (problem === undefined || reported) return Effect.void
+      reported = true
+      return Effect.logError(`${problem} (${db.path}): nothing more is stored; restart the node`)
+    }))
+    /** 503 for a write while the database file is gone: what was written would be lost at the next start. */
+    const unlessDatabaseGone = <E, R>(write: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
+      Effect.gen(function* () {
+        const problem = yield* databaseProblem
+        if (problem === undefined) return yield* write
+        const request = yield* HttpServerRequest.HttpServerRequest
+        return yield* afterBody(request, failure(503, "DATABASE_GONE", `${problem}: nothing more can be stored; restart the node`))
+      })
+
+    const health = Effect.map(databaseProblem, (problem) =>
       envelope({
-        status: "healthy",
+        status: problem === undefined ? "healthy" : "unhealthy",
+        ...(problem === undefined ? {} : { problem }),
         uptime_seconds: (Date.now() - startedAt) / 1000,
         version: options.version,
         mode: "local",
@@ -129,9 +196,12 @@ const makeApp = (options: NodeOptions) =>
 
     // fazt's public liveness check (cmd/server/main.go): plain "OK", or 503
     // when the database does not answer.
-    const publicHealth = db.use(db.sql`SELECT 1`).pipe(
+    const publicHealth = Effect.gen(function* () {
+      if ((yield* databaseProblem) !== undefined) return yield* Effect.fail("gone")
+      yield* db.use(db.sql`SELECT 1`)
+    }).pipe(
       Effect.as(HttpServerResponse.text("OK")),
-      Effect.orElseSucceed(() => HttpServerResponse.text("Database unhealthy\n", { status: 503 }))
+      Effect.orElseSucceed(() => plainText(503, "Database unhealthy"))
     )
 
     const apps = Effect.map(sites.list, (list) =>
@@ -213,6 +283,8 @@ const makeApp = (options: NodeOptions) =>
           }
           case "remove": {
             if (rest.length < 1) return { error: "missing required argument" }
+            const problem = yield* databaseProblem
+            if (problem !== undefined) return { error: `${problem}: nothing more can be stored; restart the node` }
             if (rest.includes("--alias") && !rest.includes("--id")) {
               return { error: "this node keeps exactly one alias per app, its name: remove the app instead" }
             }
@@ -250,16 +322,27 @@ const makeApp = (options: NodeOptions) =>
       } catch {
         body = undefined
       }
-      // Go decodes into {command string, args []string}: anything else is a 400.
-      const valid = typeof body === "object" && body !== null && !Array.isArray(body) &&
-        ["string", "undefined"].includes(typeof (body as { command?: unknown }).command) &&
-        ((body as { args?: unknown }).args == null ||
-          (Array.isArray((body as { args?: unknown }).args) &&
-            ((body as { args: Array<unknown> }).args).every((a) => typeof a === "string" || a === null)))
-      if (!valid) return badRequest("invalid request body")
-      const { command: name = "", args = [] } = body as { command?: string; args?: Array<string | null> | null }
+      // Go decodes into {command string, args []string}: anything else is a
+      // 400. Its decoder matches keys without regard to case ("Command",
+      // "ARGS"), a later key overriding an earlier one, ignores unknown keys,
+      // and leaves a field at its zero value for null.
+      if (typeof body !== "object" || body === null || Array.isArray(body)) return badRequest("invalid request body")
+      let name = ""
+      let args: ReadonlyArray<unknown> = []
+      for (const [key, value] of Object.entries(body)) {
+        const field = key.toLowerCase()
+        if (field === "command") {
+          if (value !== null && typeof value !== "string") return badRequest("invalid request body")
+          if (value !== null) name = value
+        } else if (field === "args") {
+          if (value !== null && !(Array.isArray(value) && value.every((a) => typeof a === "string" || a === null))) {
+            return badRequest("invalid request body")
+          }
+          args = value ?? []
+        }
+      }
       if (name === "") return badRequest("command is required")
-      const argv = (args ?? []).map((a) => a ?? "")
+      const argv = args.map((a) => (typeof a === "string" ? a : ""))
       if (name === "app") return commandResult(yield* appCommand(argv, request.headers["host"]))
       if (name === "server") return commandResult(serverCommand(argv))
       return commandResult({ error: "unknown command" })
@@ -340,15 +423,25 @@ const makeApp = (options: NodeOptions) =>
           { "retry-after": String(wait) }
         ))
       }
-      if (options.deploysPerMinute > 0) deploys.record(client)
+      // Only deploys that succeed count, as in fazt (RecordDeploy after the
+      // deploy, internal/handlers/deploy.go); one in progress holds its place,
+      // so concurrent uploads cannot all pass the check at once.
+      const at = options.deploysPerMinute > 0 ? deploys.record(client) : undefined
+      const release = Effect.sync(() => at !== undefined && deploys.cancel(client, at))
       const declared = Number(request.headers["content-length"] ?? "0")
-      if (declared > options.maxUploadBytes) return yield* tooLarge(request)
+      if (declared > options.maxUploadBytes) return yield* Effect.zipRight(release, tooLarge(request))
       return yield* Effect.gen(function* () {
         // The upload lands in a folder of its own under the node's upload
         // folder, removed when the request ends: answered, failed, or cut off
         // by the client (then the request is interrupted) or by shutdown.
         const dir = yield* Effect.acquireRelease(
-          Effect.sync(() => fs.mkdtempSync(nodePath.join(options.uploadDir ?? os.tmpdir(), "upload-"))),
+          Effect.try({
+            try: () => fs.mkdtempSync(nodePath.join(options.uploadDir ?? os.tmpdir(), "upload-")),
+            catch: (e) => {
+              const code = errnoCode(e)
+              return new UploadFailed({ kind: code === "ENOSPC" || code === "EDQUOT" ? "no-space" : "io", reason: `cannot make a folder for the upload (${code ?? String(e)})` })
+            }
+          }),
           (d) => Effect.sync(() => fs.rmSync(d, { recursive: true, force: true }))
         )
         const receiving = receiveUpload(NodeHttpServerRequest.toIncomingMessage(request), dir, options.maxUploadBytes)
@@ -368,19 +461,34 @@ const makeApp = (options: NodeOptions) =>
           zipPath: file.path,
           limits: { maxTotalBytes: options.maxUnpackedBytes, maxFileBytes: options.maxFileBytes, maxFiles: options.maxFiles }
         })
+        const skipped = s.skipped.length === 0
+          ? ""
+          : ` (${s.skipped.length} unsafe ${s.skipped.length === 1 ? "entry" : "entries"} skipped: ${s.skipped.slice(0, 3).join("; ")}${s.skipped.length > 3 ? "; …" : ""})`
         return envelope({
           site: s.name,
           file_count: s.file_count,
           size_bytes: s.size_bytes,
-          message: `Deployed ${s.file_count} files to ${s.name}`
+          message: `Deployed ${s.file_count} files to ${s.name}${skipped}`
         })
       }).pipe(
         Effect.scoped,
         Effect.catchTags({
           UploadFailed: (e) =>
-            e.kind === "too-large" ? tooLarge(request) : Effect.succeed(badRequest(`Cannot read the multipart form: ${e.reason}`)),
-          DeployRejected: (e) => Effect.succeed(failure(e.status, e.status === 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST", e.reason))
-        })
+            e.kind === "too-large"
+              ? tooLarge(request)
+              : e.kind === "no-space"
+              ? Effect.zipRight(Effect.logError(`POST /api/deploy: ${e.reason}`), afterBody(request, insufficientStorage()))
+              : e.kind === "io"
+              ? Effect.die(e)
+              : afterBody(request, badRequest(`Cannot read the multipart form: ${e.reason}`)),
+          DeployRejected: (e) => Effect.succeed(failure(e.status, e.status === 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST", e.reason)),
+          DatabaseError: (e) =>
+            isStorageFault(e)
+              ? Effect.as(Effect.logError(`POST /api/deploy: ${e.message}`), insufficientStorage())
+              : Effect.fail(e)
+        }),
+        Effect.tap((response) => (response.status === 200 ? Effect.void : release)),
+        Effect.onError(() => release)
       )
     })
 
@@ -388,8 +496,8 @@ const makeApp = (options: NodeOptions) =>
     // a large file is never held in memory. A chunk gone meanwhile (the site
     // was redeployed mid-answer) ends the answer short of its Content-Length:
     // the reader sees an error, never a mix of two versions.
-    const sendFile = (file: SiteFile) => {
-      if (file.body._tag === "Whole") return HttpServerResponse.uint8Array(file.body.content, { contentType: file.mimeType })
+    const sendFile = (file: SiteFile, headers: Record<string, string>) => {
+      if (file.body._tag === "Whole") return HttpServerResponse.uint8Array(file.body.content, { contentType: file.mimeType, headers })
       const { deployId, path, chunks } = file.body
       const body = Stream.range(0, chunks - 1).pipe(
         Stream.mapEffect((seq) =>
@@ -399,23 +507,56 @@ const makeApp = (options: NodeOptions) =>
           }))
         )
       )
-      return HttpServerResponse.stream(chunks === 0 ? Stream.empty : body, { contentType: file.mimeType, contentLength: file.size })
+      return HttpServerResponse.stream(chunks === 0 ? Stream.empty : body, { contentType: file.mimeType, contentLength: file.size, headers })
     }
 
-    const serveSite = (site: string, url: URL) =>
+    // A site's file, as fazt's siteHandler and ServeVFS answer (cmd/server/main.go,
+    // internal/hosting/handler.go): the site must exist (404); `private/` needs a
+    // logged-in session, which this node never has (401); `/api/…` is for
+    // serverless code, which it does not run (404); a trailing slash redirects
+    // (301); then the file, a folder's index.html for a path without an
+    // extension, and for an SPA index.html for one without an extension;
+    // each with an ETag (304 when it matches) and fazt's Cache-Control.
+    const serveSite = (site: string, url: URL, request: HttpServerRequest.HttpServerRequest) =>
       Effect.gen(function* () {
-        const candidates = candidatePaths(url.pathname)
-        if (candidates === undefined) return HttpServerResponse.text("Bad Request: malformed percent-escape in the path\n", { status: 400 })
-        for (const path of candidates) {
-          const found = yield* sites.file(site, path)
-          if (!found.exists) return HttpServerResponse.text("Site not found\n", { status: 404 })
-          if (Option.isSome(found.file)) return sendFile(found.file.value)
-          if (found.spa) {
-            const index = yield* sites.file(site, "index.html")
-            if (Option.isSome(index.file)) return sendFile(index.file.value)
+        let decoded: string
+        try {
+          decoded = decodeURIComponent(url.pathname)
+        } catch {
+          return HttpServerResponse.text("Bad Request: malformed percent-escape in the path\n", { status: 400 })
+        }
+        // The path as stored, cleaned: `//private/x` and `/./private/x` are
+        // `private/x` here (fazt checks the path as written, then cleans it).
+        const stored = storedPathOf(decoded)
+        const target = stored === undefined || stored === "" ? "index.html" : stored
+        const found = yield* sites.file(site, target)
+        if (!found.exists) return HttpServerResponse.text("Site not found\n", { status: 404 })
+        if (stored === "private" || stored?.startsWith("private/")) return plainText(401, "Unauthorized")
+        if (decoded === "/api" || decoded.startsWith("/api/")) return plainText(404, "404 page not found")
+        if (stored === undefined) return plainText(404, "404 page not found")
+        if (decoded !== "/" && decoded.endsWith("/")) {
+          // fazt redirects to the path less its slash; built from the cleaned
+          // path, so `//evil.example/` cannot become a protocol-relative
+          // `Location: //evil.example` that leaves the site.
+          const location = `/${stored.split("/").map(encodeURIComponent).join("/")}${url.search}`
+          return HttpServerResponse.empty({ status: 301, headers: { location } })
+        }
+        let file = found.file
+        if (Option.isNone(file) && extensionOf(target) === "") file = (yield* sites.file(site, `${target}/index.html`)).file
+        if (Option.isNone(file) && extensionOf(decoded) === "" && found.spa) file = (yield* sites.file(site, "index.html")).file
+        if (Option.isNone(file)) return plainText(404, "404 page not found")
+        const served = file.value
+        const headers: Record<string, string> = {}
+        if (served.hash !== undefined) {
+          headers["etag"] = `"${served.hash}"`
+          if ((request.headers["if-none-match"] ?? "").includes(served.hash)) {
+            return HttpServerResponse.empty({ status: 304, headers })
           }
         }
-        return HttpServerResponse.text("Not Found\n", { status: 404 })
+        // Keyed on the file served (fazt keys it on the path asked, so an
+        // SPA's index.html served for /dashboard is cached for 5 minutes).
+        headers["cache-control"] = cacheControlOf(served.path)
+        return sendFile(served, headers)
       })
 
     // The same answers as fazt's requireAPIKeyAuth (internal/handlers/auth_handlers.go).
@@ -441,16 +582,38 @@ const makeApp = (options: NodeOptions) =>
     )
 
     // fazt's admin routes (cmd/server/main.go); on this node every one takes an API key.
+    // A path answered for other methods than the one asked gets 405 with
+    // Allow, as Go's ServeMux does for fazt's "POST /api/cmd"-style patterns
+    // (after the key check: fazt's auth middleware wraps its mux). GET takes HEAD.
+    const byMethod = <E, R>(handlers: Partial<Record<"GET" | "POST" | "DELETE", Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>>>) =>
+      Effect.gen(function* () {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const method = request.method === "HEAD" ? "GET" : request.method
+        const handler = handlers[method as keyof typeof handlers]
+        if (handler !== undefined) return yield* handler
+        const allow = Object.keys(handlers).flatMap((m) => (m === "GET" ? ["GET", "HEAD"] : [m])).join(", ")
+        return yield* afterBody(request, plainText(405, "Method Not Allowed", { allow }))
+      })
+    // fazt registers /api/deploy for every method and answers another than
+    // POST itself: 400 "Method not allowed" (internal/handlers/deploy.go).
+    const deployAnyMethod = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+      request.method === "POST" ? unlessDatabaseGone(deploy) : afterBody(request, badRequest("Method not allowed")))
+
     const keyed = HttpRouter.empty.pipe(
-      HttpRouter.get("/api/system/health", health),
-      HttpRouter.get("/api/apps", apps),
-      HttpRouter.post("/api/cmd", command),
-      HttpRouter.post("/api/upgrade", upgrade),
-      HttpRouter.post("/api/deploy", deploy),
-      HttpRouter.del("/api/apps/*", deleteApp),
+      HttpRouter.all("/api/system/health", byMethod({ GET: health })),
+      HttpRouter.all("/api/apps", byMethod({ GET: apps })),
+      HttpRouter.all("/api/cmd", byMethod({ POST: command })),
+      HttpRouter.all("/api/upgrade", byMethod({ POST: upgrade })),
+      HttpRouter.all("/api/deploy", deployAnyMethod),
+      HttpRouter.all("/api/apps/*", byMethod({ DELETE: unlessDatabaseGone(deleteApp) })),
+      // Every other /api path asks for the key before its 404, as fazt's auth
+      // middleware wraps its whole mux: without a key nothing tells which exist.
+      HttpRouter.all("/api", Effect.map(HttpServerRequest.HttpServerRequest, noRoute)),
+      HttpRouter.all("/api/*", Effect.map(HttpServerRequest.HttpServerRequest, noRoute)),
       HttpRouter.use(requireApiKey)
     )
-    const router = HttpRouter.empty.pipe(HttpRouter.get("/health", publicHealth), HttpRouter.concat(keyed))
+    // fazt's /health answers every method.
+    const router = HttpRouter.empty.pipe(HttpRouter.all("/health", publicHealth), HttpRouter.concat(keyed))
     // Paths match as written: case-sensitive, a doubled slash is no single
     // one (Go's mux does not fold either).
     const routes = yield* HttpRouter.toHttpApp(router).pipe(
@@ -468,8 +631,22 @@ const makeApp = (options: NodeOptions) =>
       } catch {
         return badRequest("malformed request target")
       }
-      const site = siteOfHost(request.headers["host"])
-      if (site !== undefined) return yield* serveSite(site, url)
+      // Two Host headers are refused, as Go's net/http does (RFC 9112 §3.2):
+      // which one names the site would be anyone's guess. Node keeps the first.
+      const raw = NodeHttpServerRequest.toIncomingMessage(request).rawHeaders
+      let hosts = 0
+      for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === "host") hosts++
+      if (hosts > 1) return yield* afterBody(request, badRequest("more than one Host header"))
+      // HTTP/1.1 requires one (RFC 9112 §3.2); Node's own refusal has no body.
+      const incoming = NodeHttpServerRequest.toIncomingMessage(request)
+      if (hosts === 0 && incoming.httpVersion === "1.1" && request.url.startsWith("/")) {
+        return yield* afterBody(request, badRequest("the request has no Host header"))
+      }
+      // An absolute-form target's authority names the site, not the Host
+      // header (RFC 9112 §3.2.2; Go sets r.Host from it too).
+      const host = request.url.startsWith("/") ? request.headers["host"] : url.host
+      const site = siteOfHost(host)
+      if (site !== undefined) return yield* serveSite(site, url, request)
       const path = url.pathname.replace(/\/+$/, "")
       try {
         decodeURIComponent(path)
@@ -479,7 +656,12 @@ const makeApp = (options: NodeOptions) =>
       // The router sees the path alone (an absolute-form target made one),
       // trailing slashes dropped, and `;` escaped so it stays part of the path.
       const target = `${path === "" ? "/" : path.replaceAll(";", "%3B")}${url.search}`
-      return yield* routes.pipe(Effect.provideService(HttpServerRequest.HttpServerRequest, request.modify({ url: target })))
+      return yield* routes.pipe(
+        Effect.provideService(
+          HttpServerRequest.HttpServerRequest,
+          request.modify({ url: target, headers: host === undefined ? request.headers : { ...request.headers, host } })
+        )
+      )
     })
 
     return dispatch.pipe(
@@ -491,6 +673,9 @@ const makeApp = (options: NodeOptions) =>
       Effect.catchAllCause((cause) =>
         Cause.isInterruptedOnly(cause)
           ? Effect.failCause(cause)
+          : Option.exists(Cause.failureOption(cause), isStorageFault)
+          ? Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+            Effect.as(Effect.logError(`${request.method} ${request.url} failed: ${internalDetail(cause)}`), insufficientStorage()))
           : Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
             Effect.as(
               Effect.logError(`${request.method} ${request.url} failed: ${internalDetail(cause)}`),
@@ -542,7 +727,8 @@ export const serve = (
   Layer.unwrapEffect(Effect.gen(function* () {
     const db = yield* Database
     const uploadDir = options.uploadDir ?? makeUploadDir()
-    const server = createServer()
+    // A missing Host is answered in dispatch, with a body like every other 400.
+    const server = createServer({ requireHostHeader: false })
     // A request Node's parser refuses (bad bytes in the target, headers too
     // large) still gets a one-line JSON answer, as every other error does.
     server.on("clientError", (error: NodeJS.ErrnoException, socket) => {

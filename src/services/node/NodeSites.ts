@@ -2,12 +2,13 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { randomBytes } from "node:crypto"
+import { createHash, randomBytes } from "node:crypto"
 import type { DatabaseError } from "../../domain/errors.js"
-import { contentTypeOf, DeployRejected, entryPathProblem, siteNameProblem } from "../../domain/node.js"
+import { contentTypeOf, DeployRejected, siteNameProblem, vetEntryPath } from "../../domain/node.js"
 import { Database } from "../db/Database.js"
 import type { Readable } from "node:stream"
 import type { UnpackLimits, ZipEntryStream, ZipReader } from "../zip/zipReader.js"
+import { identityAlive, selfIdentity } from "./processIdentity.js"
 
 export interface SiteRecord {
   readonly name: string
@@ -19,10 +20,19 @@ export interface SiteRecord {
   readonly updated_at: string
 }
 
+/** A deploy's outcome: the site, and the archive's entries left out (unsafe paths), with why. */
+export interface DeployedSite extends SiteRecord {
+  readonly skipped: ReadonlyArray<string>
+}
+
 /** A stored file: small ones whole, larger ones as chunks read one at a time. */
 export interface SiteFile {
+  /** The path it is stored under. */
+  readonly path: string
   readonly mimeType: string
   readonly size: number
+  /** SHA-256 of the content (hex): the ETag; none for files stored before hashes were kept. */
+  readonly hash: string | undefined
   readonly body:
     | { readonly _tag: "Whole"; readonly content: Uint8Array }
     | { readonly _tag: "Chunked"; readonly deployId: number; readonly path: string; readonly chunks: number }
@@ -42,7 +52,7 @@ export declare namespace NodeSites {
   export interface Service {
     readonly list: Effect.Effect<ReadonlyArray<SiteRecord>, DatabaseError>
     readonly remove: (name: string) => Effect.Effect<boolean, DatabaseError>
-    readonly deploy: (input: DeployInput) => Effect.Effect<SiteRecord, DeployRejected | DatabaseError>
+    readonly deploy: (input: DeployInput) => Effect.Effect<DeployedSite, DeployRejected | DatabaseError>
     /** The file at `path` of the site's current version, and the site's SPA flag. */
     readonly file: (
       site: string,
@@ -50,7 +60,10 @@ export declare namespace NodeSites {
     ) => Effect.Effect<{ readonly exists: boolean; readonly spa: boolean; readonly file: Option.Option<SiteFile> }, DatabaseError>
     /** Chunk `seq` of a chunked file, or none when that version was replaced meanwhile. */
     readonly chunk: (deployId: number, path: string, seq: number) => Effect.Effect<Option.Option<Uint8Array>, DatabaseError>
-    /** Drops files staged by deploys that never finished (a crash mid-upload). */
+    /**
+     * Drops files staged by deploys that never finished and whose writer is
+     * gone (a crash mid-upload); a deploy another live process stages is left alone.
+     */
     readonly removeUnfinished: Effect.Effect<number, DatabaseError>
   }
 }
@@ -63,7 +76,14 @@ const BATCH_BYTES = 8 * 1024 * 1024
 const CHUNK_BYTES = 1024 * 1024
 
 type StagedRow =
-  | { readonly _tag: "File"; readonly path: string; readonly content: Uint8Array; readonly size: number; readonly chunked: boolean }
+  | {
+    readonly _tag: "File"
+    readonly path: string
+    readonly content: Uint8Array
+    readonly size: number
+    readonly chunked: boolean
+    readonly hash: string
+  }
   | { readonly _tag: "Chunk"; readonly path: string; readonly seq: number; readonly data: Uint8Array }
 
 const rejection = (e: unknown) =>
@@ -74,6 +94,8 @@ const rejection = (e: unknown) =>
 export const make: Effect.Effect<NodeSites.Service, never, Database> = Effect.gen(function* () {
   const db = yield* Database
   const sql = db.sql
+  // Recorded with each deploy this process stages (see removeUnfinished).
+  const writer = selfIdentity()
 
   const list = db.use(
     sql<SiteRow>`SELECT name, id, spa, file_count, size_bytes, created_at, updated_at
@@ -107,10 +129,10 @@ export const make: Effect.Effect<NodeSites.Service, never, Database> = Effect.ge
       // `server create-key` and a node that only serves sites never pay for them.
       const { planUnpack, ZipReader } = yield* Effect.promise(() => import("../zip/zipReader.js"))
       const plan = yield* Effect.tryPromise({
-        try: () => planUnpack(input.zipPath, input.limits, entryPathProblem),
+        try: () => planUnpack(input.zipPath, input.limits, vetEntryPath),
         catch: rejection
       })
-      if (plan.files === 0) return yield* new DeployRejected({ status: 400, reason: "the archive holds no files" })
+      // An archive with no files (or none kept) deploys an empty site, as on fazt.
       let batch: Array<StagedRow> = []
       let batchBytes = 0
       let size = 0
@@ -122,8 +144,8 @@ export const make: Effect.Effect<NodeSites.Service, never, Database> = Effect.ge
           Effect.forEach(rows, (r) =>
             r._tag === "Chunk"
               ? sql`INSERT OR REPLACE INTO fazt_remote_chunks (deploy_id, path, seq, data) VALUES (${deployId}, ${r.path}, ${r.seq}, ${r.data})`
-              : sql`INSERT OR REPLACE INTO fazt_remote_files (deploy_id, path, content, size_bytes, mime_type, chunked)
-                  VALUES (${deployId}, ${r.path}, ${r.content}, ${r.size}, ${contentTypeOf(r.path)}, ${r.chunked ? 1 : 0})`, { discard: true })
+              : sql`INSERT OR REPLACE INTO fazt_remote_files (deploy_id, path, content, size_bytes, mime_type, chunked, hash)
+                  VALUES (${deployId}, ${r.path}, ${r.content}, ${r.size}, ${contentTypeOf(r.path)}, ${r.chunked ? 1 : 0}, ${r.hash})`, { discard: true })
         )
       })
       const push = (row: StagedRow, bytes: number) => {
@@ -138,6 +160,7 @@ export const make: Effect.Effect<NodeSites.Service, never, Database> = Effect.ge
             Effect.gen(function* () {
               const pieces = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>
               const chunked = entry.size > CHUNK_BYTES
+              const digest = createHash("sha256")
               let pending: Array<Buffer> = []
               let pendingBytes = 0
               let seq = 0
@@ -145,6 +168,7 @@ export const make: Effect.Effect<NodeSites.Service, never, Database> = Effect.ge
               for (;;) {
                 const piece = yield* Effect.tryPromise({ try: () => pieces.next(), catch: rejection })
                 if (piece.done) break
+                digest.update(piece.value)
                 pending.push(piece.value)
                 pendingBytes += piece.value.length
                 total += piece.value.length
@@ -158,9 +182,11 @@ export const make: Effect.Effect<NodeSites.Service, never, Database> = Effect.ge
               const rest = Buffer.concat(pending)
               if (chunked) {
                 if (rest.length > 0) yield* push({ _tag: "Chunk", path: entry.path, seq: seq++, data: rest }, rest.length)
-                yield* push({ _tag: "File", path: entry.path, content: Buffer.alloc(0), size: total, chunked: true }, 0)
+                const hash = digest.digest("hex")
+                yield* push({ _tag: "File", path: entry.path, content: Buffer.alloc(0), size: total, chunked: true, hash }, 0)
               } else {
-                yield* push({ _tag: "File", path: entry.path, content: rest, size: total, chunked: false }, rest.length)
+                const hash = digest.digest("hex")
+                yield* push({ _tag: "File", path: entry.path, content: rest, size: total, chunked: false, hash }, rest.length)
               }
               size += total
             }),
@@ -179,7 +205,7 @@ export const make: Effect.Effect<NodeSites.Service, never, Database> = Effect.ge
           }),
         (reader) => Effect.sync(() => reader.close())
       )
-      return { count: plan.files, size }
+      return { count: plan.files, size, skipped: plan.skipped }
     })
 
   const deploy = (input: DeployInput) =>
@@ -187,7 +213,7 @@ export const make: Effect.Effect<NodeSites.Service, never, Database> = Effect.ge
       const problem = siteNameProblem(input.site)
       if (problem) return yield* new DeployRejected({ status: 400, reason: `invalid site name '${input.site}': ${problem}` })
       const created = yield* db.use(
-        sql<{ id: number }>`INSERT INTO fazt_remote_deploys (site) VALUES (${input.site}) RETURNING id`
+        sql<{ id: number }>`INSERT INTO fazt_remote_deploys (site, writer) VALUES (${input.site}, ${writer}) RETURNING id`
       )
       const deployId = Number(created[0]!.id)
       const staged = yield* stage(deployId, input).pipe(
@@ -209,7 +235,7 @@ export const make: Effect.Effect<NodeSites.Service, never, Database> = Effect.ge
           yield* sql`UPDATE fazt_remote_deploys SET complete = 1 WHERE id = ${deployId}`
           const rows = yield* sql<SiteRow>`SELECT name, id, spa, file_count, size_bytes, created_at, updated_at
             FROM fazt_remote_sites WHERE name = ${input.site}`
-          return { ...rows[0]!, spa: rows[0]!.spa === 1 }
+          return { ...rows[0]!, spa: rows[0]!.spa === 1, skipped: staged.skipped }
         })
       )
     })
@@ -225,9 +251,10 @@ export const make: Effect.Effect<NodeSites.Service, never, Database> = Effect.ge
           size_bytes: number | null
           mime_type: string | null
           chunked: number | null
+          hash: string | null
         }>`
           SELECT s.spa AS spa, s.deploy_id AS deploy_id, f.content AS content, f.size_bytes AS size_bytes,
-            f.mime_type AS mime_type, f.chunked AS chunked
+            f.mime_type AS mime_type, f.chunked AS chunked, f.hash AS hash
           FROM fazt_remote_sites s
           LEFT JOIN fazt_remote_files f ON f.deploy_id = s.deploy_id AND f.path = ${path}
           WHERE s.name = ${site}`
@@ -241,7 +268,14 @@ export const make: Effect.Effect<NodeSites.Service, never, Database> = Effect.ge
         return {
           exists: true,
           spa: row.spa === 1,
-          file: Option.some<SiteFile>({ mimeType: row.mime_type ?? contentTypeOf(path), size, body })
+          file: Option.some<SiteFile>({
+            path,
+            mimeType: row.mime_type ?? contentTypeOf(path),
+            size,
+            // A file stored before hashes were kept: whole ones are hashed here; chunked ones go without.
+            hash: row.hash ?? (body._tag === "Whole" ? createHash("sha256").update(body.content).digest("hex") : undefined),
+            body
+          })
         }
       })
     )
@@ -253,7 +287,8 @@ export const make: Effect.Effect<NodeSites.Service, never, Database> = Effect.ge
 
   const removeUnfinished = db.transaction(
     Effect.gen(function* () {
-      const stale = yield* sql<{ id: number }>`SELECT id FROM fazt_remote_deploys WHERE complete = 0`
+      const unfinished = yield* sql<{ id: number; writer: string | null }>`SELECT id, writer FROM fazt_remote_deploys WHERE complete = 0`
+      const stale = unfinished.filter((d) => d.writer !== writer && !identityAlive(d.writer))
       for (const d of stale) yield* dropDeploy(d.id)
       return stale.length
     })

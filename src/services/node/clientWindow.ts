@@ -8,8 +8,10 @@
 export interface ClientWindow {
   /** Seconds until `client` may act again, or undefined while under the limit. */
   readonly retryAfter: (client: string, now?: number) => number | undefined
-  /** Counts one event of `client`. */
-  readonly record: (client: string, now?: number) => void
+  /** Counts one event of `client`; answers its time, for `cancel`. */
+  readonly record: (client: string, now?: number) => number
+  /** Uncounts the event of `client` recorded at `at` (a deploy that did not succeed). */
+  readonly cancel: (client: string, at: number) => void
   /** Clients remembered now. */
   readonly size: () => number
 }
@@ -55,6 +57,14 @@ export const makeClientWindow = (options: {
       events.delete(client)
       events.set(client, list)
       forget(now)
+      return now
+    },
+    cancel: (client, at) => {
+      const list = events.get(client)
+      const i = list?.lastIndexOf(at) ?? -1
+      if (list === undefined || i === -1) return
+      list.splice(i, 1)
+      if (list.length === 0) events.delete(client)
     },
     size: () => events.size
   }

@@ -13,7 +13,8 @@ export interface ReceivedUpload {
 
 /** Why an upload was not received. */
 export class UploadFailed extends Data.TaggedError("UploadFailed")<{
-  readonly kind: "too-large" | "malformed" | "aborted"
+  /** `no-space`: the upload folder's disk is full (ENOSPC, EDQUOT); `io`: it failed otherwise. */
+  readonly kind: "too-large" | "malformed" | "aborted" | "no-space" | "io"
   readonly reason: string
 }> {
   override get message() {
@@ -44,6 +45,20 @@ export const receiveUpload = (
     rejectDone = reject
   })
 
+  // The parser may fail while it is made (no multipart Content-Type, no
+  // boundary): every handler it can reach exists before it does.
+  let parser: MP.Parser | undefined
+  const onData = (chunk: Buffer) => {
+    if (!settled) parser?.write(chunk)
+  }
+  const onEnd = () => {
+    if (!settled) parser?.end()
+  }
+  // The client went away (or the connection broke) before the body ended.
+  const onClose = () => {
+    if (!incoming.complete) fail("aborted", "the client went away mid-upload")
+  }
+
   const detach = () => {
     incoming.off("data", onData)
     incoming.off("end", onEnd)
@@ -58,7 +73,7 @@ export const receiveUpload = (
     rejectDone(new UploadFailed({ kind, reason: message }))
   }
 
-  const parser = MP.make({
+  parser = MP.make({
     headers: Object.fromEntries(Object.entries(incoming.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : v ?? ""])),
     maxParts: 16,
     maxFieldSize: 64 * 1024,
@@ -71,7 +86,11 @@ export const receiveUpload = (
       if (info.name !== "file" || file !== undefined) return () => undefined
       const target = path.join(dir, "upload.zip")
       const out = fs.createWriteStream(target)
-      out.on("error", (e) => fail("malformed", `cannot store the upload (${e.message})`))
+      out.on("error", (e: NodeJS.ErrnoException) =>
+        fail(
+          e.code === "ENOSPC" || e.code === "EDQUOT" ? "no-space" : "io",
+          `cannot store the upload (${e.code ?? e.message})`
+        ))
       file = { name: info.filename ?? "", path: target, out }
       return (chunk) => {
         if (settled) return
@@ -86,6 +105,8 @@ export const receiveUpload = (
     onError: (error) =>
       error._tag === "ReachedLimit" && (error.limit === "MaxTotalSize" || error.limit === "MaxPartSize")
         ? fail("too-large", `larger than ${maxBytes} bytes`)
+        : error._tag === "InvalidBoundary"
+        ? fail("malformed", "the request's Content-Type is not multipart/form-data with a boundary")
         : fail("malformed", `a malformed multipart form (${error._tag === "ReachedLimit" ? error.limit : error._tag})`),
     onDone: () => {
       if (settled) return
@@ -100,16 +121,7 @@ export const receiveUpload = (
     }
   })
 
-  const onData = (chunk: Buffer) => {
-    if (!settled) parser.write(chunk)
-  }
-  const onEnd = () => {
-    if (!settled) parser.end()
-  }
-  // The client went away (or the connection broke) before the body ended.
-  const onClose = () => {
-    if (!incoming.complete) fail("aborted", "the client went away mid-upload")
-  }
+  if (settled) return { done, cancel: () => undefined }
   incoming.on("data", onData)
   incoming.on("end", onEnd)
   incoming.on("close", onClose)

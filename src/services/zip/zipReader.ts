@@ -28,7 +28,7 @@ export class ZipReader {
 
   static open(path: string, maxTotalBytes: number): Promise<ZipReader> {
     return new Promise((resolve, reject) => {
-      yauzl.open(path, { lazyEntries: true, autoClose: true, validateEntrySizes: true, decodeStrings: true }, (err, zip) => {
+      yauzl.open(path, { lazyEntries: true, autoClose: true, validateEntrySizes: true, decodeStrings: false }, (err, zip) => {
         if (err || !zip) return reject(new BadZip(`not a readable zip file (${err?.message ?? "unknown"})`))
         const reader = new ZipReader(zip, maxTotalBytes)
         zip.on("entry", (entry: yauzl.Entry) => reader.settle(entry))
@@ -69,8 +69,8 @@ export class ZipReader {
     for (;;) {
       const entry = await this.nextEntry()
       if (entry === null) return null
-      if (entry.fileName.endsWith("/")) continue
-      const path = entry.fileName.replace(/^(\.\/)+/, "")
+      const path = entryPath(entry)
+      if (path === undefined) continue
       this.total += entry.uncompressedSize
       if (this.total > this.maxTotalBytes) {
         throw new BadZip(`the archive unpacks to more than ${this.maxTotalBytes} bytes`)
@@ -96,13 +96,13 @@ export class ZipReader {
    * that each stream yields exactly the size the central directory declared.
    * Not to be mixed with `next()` on one reader.
    */
-  async nextStream(keep: ReadonlySet<number>): Promise<ZipEntryStream | null> {
+  async nextStream(keep: ReadonlyMap<number, string>): Promise<ZipEntryStream | null> {
     for (;;) {
       const entry = await this.nextEntry()
       if (entry === null) return null
       const index = ++this.entries
-      const path = entryPath(entry)
-      if (path === undefined || !keep.has(index)) continue
+      const path = keep.get(index)
+      if (path === undefined || entryPath(entry) === undefined) continue
       const stream = () =>
         new Promise<Readable>((resolve, reject) =>
           this.zip.openReadStream(entry, (err, s) =>
@@ -136,11 +136,19 @@ export class ZipTooLarge extends Error {
 
 /** What a first pass over the central directory found: the entries to unpack. */
 export interface ZipPlan {
-  /** Indexes (in central-directory order) of the entries to unpack: the last one of each path. */
-  readonly keep: ReadonlySet<number>
+  /** Indexes (in central-directory order) of the entries to unpack, the last one of each path, with the path each is stored under. */
+  readonly keep: ReadonlyMap<number, string>
   readonly files: number
   readonly bytes: number
+  /** Entries left out, with why (see `vet`). */
+  readonly skipped: ReadonlyArray<string>
 }
+
+/** What `planUnpack` does with an entry's path: keep it (under `path`), skip the entry, or refuse the archive. */
+export type PathVerdict =
+  | { readonly _tag: "Keep"; readonly path: string }
+  | { readonly _tag: "Skip"; readonly why: string }
+  | { readonly _tag: "Refuse"; readonly why: string }
 
 /** A file of the archive, read as a stream of chunks. */
 export interface ZipEntryStream {
@@ -152,28 +160,42 @@ export interface ZipEntryStream {
 
 const openZip = (path: string): Promise<yauzl.ZipFile> =>
   new Promise((resolve, reject) => {
-    yauzl.open(path, { lazyEntries: true, autoClose: true, validateEntrySizes: true, decodeStrings: true }, (err, zip) => {
+    yauzl.open(path, { lazyEntries: true, autoClose: true, validateEntrySizes: true, decodeStrings: false }, (err, zip) => {
       if (err || !zip) return reject(new BadZip(`not a readable zip file (${err?.message ?? "unknown"})`))
       resolve(zip)
     })
   })
 
+/**
+ * An entry's name as written: UTF-8 when flagged (or given in an Info-ZIP
+ * Unicode Path field), CP437 otherwise, and backslashes kept. yauzl's own
+ * decoding (`decodeStrings`) refuses the whole archive for one `../` or
+ * absolute name, and turns `\` into `/`; the node decides per entry instead
+ * (see `planUnpack`'s `vet`).
+ */
+const nameOf = (entry: yauzl.Entry): string =>
+  yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true)
+
 /** The path an entry is stored under (`./` prefixes dropped), or undefined for a folder. */
-const entryPath = (entry: yauzl.Entry): string | undefined =>
-  entry.fileName.endsWith("/") ? undefined : entry.fileName.replace(/^(\.\/)+/, "")
+const entryPath = (entry: yauzl.Entry): string | undefined => {
+  const name = nameOf(entry)
+  return name.endsWith("/") ? undefined : name.replace(/^(\.\/)+/, "")
+}
 
 /**
  * Reads only the central directory: refuses an archive past `limits` before
  * a byte is unpacked, and counts a path that occurs twice once (the last
- * entry wins, as when files are written in order). `problem` vets each path.
+ * entry wins, as when files are written in order). `vet` decides for each
+ * path: keep it (perhaps cleaned), skip the entry, or refuse the archive.
  */
 export const planUnpack = async (
   path: string,
   limits: UnpackLimits,
-  problem: (path: string) => string | undefined
+  vet: (path: string) => PathVerdict
 ): Promise<ZipPlan> => {
   const zip = await openZip(path)
   const last = new Map<string, { index: number; size: number }>()
+  const skipped: Array<string> = []
   let bytes = 0
   try {
     await new Promise<void>((resolve, reject) => {
@@ -182,10 +204,12 @@ export const planUnpack = async (
       zip.on("end", () => resolve())
       zip.on("entry", (entry: yauzl.Entry) => {
         index++
-        const name = entryPath(entry)
-        if (name !== undefined) {
-          const why = problem(name)
-          if (why) return reject(new BadZip(`unsafe path in the archive: ${why}`))
+        const raw = entryPath(entry)
+        const verdict = raw === undefined ? undefined : vet(raw)
+        if (verdict?._tag === "Refuse") return reject(new BadZip(`unsafe path in the archive: ${verdict.why}`))
+        if (verdict?._tag === "Skip") skipped.push(verdict.why)
+        if (verdict?._tag === "Keep") {
+          const name = verdict.path
           const size = entry.uncompressedSize
           if (size > limits.maxFileBytes) {
             return reject(new ZipTooLarge(`'${name}' unpacks to ${size} bytes, more than the node's limit of ${limits.maxFileBytes} per file (--max-file-size)`))
@@ -207,5 +231,5 @@ export const planUnpack = async (
   } finally {
     zip.close()
   }
-  return { keep: new Set([...last.values()].map((e) => e.index)), files: last.size, bytes }
+  return { keep: new Map([...last].map(([name, e]) => [e.index, name])), files: last.size, bytes, skipped }
 }
