@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
@@ -115,6 +116,19 @@ describe("what a deploy leaves out", () => {
     expect((await getSite(node.port, "site", "/id_rsa")).status).toBe(404)
     expect((await getSite(node.port, "site", "/secrets/token.txt")).status).toBe(404)
     expect((await getSite(node.port, "site", "/.well-known/security.txt")).body.toString()).toBe("Contact: mailto:x@example.com")
+  })
+})
+
+describe("files the scan reads itself", () => {
+  it("FIFOs named manifest.json, .gitignore and .faztignore are never waited on: the dry run ends at once", async () => {
+    const { peer, home } = await untouchedPeer()
+    const dir = folder(home, { "index.html": "<h1>hi</h1>", "sub/page.html": "page" })
+    for (const fifo of ["manifest.json", ".gitignore", "sub/.faztignore"]) execFileSync("mkfifo", [path.join(dir, fifo)])
+    const r = await runFazt(["remote", "deploy", dir, "--dry-run"], { home, killAfterMs: 15_000 })
+    expect(r.signal).toBeNull()
+    expect(r.code).toBe(0)
+    expect(r.stdout).toBe("index.html\t11\nsub/page.html\t4\n")
+    expect(peer.seen).toHaveLength(0)
   })
 })
 

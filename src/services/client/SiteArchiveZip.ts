@@ -13,7 +13,7 @@ import { zipStream } from "../zip/zipWriter.js"
 const isInside = (root: string, candidate: string) =>
   candidate === root || candidate.startsWith(root.endsWith(path.sep) ? root : root + path.sep)
 
-/** A small text file (an ignore file), never blocking on a FIFO and never past 1 MiB; "" when absent or not a file. */
+/** A small text file (an ignore file, manifest.json), never blocking on a FIFO and never past 1 MiB; "" when absent or not a file. */
 const readRuleFile = (file: string): string => {
   let fd: number
   try {
@@ -103,7 +103,8 @@ class SubfolderUnreadable {
 
 const readSpa = (root: string): boolean => {
   try {
-    const manifest = JSON.parse(fs.readFileSync(path.join(root, "manifest.json"), "utf8")) as unknown
+    // Never a blocking open: a FIFO named manifest.json would hang the deploy, deaf to Ctrl-C.
+    const manifest = JSON.parse(readRuleFile(path.join(root, "manifest.json"))) as unknown
     return typeof manifest === "object" && manifest !== null && (manifest as { spa?: unknown }).spa === true
   } catch {
     return false
