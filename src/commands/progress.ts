@@ -2,7 +2,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type { DeployProgress } from "../services/client/deployFolder.js"
 import { formatBytes } from "./output.js"
-import { type Descriptor, isTerminal, write } from "./stdio.js"
+import { type Descriptor, isTerminal, terminalColumns, write } from "./stdio.js"
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
 /** Quick answers show nothing: the line appears only once a wait is noticeable. */
@@ -31,7 +31,7 @@ class LiveLine {
     if (this.label === undefined) return
     const seconds = Math.floor((Date.now() - this.started) / 1000)
     const text = `${FRAMES[this.frame++ % FRAMES.length]} ${this.label()}${seconds > 0 ? ` ${seconds}s` : ""}`
-    const width = process.stderr.columns ?? 80
+    const width = terminalColumns(2) ?? 80
     const fitted = [...text].length >= width ? `${[...text].slice(0, width - 2).join("")}…` : text
     write(2, `\r\x1b[2K${fitted}`)
     this.shown = true

@@ -134,7 +134,7 @@ export const looksLikeToken = (text: string): boolean =>
 
 /** Every `fzt_…` key inside `text`, masked (`fzt_…e3f`): for messages that echo what was typed. */
 export const maskTokensIn = (text: string): string =>
-  text.includes("fzt_") ? text.replace(/fzt_[A-Za-z0-9_\-]{6,}/g, (key) => maskToken(key) ?? "…") : text
+  text.includes("fzt_") ? text.replace(/fzt_[A-Za-z0-9_-]{6,}/g, (key) => maskToken(key) ?? "…") : text
 
 /** `fzt_…e3f`: enough to tell keys apart, never enough to use one. */
 export const maskToken = (secret: Redacted.Redacted<string> | string | null): string | null => {
