@@ -201,6 +201,9 @@ describe("npm pack", () => {
     expect([...linked].sort()).toEqual(expect.arrayContaining(["docs/JSON.md", "docs/RELIABILITY.md", "examples/fleet-status.ts"]))
     for (const file of linked) expect(files, file).toContain(file)
     expect(files.filter((f) => /^(test|src|bench|scripts)\//.test(f) || f.includes("node_modules"))).toEqual([])
+    // No V8 code cache ships: each is made on first run for the Node in use (test/cli/code-cache.test.ts).
+    expect(files.filter((f) => f.includes(".cache"))).toEqual([])
+    expect(files).toContain("dist/fazt.id")
     // The lazily loaded pieces of the library ship too.
     expect(files.filter((f) => f.startsWith("dist/lib/")).length).toBeGreaterThan(0)
   }, 60_000)
