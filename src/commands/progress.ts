@@ -1,4 +1,3 @@
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type { DeployProgress } from "../services/client/deployFolder.js"
 import { formatBytes } from "./output.js"
@@ -102,12 +101,6 @@ export const whileWaiting = <A, E, R>(label: () => string, effect: Effect.Effect
         if (running === 0) liveLine.stop()
       })
   )
-}
-
-/** `2 s`, `250 ms`: how long a retry waits. */
-export const formatWait = (delay: Duration.Duration): string => {
-  const ms = Duration.toMillis(delay)
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 1000)} s`
 }
 
 /**

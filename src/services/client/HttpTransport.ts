@@ -21,6 +21,7 @@ import {
   type UnreachableKind,
   UnusableToken
 } from "../../domain/errors.js"
+import { formatWait } from "../../domain/wait.js"
 import { pathAuthorityProblem, type Peer, redactUrl, tokenProblem } from "../../domain/Peer.js"
 import {
   isLoopbackHost,
@@ -91,15 +92,6 @@ const describeNetworkError = (cause: unknown, host: string): NetworkFailure => {
   }
   if (code === "ETIMEDOUT") return { kind: "network", unreachable: "timeout", reason: `connecting to ${host} timed out` }
   return { kind: "network", unreachable: "other", reason: code !== "" ? `network error (${code})` : "network error" }
-}
-
-/** `1m 30s`: how a wait reads in a message. */
-const formatWait = (wait: Duration.Duration): string => {
-  const seconds = Math.ceil(Duration.toMillis(wait) / 1000)
-  if (!Number.isFinite(seconds)) return "for ever"
-  if (seconds < 120) return `${seconds} s`
-  if (seconds < 10_800) return `${Math.round(seconds / 60)} min`
-  return `${Math.round(seconds / 3600)} h`
 }
 
 const isTooLong = (wait: Duration.Duration | undefined): wait is Duration.Duration =>
