@@ -36,7 +36,7 @@ const noLazyOwnCode = {
 }
 
 export default tseslint.config(
-  { ignores: ["dist/**", "dist.next/**", "dist.old/**", "node_modules/**", "bench/.work/**", ".ci/**", "src/migrations.generated.ts"] },
+  { ignores: ["dist/**", "dist.next-*/**", "dist.old-*/**", "node_modules/**", "bench/.work/**", ".ci/**", "src/migrations.generated.ts"] },
   {
     files: ["src/**/*.ts"],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],

@@ -1,7 +1,7 @@
 // Builds dist/: the CLI as CommonJS files (fazt.cjs and its chunks, see
 // scripts/bundle-cli.mjs), the library entry for programs that embed the
-// services, and their type declarations. Every step writes into dist.next/;
-// only when all of them succeeded does dist.next/ replace dist/, so a build
+// services, and their type declarations. Every step writes into dist.next-<pid>/;
+// only when all of them succeeded does it replace dist/, so a build
 // that fails (a dependency upgrade that a start-up patch no longer fits, a
 // type error) leaves the previous dist/ and bin/fazt.cjs as they were.
 // Each step and patch: docs/BUILD.md.
@@ -12,8 +12,9 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { join } from "node:path"
 import { bundleCli } from "./bundle-cli.mjs"
 
-const next = "dist.next"
-const old = "dist.old"
+// Named for this process, so that two builds at once (a bench and a test run) never share one.
+const next = `dist.next-${process.pid}`
+const old = `dist.old-${process.pid}`
 
 const common = {
   bundle: true,
@@ -57,7 +58,7 @@ try {
 
   // 5. The new CLI runs: a listing of a scratch database (which loads the
   // entry, better-sqlite3 and the migrations) must succeed before it replaces
-  // the old one. It runs through a copy of bin/fazt.cjs whose dist/ is dist.next/.
+  // the old one. It runs through a copy of bin/fazt.cjs whose dist/ is the new one.
   const smoke = mkdtempSync(join(next, ".smoke-"))
   try {
     mkdirSync(join(smoke, "bin"))

@@ -45,8 +45,8 @@ const effect3 = [].concat(npmView("effect@3", "version")).sort(newer).at(-1)
 const wanted = [`effect@${effect3}`, ...family.map((name) => `${name}@${newestFor(name, effect3)}`), "esbuild@latest"]
 
 const scratch = mkdtempSync(join(tmpdir(), "fazt-upgrade-"))
-const skip = new Set(["node_modules/.cache", "dist", "dist.next", "dist.old", ".git", ".ci/nodes", "bench/.work"])
-cpSync(root, scratch, { recursive: true, verbatimSymlinks: true, filter: (src) => !skip.has(relative(root, src)) })
+const skip = new Set(["node_modules/.cache", "dist", ".git", ".ci/nodes", "bench/.work"])
+cpSync(root, scratch, { recursive: true, verbatimSymlinks: true, filter: (src) => !skip.has(relative(root, src)) && !/^dist\.(next|old)-/.test(relative(root, src)) })
 
 const step = (label, command, args) => {
   process.stdout.write(`== ${label}: ${command} ${args.join(" ")}\n`)
