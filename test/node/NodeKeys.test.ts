@@ -12,6 +12,7 @@ import { Database } from "../../src/services/db/Database.js"
 import type { BcryptPool } from "../../src/services/node/bcryptPool.js"
 import { makeClientWindow } from "../../src/services/node/clientWindow.js"
 import { makeWith, MAX_CLIENTS_REMEMBERED, MAX_FAILURES_PER_MINUTE, NodeKeys } from "../../src/services/node/NodeKeys.js"
+import { settled } from "../support/fiber.js"
 import { nodeServices, tempFolder } from "./harness.js"
 
 /** The interrupted request waited for the check instead of ending at once. */
@@ -49,7 +50,8 @@ describe("the node's bcrypt verdict cache", () => {
       const first = yield* Effect.fork(keys.verify(token, "10.0.0.1"))
       yield* Deferred.await(gate.started)
       const second = yield* Effect.fork(keys.verify(token, "10.0.0.2"))
-      yield* Effect.sleep("20 millis")
+      // The second request waits on the first one's check.
+      expect(yield* settled(second)).toBe("Suspended")
       // The first request's client goes away while its check is pending. Its
       // fiber ends at once (it only waited), the check goes on.
       const firstExit = yield* Fiber.interrupt(first).pipe(

@@ -3,6 +3,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { Deferred, Effect, Fiber } from "effect"
 import { Database } from "../../src/services/db/Database.js"
 import * as Context from "effect/Context"
+import { settled } from "../support/fiber.js"
 import { freshDatabase, tempDbFile } from "../support/layers.js"
 
 // `Database.run` and `Database.all` go straight to the connection (no @effect/sql machinery),
@@ -21,19 +22,6 @@ const valueOf = (k: string) =>
     Effect.map((rows) => rows[0]?.v),
     Effect.orDie
   )
-
-/**
- * Once `fiber` has gone as far as it can: it has ended, or it waits (the only
- * thing a statement can wait for is the database's lock). No clock involved.
- */
-const settled = <A, E>(fiber: Fiber.RuntimeFiber<A, E>) =>
-  Effect.gen(function* () {
-    for (;;) {
-      const status = yield* Fiber.status(fiber)
-      if (status._tag !== "Running") return status._tag
-      yield* Effect.yieldNow()
-    }
-  })
 
 /**
  * Runs `effect` (forked) while another fiber holds a transaction that has
