@@ -85,7 +85,11 @@ const prune = () => {
   const month = Date.now() - 30 * 24 * 3600 * 1000
   for (const name of readdirSync(cacheRoot)) {
     const folder = join(cacheRoot, name)
-    if (folder !== cacheDir && statSync(folder).mtimeMs < month) rmSync(folder, { recursive: true, force: true })
+    try {
+      if (folder !== cacheDir && statSync(folder).mtimeMs < month) rmSync(folder, { recursive: true, force: true })
+    } catch {
+      // Gone already (another run pruned it), or not ours to remove.
+    }
   }
 }
 
