@@ -2,6 +2,8 @@
 // rules reject what they are there for, where they are there for it, and let
 // the files that own those jobs do them.
 import { ESLint } from "eslint"
+import { spawnSync } from "node:child_process"
+import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
@@ -36,4 +38,24 @@ describe("npm run lint", () => {
     // A dependency may be loaded on first use anywhere.
     expect(await broken("src/services/node/x.ts", 'export const f = () => import("bcryptjs")\n')).toEqual([])
   })
+})
+
+describe("npm run lint's second half: the effect language service, warnings as errors", () => {
+  it("refuses a floating Effect (one neither yielded nor assigned: it would never run)", () => {
+    // A scratch project inside the checkout (so that effect resolves), outside tsconfig.json's folders.
+    const scratch = fs.mkdtempSync(path.join(root, ".lint-scratch-"))
+    try {
+      fs.writeFileSync(path.join(scratch, "tsconfig.json"), JSON.stringify({ extends: "../tsconfig.json", compilerOptions: { rootDir: "." }, include: ["floating.ts"] }))
+      fs.writeFileSync(
+        path.join(scratch, "floating.ts"),
+        'import * as Effect from "effect/Effect"\nexport const program = Effect.gen(function* () {\n  Effect.log("never runs")\n  yield* Effect.log("runs")\n})\n'
+      )
+      const cli = path.join(root, "node_modules", "@effect", "language-service", "cli.js")
+      const r = spawnSync(process.execPath, [cli, "diagnostics", "--project", path.join(scratch, "tsconfig.json"), "--strict", "--format", "text"], { cwd: root, encoding: "utf8" })
+      expect(r.stdout).toMatch(/floating\.ts\(3,3\): error effect\(floatingEffect\)/)
+      expect(r.status).toBe(1)
+    } finally {
+      fs.rmSync(scratch, { recursive: true, force: true })
+    }
+  }, 120_000)
 })
