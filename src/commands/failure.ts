@@ -29,7 +29,8 @@ export const exitCodes: { readonly [K in FaztError["_tag"]]: number } = {
   PeerUnauthorized: 6,
   PeerApiError: 7,
   PeerProtocolError: 7,
-  DatabaseError: 8
+  DatabaseError: 8,
+  BuildFailed: 10
 }
 
 export const EXIT_DEFECT = 1
@@ -87,6 +88,7 @@ export const cliHint: (e: FaztError) => string = Match.type<FaztError>().pipe(
     InvalidToken: none,
     InvalidFolder: none,
     UnzippableFile: none,
+    BuildFailed: (e) => e.step === "tool" || e.step === "output" ? "; --no-build deploys the folder as it is" : "",
     PeerUnreachable: none,
     DatabaseError: none
   })

@@ -15,4 +15,17 @@ export interface SiteListing {
   readonly totalBytes: number
   /** `manifest.json` says `"spa": true`. */
   readonly spa: boolean
+  /** A `.gitignore`d `private/` folder was left out (fazt ships it only with `--include-private`). */
+  readonly privateLeftOut?: boolean
+}
+
+export interface ScanOptions {
+  /** Ship a `.gitignore`d `private/` folder too (fazt's `--include-private`, cmd/server/main.go createDeployZipWithOptions). */
+  readonly includePrivate?: boolean | undefined
+  /**
+   * When the folder is a build output inside `source`: the source folder's
+   * `.faztignore` rules, which leave out a file when they match its path from
+   * the source folder (`dist/stats.html`) or from the output (`stats.html`).
+   */
+  readonly sourceRules?: { readonly text: string; readonly prefix: string } | undefined
 }

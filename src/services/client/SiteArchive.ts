@@ -2,7 +2,7 @@ import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import type { InvalidFolder, UnzippableFile } from "../../domain/errors.js"
-import type { SiteListing } from "../../domain/SiteListing.js"
+import type { ScanOptions, SiteListing } from "../../domain/SiteListing.js"
 import type { ZipOptions } from "../zip/zipWriter.js"
 
 /**
@@ -13,7 +13,7 @@ import type { ZipOptions } from "../zip/zipWriter.js"
  */
 export declare namespace SiteArchive {
   export interface Service {
-    readonly scan: (dir: string) => Effect.Effect<SiteListing, InvalidFolder>
+    readonly scan: (dir: string, options?: ScanOptions) => Effect.Effect<SiteListing, InvalidFolder>
     /** A fresh zip stream of the listing each time it is run (so a retry re-reads the files); ZIP64 where needed. */
     readonly zip: (listing: SiteListing, options?: ZipOptions) => Stream.Stream<Uint8Array, UnzippableFile>
   }

@@ -5,7 +5,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { describeErrno, errnoCode } from "../../domain/errno.js"
 import { InvalidFolder } from "../../domain/errors.js"
-import type { SiteFileEntry, SiteListing } from "../../domain/SiteListing.js"
+import type { ScanOptions, SiteFileEntry, SiteListing } from "../../domain/SiteListing.js"
 import { SiteArchive } from "./SiteArchive.js"
 import { zipStream } from "../zip/zipWriter.js"
 
@@ -32,9 +32,18 @@ const readSpa = (root: string): boolean => {
 }
 
 /** The files of the folder `root` (already known to be one) as fazt's client would ship them. */
-const scanSync = (root: string): SiteListing => {
+const scanSync = (root: string, options: ScanOptions = {}): SiteListing => {
   const rootReal = fs.realpathSync(root)
   const rules = readGitignore(root)
+  // A gitignored private/ ships only when asked, and then whole (fazt's createDeployZipWithOptions).
+  const privateIgnored = rules.ignores("private/")
+  let privateLeftOut = false
+  const exempt = (relPath: string) =>
+    options.includePrivate === true && privateIgnored && (relPath === "private" || relPath.startsWith("private/"))
+  const source = options.sourceRules === undefined ? undefined : { rules: ignore().add(options.sourceRules.text), prefix: options.sourceRules.prefix }
+  const ignored = (relPath: string) =>
+    (!exempt(relPath) && rules.ignores(relPath)) ||
+    (source !== undefined && (source.rules.ignores(relPath) || source.rules.ignores(`${source.prefix}/${relPath}`)))
   const files: Array<SiteFileEntry> = []
   const visited = new Set<string>([rootReal])
 
@@ -58,20 +67,23 @@ const scanSync = (root: string): SiteListing => {
         continue
       }
       if (stat.isDirectory()) {
-        if (rules.ignores(`${relPath}/`)) continue
+        if (ignored(`${relPath}/`)) {
+          if (relPath === "private" && privateIgnored) privateLeftOut = true
+          continue
+        }
         const real = entry.isSymbolicLink() ? source : fs.realpathSync(absPath)
         if (visited.has(real)) continue
         visited.add(real)
         walk(absPath, relPath)
       } else if (stat.isFile()) {
-        if (rules.ignores(relPath)) continue
+        if (ignored(relPath)) continue
         files.push({ path: relPath, source, size: stat.size, mtimeMs: stat.mtimeMs })
       }
       // FIFOs, sockets and devices are never opened.
     }
   }
   walk(root, "")
-  return { root, files, totalBytes: files.reduce((n, f) => n + f.size, 0), spa: readSpa(root) }
+  return { root, files, totalBytes: files.reduce((n, f) => n + f.size, 0), spa: readSpa(root), privateLeftOut }
 }
 
 const folderError = (dir: string, e: unknown): InvalidFolder => {
@@ -82,12 +94,12 @@ const folderError = (dir: string, e: unknown): InvalidFolder => {
 }
 
 export const make: SiteArchive.Service = {
-  scan: (dir) =>
+  scan: (dir, options) =>
     Effect.gen(function* () {
       const root = path.resolve(dir)
       const stat = yield* Effect.try({ try: () => fs.statSync(root), catch: (e) => folderError(dir, e) })
       if (!stat.isDirectory()) return yield* new InvalidFolder({ folder: dir, problem: "not-a-folder" })
-      return yield* Effect.try({ try: () => scanSync(root), catch: (e) => folderError(dir, e) })
+      return yield* Effect.try({ try: () => scanSync(root, options), catch: (e) => folderError(dir, e) })
     }),
   zip: (listing, options) => zipStream(listing, options)
 }
