@@ -298,6 +298,6 @@ export const deploy = Command.make(
     })
 ).pipe(
   Command.withDescription(
-    "Build a folder if its package.json has a build script, zip it (as fazt's own client does) and deploy it to a peer, or to many at once (--to a,b,c, --all).\n\nExample: fazt remote deploy ./my-site zyt --dry-run"
+    "Deploy a folder to a peer or many, built first as fazt does.\n\nA package.json build script runs first (npm, pnpm, yarn or bun) and its output\nfolder ships; --no-build ships the folder as it is. The folder is zipped as\nfazt's own client zips it. --to a,b,c or --all deploy to many peers at once.\n\nExample: fazt remote deploy ./my-site zyt --dry-run"
   )
 )
