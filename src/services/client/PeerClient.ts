@@ -438,9 +438,10 @@ const makeWith = (record: RecordContact): Effect.Effect<PeerClient.Service, neve
     deployFolder: (peer, dir, options) =>
       Effect.flatMap(SiteArchive, (archive) =>
         deployFolderWith(archive, deploy, { reuseBuffers: transport.writesChunkByChunk === true })(peer, dir, options)),
-    // The zip goes to a file first: buffers may be reused once each chunk is written out.
+    // The zip is written to a file and read back for each upload (reusing buffers where the transport allows).
     deployFolderTo: (peers, dir, options) =>
-      Effect.flatMap(SiteArchive, (archive) => deployFolderToWith(archive, deploy, { reuseBuffers: true })(peers, dir, options))
+      Effect.flatMap(SiteArchive, (archive) =>
+        deployFolderToWith(archive, deploy, { reuseBuffers: transport.writesChunkByChunk === true })(peers, dir, options))
   }
 })
 

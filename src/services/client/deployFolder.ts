@@ -1,5 +1,6 @@
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -146,14 +147,38 @@ export const deployFolderWith = <E>(
     return { ...result, spa, url: siteUrl(peer.url, result.site), privateLeftOut: listing.privateLeftOut === true }
   })
 
-const CHUNK = 1024 * 1024
+const CHUNK = 512 * 1024
+const RING = 4
 
-/** The temporary zip read back for one upload; each run reads it afresh (a retry re-sends it whole). */
-const readZip = (file: string): Stream.Stream<Uint8Array, ArchiveError> =>
-  Stream.fromAsyncIterable(
-    fs.createReadStream(file, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>,
-    (e) => new UnzippableFile({ file: "(the temporary zip)", problem: "unreadable", reason: e instanceof Error ? e.message : String(e) })
-  )
+/**
+ * The temporary zip read back for one upload; each run reads it afresh (a
+ * retry re-sends it whole). With `reuseBuffers` (a transport that writes each
+ * chunk out before it pulls the next) the reads go into a small ring of
+ * buffers: ten uploads of a 20 MB zip otherwise allocate 200 MB for the
+ * garbage collector.
+ */
+const readZip = (file: string, reuseBuffers: boolean): Stream.Stream<Uint8Array, ArchiveError> =>
+  Stream.unwrapScoped(Effect.gen(function* () {
+    const unreadable = (e: unknown) =>
+      new UnzippableFile({ file: "(the temporary zip)", problem: "unreadable", reason: e instanceof Error ? e.message : String(e) })
+    const fd = yield* Effect.acquireRelease(
+      Effect.try({ try: () => fs.openSync(file, "r"), catch: unreadable }),
+      (fd) => Effect.sync(() => fs.closeSync(fd))
+    )
+    const ring: Array<Buffer> = []
+    let turn = 0
+    let position = 0
+    const next = Effect.async<Uint8Array, Option.Option<ArchiveError>>((resume) => {
+      const buffer = reuseBuffers ? (ring[turn++ % RING] ??= Buffer.allocUnsafe(CHUNK)) : Buffer.allocUnsafe(CHUNK)
+      fs.read(fd, buffer, 0, CHUNK, position, (e, n) => {
+        if (e) return resume(Effect.fail(Option.some(unreadable(e))))
+        if (n === 0) return resume(Effect.fail(Option.none()))
+        position += n
+        resume(Effect.succeed(buffer.subarray(0, n)))
+      })
+    })
+    return Stream.repeatEffectOption(next)
+  }))
 
 /** Writes `listing`'s zip to a fresh temporary file (removed when the scope closes) and returns its path and size. */
 const zipToTempFile = (archive: SiteArchive.Service, listing: SiteListing, zipOptions: ZipOptions) =>
@@ -216,7 +241,8 @@ export const deployFolderToWith = <E>(
     if (listing.files.length === 0) return yield* nothingToDeploy(dir)
     const folderBytes = listing.totalBytes
     const spa = options.spa ?? listing.spa
-    const zip = yield* zipToTempFile(archive, listing, zipOptions)
+    // Each chunk is written out before the next is made: its buffers can be reused whatever the transport.
+    const zip = yield* zipToTempFile(archive, listing, { ...zipOptions, reuseBuffers: true })
     const one = (peer: Peer): Effect.Effect<PeerDeployResult<E>> =>
       Effect.gen(function* () {
         const started = Date.now()
@@ -227,7 +253,7 @@ export const deployFolderToWith = <E>(
               let sentBytes = 0
               return Stream.fromEffect(report(peer, { phase: "uploading", sentBytes: 0, totalBytes: zip.bytes, folderBytes })).pipe(
                 Stream.drain,
-                Stream.concat(readZip(zip.file)),
+                Stream.concat(readZip(zip.file, zipOptions.reuseBuffers === true)),
                 Stream.tap((chunk) => Effect.suspend(() => {
                   sentBytes += chunk.length
                   return report(peer, { phase: "uploading", sentBytes, totalBytes: zip.bytes, folderBytes })
