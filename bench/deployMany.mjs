@@ -43,6 +43,7 @@ export const deployManyBench = async ({ peers = 10, rounds = 5, dir = mixedFolde
       many: ["remote", "deploy", dir, "--to", names.join(","), "--name", "bench", "--retries", "0"]
     }
     const wall = { one: [], oneFile: [], many: [] }
+    const rss = { one: [], oneFile: [], many: [] }
     const reads = {}
     for (let round = 0; round < rounds + 1; round++) {
       for (const [kind, args] of Object.entries(kinds)) {
@@ -52,9 +53,20 @@ export const deployManyBench = async ({ peers = 10, rounds = 5, dir = mixedFolde
         const zipped = sinks.map((s, i) => s.received() - received[i]).filter((n) => n > 0)
         reads[kind] = { ...readsOf(r.stderr), peersReached: zipped.length }
         if (round > 0) wall[kind].push(r.ms)
+        if (round > 0) rss[kind].push(r.rssKiB / 1024)
       }
     }
-    return { files, bytes, one: median(wall.one), oneFile: median(wall.oneFile), many: median(wall.many), reads, rounds }
+    return {
+      files,
+      bytes,
+      one: median(wall.one),
+      oneFile: median(wall.oneFile),
+      many: median(wall.many),
+      rssOneMiB: median(rss.one),
+      rssManyMiB: median(rss.many),
+      reads,
+      rounds
+    }
   } finally {
     await Promise.all(sinks.map((s) => s.close()))
     fs.rmSync(home, { recursive: true, force: true })

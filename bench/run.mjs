@@ -56,6 +56,7 @@ const deployManyRows = async () => {
     const m = await deployManyBench({ dir, rounds: 5 })
     row("deploy 60 MB / 3,000 files to 10 peers (wall)", ms(m.many), `to one peer: ${ms(m.one)}`, `${(m.many / m.one).toFixed(2)}×`, "≤ 1.5×")
     row("  the same to one peer through --to", ms(m.oneFile), `to one peer: ${ms(m.one)}`, `+${ms(m.oneFile - m.one)}`, "(the temporary zip's cost)")
+    row("  peak RSS, 10 peers", `${m.rssManyMiB.toFixed(0)} MiB`, `to one peer: ${m.rssOneMiB.toFixed(0)} MiB`, `+${(m.rssManyMiB - m.rssOneMiB).toFixed(0)} MiB`, "(reported)")
     const r = m.reads.many
     row("  folder reads, 10 peers", `${r.opens} opens`, `${m.files} files, ${(m.bytes / 1e6).toFixed(0)} MB`, `${(r.bytes / m.bytes).toFixed(2)}× bytes`, "each file once")
   } finally {

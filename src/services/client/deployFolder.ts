@@ -147,7 +147,7 @@ export const deployFolderWith = <E>(
     return { ...result, spa, url: siteUrl(peer.url, result.site), privateLeftOut: listing.privateLeftOut === true }
   })
 
-const CHUNK = 512 * 1024
+const CHUNK = 1024 * 1024
 const RING = 4
 
 /**
