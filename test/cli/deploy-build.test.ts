@@ -1,7 +1,8 @@
+import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
-import { homeWithPeer, runFazt } from "../support/cli.js"
+import { bin, homeWithPeer, runFazt } from "../support/cli.js"
 import { getSite } from "../support/http.js"
 import { nodeAndClient } from "../support/node.js"
 import { json, scriptedPeer } from "../support/scriptedPeer.js"
@@ -180,5 +181,51 @@ describe("deploy builds a folder with a package.json build script, as fazt's app
     expect(withIt.code).toBe(0)
     expect(withIt.stderr).toBe("")
     expect(shipped()).toEqual(["index.html", "private/notes.html"])
+  })
+})
+
+/** What a terminal shows at the end: each line as left after carriage returns and line erases. */
+const rendered = (raw: string) =>
+  raw.split("\n").map((line) => line.replace(/\r$/, "").split(/\r(?:\x1b\[2K)?/).at(-1)!).filter((l) => l !== "").join("\n")
+
+const hasScript = fs.existsSync("/usr/bin/script")
+
+describe.skipIf(!hasScript)("the build on a terminal (a pty from script(1))", () => {
+  /** Runs the built CLI with stdout and stderr on a pseudo-terminal; the output is what the terminal received. */
+  const onTerminal = (args: ReadonlyArray<string>, home: string) =>
+    new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+      const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`
+      const command = [process.execPath, bin, ...args].map(quote).join(" ")
+      const child = spawn("script", ["-qec", command, "/dev/null"], {
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, COLUMNS: "200", ...NPM_ENV },
+        cwd: home,
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let output = ""
+      child.stdout.setEncoding("utf8").on("data", (c: string) => (output += c))
+      child.stderr.setEncoding("utf8").on("data", (c: string) => (output += c))
+      child.on("error", reject)
+      child.on("close", (code) => resolve({ code, output }))
+    })
+
+  it("the build's lines are collapsed when it succeeds, and shown whole when it fails", async () => {
+    const { node, client } = await nodeAndClient(cleanups)
+    const slow = `${BUILDS_DIST}\nconst t = Date.now(); while (Date.now() - t < 600) {}\nconsole.log("still bundling")\n`
+    const ok = await onTerminal(["remote", "deploy", npmProject(client, "tty-ok", slow)], client)
+    expect(ok.code).toBe(0)
+    const shown = rendered(ok.output)
+    expect(shown).toContain("Deployed tty-ok to local")
+    expect(shown).toContain("built with npm (package-lock.json)")
+    expect(shown).not.toContain("bundling 2 modules")
+    // It was on the live line while the build ran, then erased.
+    expect(ok.output).toMatch(/Building tty-ok: npm run build · (bundling 2 modules|done)/)
+    expect((await getSite(node.port, "tty-ok", "/")).body.toString()).toBe("<h1>the build</h1>")
+
+    const failed = await onTerminal(["remote", "deploy", npmProject(client, "tty-broken", FAILS)], client)
+    expect(failed.code).toBe(10)
+    const lines = rendered(failed.output)
+    for (let i = 1; i <= 30; i++) expect(lines).toContain(`step ${i}\n`)
+    expect(lines).toContain("error TS2304: Cannot find name 'oops'")
+    expect(lines).toContain("error: build of tty-broken failed: npm run build exited with code 3")
   })
 })
