@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
@@ -159,6 +159,31 @@ describe("deploy builds a folder with a package.json build script, as fazt's app
     expect(none.stderr).toContain("none of npm, pnpm, yarn, bun is on PATH")
     expect(none.stderr).toContain("--no-build deploys the folder as it is")
     expect((await getSite(node.port, "nobuild", "/")).status).toBe(404)
+  })
+
+  it("Ctrl-C during the build stops it with every process it started; nothing is uploaded", async () => {
+    const peer = await scriptedPeer([json(200, { data: {} })])
+    cleanups.push(peer.close)
+    const client = await homeWithPeer(peer.url, "fzt_build_test_token_0123456789")
+    // The build starts a grandchild that would write late.txt after 2 s, and itself waits 20 s.
+    const dir = npmProject(client, "slow", `
+require("node:child_process").spawn(process.execPath, ["-e", "setTimeout(() => require('node:fs').writeFileSync('late.txt', 'x'), 2000)"], { stdio: "inherit" })
+console.log("started")
+setTimeout(() => {}, 20000)
+`)
+    let pid = 0
+    const run = runFazt(["remote", "deploy", dir], { home: client, env: NPM_ENV, onSpawn: (p) => (pid = p) })
+    const deadline = Date.now() + 10_000
+    // npm has started the script once its grandchild runs: wait for the script's own process.
+    while (Date.now() < deadline && !/node -e setTimeout/.test(spawnSync("ps", ["-eo", "args"], { encoding: "utf8" }).stdout)) {
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    process.kill(pid, "SIGINT")
+    const r = await run
+    expect(r.code).toBe(130)
+    await new Promise((resolve) => setTimeout(resolve, 2500))
+    expect(fs.existsSync(path.join(dir, "late.txt"))).toBe(false)
+    expect(peer.seen).toEqual([])
   })
 
   it("a .gitignore'd private/ ships only with --include-private", async () => {
