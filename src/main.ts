@@ -18,12 +18,12 @@ import * as LogLevel from "effect/LogLevel"
 import * as util from "node:util"
 import { answerCompletion, completionScript } from "./commands/completion.js"
 import { cli, fazt } from "./commands/fazt.js"
-import { EXIT_INTERRUPTED, EXIT_TERMINATED, exitCodeOf, reportFailure } from "./commands/failure.js"
-import { expandPeerShorthand, hoistGlobalFlags } from "./commands/globals.js"
+import { EXIT_INTERRUPTED, EXIT_TERMINATED, exitCodeOf, exitCodes, reportFailure } from "./commands/failure.js"
+import { CommandPath, expandPeerShorthand, hoistGlobalFlags } from "./commands/globals.js"
 import { renderHelp } from "./commands/help.js"
 import { escapeControl, jsonLine } from "./commands/output.js"
 import { liveLine } from "./commands/progress.js"
-import { afterQueuedWrites, isTerminal } from "./commands/stdio.js"
+import { afterQueuedWrites, isTerminal, outputLostError } from "./commands/stdio.js"
 import { commandSpec } from "./commands/spec.js"
 import { interpret, runParsed } from "./commands/usage.js"
 import { UsageError } from "./domain/errors.js"
@@ -56,7 +56,9 @@ const program = (): Effect.Effect<void, unknown, CliApp.CliApp.Environment> => {
     case "Usage":
       return new UsageError({ message: verdict.message })
     case "Run":
-      return runParsed(fazt, verdict, (args) => cli([process.argv[0]!, process.argv[1]!, ...args]))
+      return runParsed(fazt, verdict, (args) => cli([process.argv[0]!, process.argv[1]!, ...args])).pipe(
+        Effect.provideService(CommandPath, verdict.command.path)
+      )
   }
 }
 
@@ -100,6 +102,15 @@ const onSignal = (code: number) => () => {
 }
 process.once("SIGINT", onSignal(EXIT_INTERRUPTED))
 process.once("SIGTERM", onSignal(EXIT_TERMINATED))
+
+// Node's own one-time warning for NODE_TLS_REJECT_UNAUTHORIZED=0 is a plain
+// line (not JSON under --json) that names no peer: each peer reached so is
+// named in a warning of ours instead (HttpTransport).
+const emitWarning = process.emitWarning.bind(process) as (...args: Array<unknown>) => void
+process.emitWarning = ((warning: unknown, ...rest: Array<unknown>) => {
+  if (String(warning).includes("NODE_TLS_REJECT_UNAUTHORIZED")) return
+  emitWarning(warning, ...rest)
+}) as typeof process.emitWarning
 
 // Logs are messages, so they go to stderr, at FAZT_LOG_LEVEL (default: warnings).
 const stderrLogger = Logger.make<unknown, void>(({ date, logLevel, message }) => {
@@ -150,7 +161,10 @@ const withCliConsole = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.flatMap(Config.option(Config.string("NO_COLOR")).pipe(Effect.orDie), (noColor) =>
     Effect.consoleWith((base) => Effect.withConsole(effect, cliConsole(base, isTerminal(1) && noColor._tag === "None"))))
 
+// Output that could not be written is never a success (stdio.ts).
+const outputLost = outputLostError
 program().pipe(
+  Effect.zipRight(Effect.suspend(() => outputLost() ?? Effect.void)),
   Effect.tapErrorCause((cause) => reportFailure(cause, json)),
   // Failures are reported through the same console as everything else.
   withCliConsole,
@@ -166,7 +180,7 @@ program().pipe(
       // One more turn of the event loop hears a signal that came during the
       // last write; a failure's exit would drop output still queued for a slow
       // reader (stdio.ts).
-      setImmediate(() => afterQueuedWrites(() => onExit(code)))
+      setImmediate(() => afterQueuedWrites(() => onExit(code === 0 && outputLost() !== undefined ? exitCodes.OutputLost : code)))
     }
   })
 )

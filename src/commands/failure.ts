@@ -6,9 +6,10 @@ import * as Exit from "effect/Exit"
 import * as Match from "effect/Match"
 import * as Option from "effect/Option"
 import type { FaztError } from "../domain/errors.js"
+import { maskTokensIn } from "../domain/Peer.js"
 import { escapeControl, jsonLine } from "./output.js"
 
-/** The exit-code contract with scripts (README, DESIGN.md). The only place codes are chosen. */
+/** The exit-code contract with scripts (README, docs/JSON.md). The only place codes are chosen. */
 export const exitCodes: { readonly [K in FaztError["_tag"]]: number } = {
   UsageError: 2,
   InvalidPeerName: 2,
@@ -30,6 +31,8 @@ export const exitCodes: { readonly [K in FaztError["_tag"]]: number } = {
   PeerApiError: 7,
   PeerProtocolError: 7,
   DatabaseError: 8,
+  /** Output that could not be written is never success (README "Output and exit codes"). */
+  OutputLost: 9,
   BuildFailed: 10
 }
 
@@ -90,7 +93,8 @@ export const cliHint: (e: FaztError) => string = Match.type<FaztError>().pipe(
     UnzippableFile: none,
     BuildFailed: (e) => e.step === "tool" || e.step === "output" ? "; --no-build deploys the folder as it is" : "",
     PeerUnreachable: none,
-    DatabaseError: none
+    DatabaseError: none,
+    OutputLost: none
   })
 )
 
@@ -122,7 +126,8 @@ export const reportFailure = (cause: Cause.Cause<unknown>, json: boolean): Effec
     const text = squashed instanceof Error ? squashed.message : String(squashed)
     message = `internal error: ${text.split("\n")[0]}`
   }
+  // Whatever was typed is echoed in errors; a key typed in the wrong place never is (`fzt_…e3f`).
   return json
-    ? Console.error(jsonLine({ error: { code, message, ...(extra ? { details: extra } : {}) } }))
-    : Console.error(`error: ${escapeControl(message)}`)
+    ? Console.error(maskTokensIn(jsonLine({ error: { code, message, ...(extra ? { details: extra } : {}) } })))
+    : Console.error(maskTokensIn(`error: ${escapeControl(message)}`))
 }

@@ -1,6 +1,13 @@
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as Options from "@effect/cli/Options"
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import { dbPathProblem } from "../domain/dbPath.js"
+import { UsageError } from "../domain/errors.js"
 import { MAX_RETRIES } from "../domain/transportPolicy.js"
 import { integerIn, optionalChoice, optionalText, switchFlag, valueFlag } from "./flags.js"
 
@@ -17,6 +24,19 @@ export interface GlobalFlags {
 
 export const GlobalFlags = Context.GenericTag<GlobalFlags>("fazt/cli/GlobalFlags")
 
+/** The command being run (`["fazt", "remote", "add"]`), once the command line is understood (main.ts). */
+export const CommandPath = Context.GenericTag<ReadonlyArray<string>>("fazt/cli/CommandPath")
+
+/** The variables that name a database, judged as `--db` is (`dbPathProblem`). */
+const DB_VARIABLES = ["FAZT_DB", "FAZT_DB_PATH"] as const
+
+/** A database variable that is set but unusable (`FAZT_DB=""`, `FAZT_DB=' '`, `:memory:`, a newline) is a usage error. */
+export const checkDbVariables: Effect.Effect<void, UsageError> = Effect.forEach(DB_VARIABLES, (name) =>
+  Effect.flatMap(Effect.orDie(Config.option(Config.string(name))), (value) => {
+    const problem = Option.isSome(value) ? dbPathProblem(value.value) : undefined
+    return problem === undefined ? Effect.void : new UsageError({ message: `${name} is set but ${problem}` })
+  }), { discard: true })
+
 /** `30s`, `500ms`, `2m`, `1h`; a bare number is seconds. */
 export const parseDuration = (input: string): Option.Option<Duration.Duration> => {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(input)
@@ -24,21 +44,29 @@ export const parseDuration = (input: string): Option.Option<Duration.Duration> =
   const n = Number(m[1])
   const unit = m[2] ?? "s"
   const ms = unit === "ms" ? n : unit === "s" ? n * 1000 : unit === "m" ? n * 60_000 : n * 3_600_000
-  return ms > 0 ? Option.some(Duration.millis(ms)) : Option.none()
+  return ms > 0 && ms <= MAX_TIMEOUT_MS ? Option.some(Duration.millis(ms)) : Option.none()
 }
+
+/** The longest `--timeout`: a day. Past ~24.8 days Node's timers overflow and fire at once, or never. */
+export const MAX_TIMEOUT_MS = 24 * 3_600_000
 
 export const globalOptions = {
   json: switchFlag("json", "Print {\"data\": …} on stdout, and errors as {\"error\": …} on stderr"),
-  db: optionalText(
-    "db",
-    "The fazt database file, shared with fazt itself (default: $FAZT_DB_PATH, else ~/.fazt/data.db)",
-    "give the path of a database file"
+  db: Options.text("db").pipe(
+    Options.withDescription("The fazt database file, shared with fazt itself (default: $FAZT_DB_PATH, else ~/.fazt/data.db)"),
+    Options.mapEffect((text) => {
+      const problem = dbPathProblem(text)
+      return problem === undefined
+        ? Effect.succeed(text)
+        : Effect.fail(ValidationError.invalidValue(HelpDoc.p(`--db ${problem.startsWith("it is empty") ? "is empty: give the path of a database file" : `'${text.replace(/[\u0000-\u001f\u007f]/g, "?")}': ${problem}`}`)))
+    }),
+    Options.optional
   ),
   timeout: valueFlag("timeout", {
     description: "Time allowed for each request to a peer: 30s, 500ms, 2m (a bare number is seconds)",
     fallback: "30s",
     read: (text) => Option.getOrUndefined(parseDuration(text)),
-    expected: "e.g. 30s, 500ms, 2m"
+    expected: "e.g. 30s, 500ms, 2m; at most 24h"
   }),
   retries: valueFlag("retries", {
     description: `Further attempts after a transient failure: 0 (none) to ${MAX_RETRIES}; waits between them grow to at most 10 s`,

@@ -6,7 +6,8 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type { Peer } from "../domain/Peer.js"
+import * as Option from "effect/Option"
+import { type Peer, redactUrl } from "../domain/Peer.js"
 import { lazyLayer } from "../lazy.js"
 import { nodeMigrations } from "../migrations/index.js"
 import { LegacyConfig } from "../services/client/LegacyConfig.js"
@@ -14,10 +15,12 @@ import { LegacyDatabase } from "../services/client/LegacyDatabase.js"
 import { PeerClient } from "../services/client/PeerClient.js"
 import { PeerStore } from "../services/client/PeerStore.js"
 import { defaultTransportOptions, type RetryEvent } from "../services/client/PeerTransport.js"
-import { Database, resolvePath } from "../services/db/Database.js"
+import { Database, legacyClientPaths, resolvePath } from "../services/db/Database.js"
 import { NodeKeys } from "../services/node/NodeKeys.js"
 import { NodeSites } from "../services/node/NodeSites.js"
-import { GlobalFlags } from "./globals.js"
+import * as fs from "node:fs"
+import { legacyConfigPath } from "../services/client/LegacyConfig.js"
+import { checkDbVariables, CommandPath, GlobalFlags } from "./globals.js"
 import { formatWait, liveLine, whileWaiting } from "./progress.js"
 
 /**
@@ -29,8 +32,9 @@ import { formatWait, liveLine, whileWaiting } from "./progress.js"
 export const RemoteLayer = Layer.scopedContext(
   Effect.gen(function* () {
     const flags = yield* GlobalFlags
+    yield* checkDbVariables
     const filename = yield* resolvePath(flags.db, "client")
-    const database = yield* Database.make({ filename })
+    const database = yield* Database.make({ filename: (yield* createsNothing(filename)) ? ":memory:" : filename })
     const peers = yield* Effect.provide(PeerStore.make, database)
     const withPeers = database.pipe(Context.add(PeerStore, peers))
     const legacy = yield* Effect.provide(LegacyConfig.make, withPeers)
@@ -38,6 +42,26 @@ export const RemoteLayer = Layer.scopedContext(
     return withPeers.pipe(Context.add(LegacyConfig, legacy), Context.add(LegacyDatabase, legacyDatabase))
   })
 )
+
+/** The verbs that may create the client database: every other one only reads it, or changes a peer it holds. */
+const CREATING_VERBS: ReadonlySet<string> = new Set(["add"])
+
+/**
+ * True when the database file is missing and this command has nothing to put
+ * in it (not `add`, no old config or older database to bring in): it then reads an empty
+ * in-memory database ("No peers yet", "no peer named …") and creates no file
+ * or folder, as git and gh never create configuration to read it.
+ */
+const createsNothing = (filename: string) =>
+  Effect.gen(function* () {
+    if (fs.statSync(filename, { throwIfNoEntry: false }) !== undefined) return false
+    const path = yield* Effect.serviceOption(CommandPath)
+    const verb = Option.match(path, { onNone: () => "", onSome: (p) => p[p.length - 1] ?? "" })
+    if (CREATING_VERBS.has(verb)) return false
+    // Something to bring in: the old config, or the database fazt remote used before.
+    const olds = [yield* legacyConfigPath, ...(yield* legacyClientPaths)]
+    return olds.every((old) => fs.statSync(old, { throwIfNoEntry: false }) === undefined)
+  })
 
 /** Retries are announced on stderr, on a terminal or not (a JSON line under --json). */
 const announceRetry = (json: boolean) => (e: RetryEvent) =>
@@ -55,7 +79,7 @@ const withLiveLine = (client: PeerClient.Service): PeerClient.Service =>
     name,
     typeof call !== "function" || OWN_FEEDBACK.has(name)
       ? call
-      : (peer: Peer, ...rest: Array<unknown>) => whileWaiting(() => `Waiting for ${peer?.name} (${peer?.url})…`, call(peer, ...rest))
+      : (peer: Peer, ...rest: Array<unknown>) => whileWaiting(() => `Waiting for ${peer?.name} (${redactUrl(peer?.url ?? "")})…`, call(peer, ...rest))
   ])) as unknown as PeerClient.Service
 
 /** For the verbs that talk to peers: the client on the transport the global flags describe. */
@@ -88,6 +112,7 @@ export const DeployLayer = Layer.mergeAll(
 export const ServerLayer = Layer.unwrapEffect(
   Effect.gen(function* () {
     const flags = yield* GlobalFlags
+    yield* checkDbVariables
     const filename = yield* resolvePath(flags.db, "server")
     return Layer.mergeAll(NodeKeys.layer, NodeSites.layer).pipe(
       Layer.provideMerge(Database.layer({ filename, migrations: nodeMigrations }))

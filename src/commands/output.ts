@@ -64,6 +64,9 @@ const width = (text: string): number => {
   return n
 }
 
+/** The widest a table cell is printed, terminal or not (`--json` has every value whole). */
+export const MAX_CELL = 120
+
 /** `text` cut to `max` code points, the cut marked with …. */
 const shorten = (text: string, max: number): string =>
   width(text) <= max ? text : `${[...text].slice(0, Math.max(0, max - 1)).join("")}…`
@@ -73,14 +76,17 @@ const shorten = (text: string, max: number): string =>
  * Cells are escaped here, at render time. Loops, not spreads: a table may have
  * hundreds of thousands of rows, more than a call's arguments can hold. On a
  * terminal the table fits its width: the widest columns (URLs, as a rule) are
- * shortened with …; piped (no `maxWidth`), every value is printed whole.
+ * shortened with …. Piped too, no cell is wider than `MAX_CELL` (a URL
+ * another tool stored at 120 KiB would make a listing of megabytes): `--json`
+ * has every value whole.
  */
 export const table = (
   header: ReadonlyArray<string>,
   rows: ReadonlyArray<ReadonlyArray<string>>,
   maxWidth: number | undefined = terminalColumns(1)
 ): string => {
-  const cells = (r: ReadonlyArray<string>) => r.map((cell) => escapeControl(cell))
+  // Cut before escaping, so a huge value is never copied whole.
+  const cells = (r: ReadonlyArray<string>) => r.map((cell) => shorten(escapeControl(cell.length > 4 * MAX_CELL ? cell.slice(0, 4 * MAX_CELL) : cell), MAX_CELL))
   const all: Array<Array<string>> = [cells(header)]
   for (const r of rows) all.push(cells(r))
   const widths = header.map(() => 0)

@@ -1,4 +1,6 @@
 import * as fs from "node:fs"
+import { describeErrno } from "../domain/errno.js"
+import { OutputLost } from "../domain/errors.js"
 
 /*
  * stdout and stderr, written by file descriptor. Node creates process.stdout
@@ -40,7 +42,25 @@ export const terminalColumns = (fd: Descriptor): number | undefined => (isTermin
 // full): from then on their stream writes, queueing after what was written.
 const throughStream = new Set<Descriptor>()
 
-const ignore = () => {}
+// The first write to stdout or stderr that was lost (ENOSPC, EBADF, EIO…):
+// the run then ends with `OutputLost` (exit 9), never as a success.
+let lost: { readonly fd: Descriptor; readonly code: string } | undefined
+
+/** What was lost on stdout or stderr, if anything (see `write`). */
+export const lostOutput = (): { readonly fd: Descriptor; readonly code: string } | undefined => lost
+
+/** The loss as the failure that ends the run (exit 9), or undefined when nothing was lost. */
+export const outputLostError = (): OutputLost | undefined =>
+  lost === undefined
+    ? undefined
+    : new OutputLost({ stream: lost.fd === 1 ? "stdout" : "stderr", code: lost.code, reason: describeErrno(lost, { EBADF: "it is closed" }) })
+
+const recordLoss = (fd: Descriptor, e: unknown) => {
+  const code = typeof e === "object" && e !== null && "code" in e && typeof e.code === "string" ? e.code : "EIO"
+  // A reader that has gone chose to stop reading: the command's outcome stands.
+  if (code === "EPIPE") return
+  lost ??= { fd, code }
+}
 
 /**
  * From now on stdout and stderr are written through Node's streams, which
@@ -70,8 +90,13 @@ export const afterQueuedWrites = (callback: () => void): void => {
 }
 
 /**
- * Writes `text` to `fd`. A reader that has gone (EPIPE, a closed descriptor)
- * is ignored, as Node's console ignores it: the command's outcome stands.
+ * Writes `text` to `fd`. A reader that has gone (EPIPE) is ignored, as Node's
+ * console ignores it: the command's outcome stands. Any other failure (the
+ * disk is full, a bad descriptor, an I/O error) is recorded, and the run
+ * ends with `OutputLost` (exit 9) instead of a success. (A descriptor closed
+ * before we start, `>&-`, cannot be told from `> /dev/null`: Node reopens it
+ * on /dev/null, read-write, before any code of ours runs, as libuv opens
+ * /dev/null for a child whose output is ignored.)
  */
 export const write = (fd: Descriptor, text: string): void => {
   let rest: string | Buffer = text
@@ -81,13 +106,13 @@ export const write = (fd: Descriptor, text: string): void => {
       while (bytes.length > 0) bytes = bytes.subarray(fs.writeSync(fd, bytes))
       return
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") return
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") return recordLoss(fd, e)
       throughStream.add(fd)
       rest = bytes
     }
   }
   const stream = streamOf(fd)
-  if (stream.listenerCount("error") === 0) stream.on("error", ignore)
+  if (stream.listenerCount("error") === 0) stream.on("error", (e) => recordLoss(fd, e))
   queued++
   stream.write(rest, written)
 }

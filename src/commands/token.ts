@@ -5,6 +5,8 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { InvalidInput, InvalidToken, UsageError } from "../domain/errors.js"
 import { MAX_TOKEN_LENGTH, tokenProblem } from "../domain/Peer.js"
+import type { GlobalFlags } from "./globals.js"
+import { warn } from "./output.js"
 
 export const tokenOptions = {
   token: Options.text("token").pipe(
@@ -54,7 +56,7 @@ const checked = (source: string, token: string): Effect.Effect<Option.Option<Red
 export const readToken = (flags: {
   readonly token: Option.Option<string>
   readonly tokenStdin: boolean
-}): Effect.Effect<Option.Option<Redacted.Redacted<string>>, UsageError | InvalidInput | InvalidToken> =>
+}): Effect.Effect<Option.Option<Redacted.Redacted<string>>, UsageError | InvalidInput | InvalidToken, GlobalFlags> =>
   Effect.gen(function* () {
     if (Option.isSome(flags.token) && flags.tokenStdin) {
       return yield* new UsageError({ message: "give the token either with --token or with --token-stdin, not both" })
@@ -62,7 +64,10 @@ export const readToken = (flags: {
     const fromFlag = Option.map(flags.token, (t) => t.trim())
     if (Option.isSome(fromFlag)) {
       if (fromFlag.value === "") return yield* new InvalidToken({ source: "--token", reason: "it is empty" })
-      return yield* checked("--token", fromFlag.value)
+      const token = yield* checked("--token", fromFlag.value)
+      // As docker login warns: a flag's value sits in `ps` while we run, and in shell history.
+      yield* warn("--token puts the key in your shell history and in 'ps' while fazt runs; prefer --token-stdin or FAZT_TOKEN")
+      return token
     }
     if (flags.tokenStdin) {
       const text = (yield* readStdin).trim()

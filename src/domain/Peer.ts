@@ -18,7 +18,9 @@ export const nameProblem = (name: string): string | undefined => {
 /** Validates a name the user typed for a new peer. */
 export const validatePeerName = (name: string): Effect.Effect<string, InvalidPeerName> => {
   const reason = nameProblem(name)
-  return reason === undefined ? Effect.succeed(name) : Effect.fail(new InvalidPeerName({ value: name, reason }))
+  return reason === undefined
+    ? Effect.succeed(name)
+    : Effect.fail(new InvalidPeerName({ value: looksLikeToken(name) ? maskToken(name) ?? "…" : name, reason }))
 }
 
 /**
@@ -27,7 +29,9 @@ export const validatePeerName = (name: string): Effect.Effect<string, InvalidPee
  */
 export const validatePeerUrl = (input: string): Effect.Effect<string, InvalidPeerUrl> =>
   Effect.suspend(() => {
-    const fail = (reason: string) => Effect.fail(new InvalidPeerUrl({ url: redactUrl(input), reason }))
+    const fail = (reason: string) => Effect.fail(new InvalidPeerUrl({ url: clip(redactUrl(clip(input, 4 * SHOWN_URL)), SHOWN_URL), reason }))
+    // A URL past a few KiB is no admin address: every request would carry it (a node answers 431).
+    if (input.length > MAX_URL_LENGTH) return fail(`it is longer than ${MAX_URL_LENGTH} characters`)
     let url: URL
     try {
       url = new URL(input)
@@ -43,8 +47,39 @@ export const validatePeerUrl = (input: string): Effect.Effect<string, InvalidPee
     if (url.search !== "" || input.includes("?")) return fail("a query string is not allowed")
     if (url.hash !== "" || input.includes("#")) return fail("a fragment is not allowed")
     if (url.hostname === "") return fail("the host is missing")
+    const authority = pathAuthorityProblem(url)
+    if (authority !== undefined) return fail(authority)
     return Effect.succeed(url.toString().replace(/\/+$/, ""))
   })
+
+/**
+ * Why `url`'s path could be read as another host, or undefined. A path that
+ * begins with `//` once normalised (`//vm:1`, `/.//vm`, `/x/..//vm`, `/\vm`) is
+ * a network-path reference to any resolver that joins paths as text; curl and
+ * Go's net/http never let a path change the authority, and neither do we: such
+ * a URL is refused at every input route and a stored one is never contacted.
+ */
+export const pathAuthorityProblem = (url: URL): string | undefined =>
+  url.pathname.replace(/\/+$/, "").startsWith("//")
+    ? `its path '${url.pathname.slice(0, 40)}' begins with '//', which would be read as another host`
+    : undefined
+
+/** `https://host:port` of a URL (what a token is tied to), or the text itself, redacted, when it is not one. */
+export const originOf = (url: string): string => {
+  try {
+    return new URL(url).origin
+  } catch {
+    return redactUrl(url)
+  }
+}
+
+/** Longest peer URL accepted (at `add`, `set-url` and in an old config): an admin address, not a payload. */
+export const MAX_URL_LENGTH = 2048
+/** Longest description accepted: a note about the peer. */
+export const MAX_DESCRIPTION_LENGTH = 500
+/** How much of a refused URL an error echoes. */
+const SHOWN_URL = 200
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text)
 
 /** Longest token accepted: fazt's keys are 64 characters; a few KiB leaves room for JWTs. */
 export const MAX_TOKEN_LENGTH = 4096
@@ -65,6 +100,7 @@ export const tokenProblem = (token: string): string | undefined => {
 
 /** Why a description typed by the user is refused, or undefined. */
 export const descriptionProblem = (text: string): string | undefined => {
+  if (text.length > MAX_DESCRIPTION_LENGTH) return `it is longer than ${MAX_DESCRIPTION_LENGTH} characters`
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(text)) {
     return "it may not hold control characters, escape sequences or direction overrides"
@@ -72,8 +108,33 @@ export const descriptionProblem = (text: string): string | undefined => {
   return undefined
 }
 
-/** Removes user:password from something URL-like before it is echoed back. */
-export const redactUrl = (input: string): string => input.replace(/\/\/[^/@]*@/, "//***@")
+/**
+ * Removes user:password from something URL-like before it is echoed back,
+ * also a password holding `/` (`https://u:pa/ss@host`, which no URL parser
+ * reads as a password, so the plain rule would miss it); and text that is
+ * not a URL at all but looks like a token (arguments given in the wrong
+ * order) is shown masked.
+ */
+export const redactUrl = (input: string): string => {
+  if (looksLikeToken(input)) return maskToken(input) ?? "…"
+  return input.replace(/\/\/([^@]*)@/, (whole, userinfo: string) => {
+    const slash = userinfo.indexOf("/")
+    return slash === -1 || userinfo.slice(0, slash).includes(":") ? "//***@" : whole
+  })
+}
+
+/**
+ * Text that is a key rather than a name or a URL: fazt's `fzt_…`, or a long
+ * run of token characters with letters and digits and no `://`. Never echoed
+ * whole in an error (`remote add a fzt_REAL… --token x`).
+ */
+export const looksLikeToken = (text: string): boolean =>
+  /^fzt_[\x21-\x7e]{4,}$/.test(text) ||
+  (!text.includes("://") && /^[A-Za-z0-9_\-+=.~/]{24,}$/.test(text) && /[0-9]/.test(text) && /[A-Za-z]/.test(text))
+
+/** Every `fzt_…` key inside `text`, masked (`fzt_…e3f`): for messages that echo what was typed. */
+export const maskTokensIn = (text: string): string =>
+  text.includes("fzt_") ? text.replace(/fzt_[A-Za-z0-9_\-]{6,}/g, (key) => maskToken(key) ?? "…") : text
 
 /** `fzt_…e3f`: enough to tell keys apart, never enough to use one. */
 export const maskToken = (secret: Redacted.Redacted<string> | string | null): string | null => {
@@ -171,6 +232,8 @@ export const peerProblem = (peer: Peer): string | null => {
   if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
     return "its URL is not an http(s) URL"
   }
+  const authority = pathAuthorityProblem(url)
+  if (authority !== undefined) return `its URL cannot be used: ${authority}`
   const token = peer.token === null ? "" : Redacted.value(peer.token)
   const badToken = token === "" ? undefined : tokenProblem(token)
   if (badToken !== undefined) return `its token cannot be sent: ${badToken}`
@@ -179,7 +242,8 @@ export const peerProblem = (peer: Peer): string | null => {
 
 export const viewPeer = (peer: Peer, showToken = false): PeerView => ({
   name: peer.name,
-  url: peer.url,
+  // Another tool may have stored a URL with a password: never printed.
+  url: redactUrl(peer.url),
   description: peer.description,
   is_default: peer.isDefault,
   token: showToken ? (peer.token === null ? null : Redacted.value(peer.token)) : maskToken(peer.token),

@@ -7,6 +7,13 @@ export interface SiteFileEntry {
   readonly size: number
   /** Modification time, for the zip entry's date. */
   readonly mtimeMs: number
+  /**
+   * The device and inode the scan saw: the zip writer refuses a file it opens
+   * that is not this one ("file changed as we read it"). A listing built by
+   * hand may leave them out; type and size are still checked.
+   */
+  readonly dev?: number
+  readonly ino?: number
 }
 
 export interface SiteListing {
@@ -15,11 +22,21 @@ export interface SiteListing {
   readonly totalBytes: number
   /** `manifest.json` says `"spa": true`. */
   readonly spa: boolean
+  /** Files left out because their names look private (keys, credentials, dumps, backups); see `ScanOptions.includeSensitive`. */
+  readonly leftOut?: ReadonlyArray<string>
+  /**
+   * Files and folders whose names a node refuses (control characters,
+   * backslashes, bytes that are not UTF-8): a deploy stops before sending
+   * anything, naming the first.
+   */
+  readonly refused?: ReadonlyArray<{ readonly path: string; readonly reason: string }>
   /** A `.gitignore`d `private/` folder was left out (fazt ships it only with `--include-private`). */
   readonly privateLeftOut?: boolean
 }
 
 export interface ScanOptions {
+  /** Ship private-looking names too (`id_rsa`, `*.key`, `*.pem`, `credentials.json`, `*.sql`, `*~`, …). */
+  readonly includeSensitive?: boolean | undefined
   /** Ship a `.gitignore`d `private/` folder too (fazt's `--include-private`, cmd/server/main.go createDeployZipWithOptions). */
   readonly includePrivate?: boolean | undefined
   /**

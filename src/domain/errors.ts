@@ -94,7 +94,8 @@ export class InvalidFolder extends Data.TaggedError("InvalidFolder")<{
 export class UnzippableFile extends Data.TaggedError("UnzippableFile")<{
   /** The file's path inside the site. */
   readonly file: string
-  readonly problem: "vanished" | "unreadable" | "grew" | "path-too-long"
+  /** `changed`: replaced since the scan (another file, a link, a FIFO); `grew` / `truncated`: its size changed. */
+  readonly problem: "vanished" | "unreadable" | "grew" | "truncated" | "changed" | "path-too-long" | "refused-name"
   readonly reason: string
 }> {
   override get message() {
@@ -293,6 +294,22 @@ export class PeerProtocolError extends Data.TaggedError("PeerProtocolError")<{
 
 export type PeerCallError = PeerUnreachable | PeerUnauthorized | PeerApiError | PeerProtocolError
 
+/**
+ * What the CLI wrote to stdout or stderr was lost: the disk is full
+ * (ENOSPC), the descriptor was closed (EBADF, or `>&-`), an I/O error (EIO).
+ * A reader that has gone (EPIPE) is not this: it chose to stop reading.
+ */
+export class OutputLost extends Data.TaggedError("OutputLost")<{
+  readonly stream: "stdout" | "stderr"
+  /** The system's code: `ENOSPC`, `EBADF`, `EIO`, … */
+  readonly code: string
+  readonly reason: string
+}> {
+  override get message() {
+    return `could not write to ${this.stream}: ${this.reason} (${this.code}); what was written there is lost`
+  }
+}
+
 /** Why a deploy's archive could not be built: the folder, or a file in it. */
 export type ArchiveError = InvalidFolder | UnzippableFile
 
@@ -315,4 +332,5 @@ export type FaztError =
   | NoPeers
   | NoDefaultPeer
   | DatabaseError
+  | OutputLost
   | PeerCallError

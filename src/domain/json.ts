@@ -110,7 +110,11 @@ export const DeployPlan = Schema.Struct({
   /** Null when a build would decide what ships (`build.method` is `build`): nothing is built. */
   file_count: Schema.NullOr(Schema.Number),
   size_bytes: Schema.NullOr(Schema.Number),
-  files: Schema.Array(Schema.Struct({ path: Schema.String, size: Schema.Number }))
+  files: Schema.Array(Schema.Struct({ path: Schema.String, size: Schema.Number })),
+  /** Left out because their names look private (without `--include-sensitive`). */
+  left_out: Schema.Array(Schema.String),
+  /** Names a node refuses: the deploy would stop (the dry run exits 2 after printing the plan). */
+  refused: Schema.Array(Schema.Struct({ path: Schema.String, reason: Schema.String }))
 })
 
 export const MigrateOutput = Schema.Union(

@@ -223,9 +223,9 @@ describe("a peer stored by fazt with token ''", () => {
   it("sends no Authorization header, and show says none", async () => {
     const host = await adminHost()
     const home = tempHome()
-    expect((await runFazt(["remote"], { home })).code).toBe(0)
+    expect((await runFazt(["remote", "add", "p", host.url], { home })).code).toBe(0)
     const db = new Sqlite(clientDb(home))
-    db.prepare("INSERT INTO peers (name, url, token) VALUES ('p', ?, '')").run(host.url)
+    db.prepare("UPDATE peers SET token = '' WHERE name = 'p'").run()
     db.close()
     const r = await runFazt(["remote", "status"], { home })
     expect(host.seen).toHaveLength(1)

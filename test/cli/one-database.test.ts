@@ -22,9 +22,11 @@ const legacyFile = (home: string) => path.join(home, ".config", "fazt", "data.db
 const makeLegacy = async (home: string, peers: ReadonlyArray<{ name: string; url: string; token?: string; isDefault?: boolean }>) => {
   const file = legacyFile(home)
   // Made by fazt remote itself (its migration), then filled as it or fazt would have.
-  const made = await runFazt(["remote", "--db", file], { home })
+  // (A listing creates nothing since issue 22: the first add makes the file.)
+  const made = await runFazt(["remote", "add", "seed", "https://seed.example", "--db", file], { home })
   expect(made.code).toBe(0)
   const db = new Sqlite(file)
+  db.exec("DELETE FROM peers")
   for (const p of peers) {
     db.prepare("INSERT INTO peers (name, url, token, is_default) VALUES (?, ?, ?, ?)").run(p.name, p.url, p.token ?? null, p.isDefault ? 1 : 0)
   }
@@ -174,6 +176,18 @@ describe("one database with fazt v0.29, whichever tool runs first", () => {
     expect(r.stderr).toContain(`warning: the peers of ${old}`)
     expect(r.stderr).toContain("not a SQLite database")
     expect(fs.readFileSync(old, "utf8")).toBe("not a database at all, just some text that is long enough")
+    expect(names(faztFile(home))).toEqual(["a"])
+  })
+
+  it("an old path that is a symbolic link to the database in use is that database: left alone, nothing said", async () => {
+    const home = tempHome()
+    expect((await runFazt(["remote", "add", "a", "https://a.example"], { home })).code).toBe(0)
+    fs.mkdirSync(path.dirname(legacyFile(home)), { recursive: true })
+    fs.symlinkSync(faztFile(home), legacyFile(home))
+    const r = await runFazt(["remote"], { home })
+    expect(r.code).toBe(0)
+    expect(r.stderr).toBe("")
+    expect(fs.lstatSync(legacyFile(home)).isSymbolicLink()).toBe(true)
     expect(names(faztFile(home))).toEqual(["a"])
   })
 

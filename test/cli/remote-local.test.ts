@@ -13,12 +13,14 @@ const peers = (file: string) =>
   )
 
 describe("fazt remote on a fresh HOME", () => {
-  it("creates ~/.fazt/data.db, fazt's own (0600, folder 0700), with migration 9 'peers'", async () => {
+  it("a listing creates nothing; the first add creates ~/.fazt/data.db, fazt's own (0600, folder 0700), with migration 9 'peers'", async () => {
     const home = tempHome()
     const r = await runFazt(["remote"], { home })
     expect(r.code).toBe(0)
     expect(r.stdout).toBe("")
     expect(r.stderr).toContain("fazt remote add")
+    expect(fs.readdirSync(home)).toEqual([])
+    expect((await runFazt(["remote", "add", "a", "https://a.example"], { home })).code).toBe(0)
     const file = clientDb(home)
     expect(fs.statSync(file).mode & 0o777).toBe(0o600)
     expect(fs.statSync(path.dirname(file)).mode & 0o777).toBe(0o700)

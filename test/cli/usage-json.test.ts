@@ -66,7 +66,7 @@ describe("--json for usage errors", () => {
   })
 
   it("a flag value its definition refuses: --timeout, --retries (at most 10)", async () => {
-    expect((await usageEnvelope(["--timeout", "soon", "remote", "status", "--json"])).message).toBe("--timeout soon: expected e.g. 30s, 500ms, 2m")
+    expect((await usageEnvelope(["--timeout", "soon", "remote", "status", "--json"])).message).toBe("--timeout soon: expected e.g. 30s, 500ms, 2m; at most 24h")
     expect((await usageEnvelope(["remote", "status", "--retries", "11", "--json"])).message).toBe("--retries 11: expected 0 to 10")
     expect((await usageEnvelope(["remote", "status", "--retries", "-1", "--json"])).message).toBe("--retries -1: expected 0 to 10")
     expect((await usageEnvelope(["remote", "status", "--retries", "two", "--json"])).message).toBe("--retries two: expected 0 to 10")

@@ -6,6 +6,7 @@ import * as util from "node:util"
 import { cliHint, exitCodes } from "../../src/commands/failure.js"
 import {
   DatabaseError,
+  OutputLost,
   type FaztError,
   InvalidFolder,
   InvalidInput,
@@ -50,6 +51,7 @@ const samples: { readonly [K in FaztError["_tag"]]: Extract<FaztError, { readonl
   NoPeers: new NoPeers(),
   NoDefaultPeer: new NoDefaultPeer({ peers: ["a", "b"] }),
   DatabaseError: new DatabaseError({ path: "/tmp/x.db", reason: "file is not a database" }),
+  OutputLost: new OutputLost({ stream: "stdout", code: "ENOSPC", reason: "the disk is full" }),
   PeerUnreachable: new PeerUnreachable({ peer: "zyt", url: "https://admin.zyt.app", kind: "refused", reason: "connection refused" }),
   PeerUnauthorized: new PeerUnauthorized({ peer: "zyt", status: 401, code: "INVALID_API_KEY", reason: "bad key", scope: "key", request: "GET /api/system/health" }),
   PeerApiError: new PeerApiError({ peer: "zyt", status: 500, code: "INTERNAL", reason: "boom" }),

@@ -72,4 +72,31 @@ describe("zip writer failures", () => {
         expect(error.message).toContain(name)
       }
     }).pipe(Effect.provide(SiteArchiveZip.layer)))
+
+  it.live("a large file truncated while it is being read fails typed ('file changed as we read it'), never a short entry", () =>
+    Effect.gen(function* () {
+      const root = folder({ "big.bin": Buffer.alloc(20 * 1024 * 1024, 0x61) })
+      const listing = yield* (yield* SiteArchive).scan(root)
+      let pulled = 0
+      const error = yield* Effect.flip(Stream.runDrain(zipStream(listing).pipe(
+        Stream.tap(() => Effect.sync(() => {
+          if (++pulled === 2) fs.truncateSync(path.join(root, "big.bin"), 1024 * 1024)
+        }))
+      )))
+      expect(error).toMatchObject({ file: "big.bin", problem: "truncated" })
+      expect(error.message).toContain("cannot zip big.bin: file changed as we read it")
+    }).pipe(Effect.provide(SiteArchiveZip.layer)))
+
+  it.live("a large file that grows while it is being read fails typed, naming it", () =>
+    Effect.gen(function* () {
+      const root = folder({ "big.bin": Buffer.alloc(3 * 1024 * 1024, 0x61) })
+      const listing = yield* (yield* SiteArchive).scan(root)
+      let pulled = 0
+      const error = yield* Effect.flip(Stream.runDrain(zipStream(listing).pipe(
+        Stream.tap(() => Effect.sync(() => {
+          if (++pulled === 2) fs.appendFileSync(path.join(root, "big.bin"), Buffer.alloc(5 * 1024 * 1024, 0x62))
+        }))
+      )))
+      expect(error).toMatchObject({ file: "big.bin", problem: "grew" })
+    }).pipe(Effect.provide(SiteArchiveZip.layer)))
 })

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url"
 
 export const root = fileURLToPath(new URL("../../", import.meta.url))
 export const bin = path.join(root, "bin", "fazt.cjs")
-// Copies of ../shared/fixtures, so a clone tests on its own.
+// A real fazt v0.29.0 data.db and an old-style ~/.fazt/config.json, kept here so a clone tests on its own.
 export const fixtures = path.join(root, "test", "fixtures")
 export const FIXTURE_DB = path.join(fixtures, "fazt-v0.29.0-data.db")
 export const FIXTURE_CONFIG = path.join(fixtures, "legacy-config.json")

@@ -10,7 +10,8 @@ import * as path from "node:path"
 import { InvalidInput, NoPeers } from "../../domain/errors.js"
 import type { Peer } from "../../domain/Peer.js"
 import { siteNameFor } from "../../domain/siteName.js"
-import { type DeployProgress, nothingToDeploy, type PeerDeployResult } from "../../services/client/deployFolder.js"
+import type { ScanOptions, SiteListing } from "../../domain/SiteListing.js"
+import { type DeployProgress, nothingToDeploy, type PeerDeployResult, refusedName } from "../../services/client/deployFolder.js"
 import { PeerClient, type PeerClientError } from "../../services/client/PeerClient.js"
 import { PeerStore } from "../../services/client/PeerStore.js"
 import { SiteArchive } from "../../services/client/SiteArchive.js"
@@ -33,6 +34,16 @@ const siteNameOn = (peerUrl: string, dir: string, name: Option.Option<string>) =
     }
     return site
   })
+
+const refusedCount = (listing: SiteListing) => listing.refused?.length ?? 0
+
+/** One line for the private-looking files the scan left out, naming a few. */
+const reportLeftOut = (listing: SiteListing) => {
+  const left = listing.leftOut ?? []
+  if (left.length === 0) return Effect.void
+  const named = left.slice(0, 3).join(", ") + (left.length > 3 ? ", …" : "")
+  return warn(`left out ${formatCountOf(left.length, "file")} whose names look private (${named}); --include-sensitive ships them`)
+}
 
 /** The build, as `--json` shows it (docs/JSON.md). */
 const buildJson = (plan: BuildPlan, outcome: BuildOutcome | undefined) => ({
@@ -164,6 +175,9 @@ export const deploy = Command.make(
     // fazt v0.29's `app deploy --no-build` (cmd/server/app.go).
     noBuild: Options.boolean("no-build").pipe(Options.withDescription("Deploy the folder as it is, without running its package.json build script")),
     includePrivate: Options.boolean("include-private").pipe(Options.withDescription("Also ship a .gitignore'd private/ folder (as fazt's --include-private)")),
+    includeSensitive: Options.boolean("include-sensitive").pipe(
+      Options.withDescription("Also ship private-looking names: id_rsa, *.key, *.pem, credentials.json, *.sql, *~, …")
+    ),
     to: Options.text("to").pipe(Options.withDescription("Deploy to these peers at once: --to a,b,c"), Options.optional),
     all: Options.boolean("all").pipe(Options.withDescription("Deploy to every peer at once"))
   },
@@ -194,13 +208,17 @@ export const deploy = Command.make(
       const plan = yield* builder.plan(args.dir, { noBuild: args.noBuild })
       const target = peers.length === 1 ? `'${peers[0]!.name}'` : formatCountOf(peers.length, "peer")
 
+      const scanOptions: ScanOptions = { includeSensitive: args.includeSensitive, includePrivate: args.includePrivate }
+      const archive = yield* SiteArchive
+
       if (args.dryRun) {
-        const archive = yield* SiteArchive
         const shipped = plan.method === "existing" ? path.join(plan.folder, plan.output!) : plan.method === "build" ? undefined : plan.folder
-        const listing = shipped === undefined ? undefined : yield* archive.scan(shipped, { includePrivate: args.includePrivate })
-        if (listing !== undefined && listing.files.length === 0) return yield* nothingToDeploy(args.dir)
+        const listing = shipped === undefined ? undefined : yield* archive.scan(shipped, scanOptions)
+        const refused = listing === undefined ? undefined : refusedName(listing)
+        if (listing !== undefined && listing.files.length === 0 && refused === undefined) return yield* nothingToDeploy(args.dir)
         const spa = args.spa || (listing?.spa ?? false)
         const files = listing?.files ?? []
+        if (listing !== undefined) yield* reportLeftOut(listing)
         yield* emit(
           {
             site,
@@ -210,14 +228,23 @@ export const deploy = Command.make(
             build: buildJson(plan, undefined),
             file_count: listing === undefined ? null : files.length,
             size_bytes: listing?.totalBytes ?? null,
-            files: files.map((f) => ({ path: f.path, size: f.size }))
+            files: files.map((f) => ({ path: f.path, size: f.size })),
+            left_out: [...(listing?.leftOut ?? [])],
+            refused: [...(listing?.refused ?? [])]
           },
-          (d) => d.files.map((f) => `${escapeControl(f.path)}\t${f.size}`).join("\n") || null
+          (d) =>
+            [
+              ...d.files.map((f) => `${escapeControl(f.path)}\t${f.size}`),
+              ...d.refused.map((f) => `${escapeControl(f.path)}\trefused: ${f.reason}`)
+            ].join("\n") || null
         )
         if (plan.method === "build") {
           return yield* Console.error(escapeControl(
             `would run ${plan.install ? `${plan.packageManager} install, then ` : ""}${plan.packageManager} run build${plan.lockFile ? ` (${plan.lockFile})` : ""}, then deploy the first of dist/, build/, out/, .output/ holding an index.html or manifest.json as '${site}' to ${target}; nothing was built or sent`
           ))
+        }
+        if (listing !== undefined && refused !== undefined) {
+          yield* warn(`${formatCountOf(refusedCount(listing), "name")} a node refuses (listed above): the deploy would stop before sending anything`)
         }
         if (listing?.privateLeftOut === true) yield* warn(privateWarning)
         const from = plan.method === "existing" ? ` from the earlier build in ${plan.output}/` : ""
@@ -235,13 +262,14 @@ export const deploy = Command.make(
       if (!many) {
         const peer = peers[0]!
         const progress: UploadProgress = { phase: "scanning", sent: 0, folderBytes: 0 }
+        const listing = yield* whileWaiting(uploadLabel(site, peer.name, progress), archive.scan(outcome.deployFolder, { ...scanOptions, sourceRules }))
+        yield* reportLeftOut(listing)
         const result = yield* whileWaiting(
           uploadLabel(site, peer.name, progress),
           client.deployFolder(peer, outcome.deployFolder, {
             name: site,
             spa: args.spa ? true : undefined,
-            includePrivate: args.includePrivate,
-            sourceRules,
+            listing,
             onProgress: trackUpload(progress)
           })
         )
@@ -256,13 +284,14 @@ export const deploy = Command.make(
       // Many peers: one scan, one zip, the uploads at once; a table of results.
       const states = new Map<string, DeployProgress | "done" | "failed">()
       const finished: Array<string> = []
+      const listing = yield* whileWaiting(fleetLabel(site, peers, states), archive.scan(outcome.deployFolder, { ...scanOptions, sourceRules }))
+      yield* reportLeftOut(listing)
       const deployed = yield* whileWaiting(
         fleetLabel(site, peers, states),
         client.deployFolderTo(peers, outcome.deployFolder, {
           name: typedName,
           spa: args.spa ? true : undefined,
-          includePrivate: args.includePrivate,
-          sourceRules,
+          listing,
           onProgress: (peer, p) => states.set(peer.name, p),
           onResult: (r) => {
             states.set(r.peer.name, Either.isRight(r.result) ? "done" : "failed")

@@ -3,10 +3,12 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as EarlyAnswerHttpClient from "./earlyAnswerHttpClient.js"
 import { loopbackLookup } from "./loopbackLookup.js"
 import * as Chunk from "effect/Chunk"
+import * as Config from "effect/Config"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
@@ -19,7 +21,7 @@ import {
   type UnreachableKind,
   UnusableToken
 } from "../../domain/errors.js"
-import { type Peer, redactUrl, tokenProblem } from "../../domain/Peer.js"
+import { pathAuthorityProblem, type Peer, redactUrl, tokenProblem } from "../../domain/Peer.js"
 import {
   isLoopbackHost,
   MAX_BACKOFF_MILLIS,
@@ -313,6 +315,23 @@ const makeOn = (
       ))
   }
 
+  // NODE_TLS_REJECT_UNAUTHORIZED=0 turns certificate checks off for every
+  // connection of the process; each peer reached so says it, once a run.
+  let tlsUnchecked: boolean | undefined
+  const warnedUnverified = new Set<string>()
+  const warnUnverified = (peerName: string, host: string) =>
+    Effect.gen(function* () {
+      if (tlsUnchecked === undefined) {
+        const setting = yield* Effect.orElseSucceed(Config.option(Config.string("NODE_TLS_REJECT_UNAUTHORIZED")), () => Option.none())
+        tlsUnchecked = Option.isSome(setting) && setting.value === "0"
+      }
+      if (!tlsUnchecked || warnedUnverified.has(peerName)) return
+      warnedUnverified.add(peerName)
+      yield* Effect.logWarning(
+        `peer '${peerName}' (${host}) is reached without checking its TLS certificate (NODE_TLS_REJECT_UNAUTHORIZED=0): whoever is in between can read the token`
+      )
+    })
+
   const send = (peer: Peer, request: PeerRequest): Effect.Effect<PeerResponse, TransportError> =>
     Effect.gen(function* () {
       let base: URL
@@ -324,13 +343,25 @@ const makeOn = (
       if (base.protocol !== "http:" && base.protocol !== "https:") {
         return yield* new InvalidPeerUrl({ peer: peer.name, url: redactUrl(peer.url), reason: "not an http(s) URL" })
       }
+      const authority = pathAuthorityProblem(base)
+      if (authority !== undefined) {
+        return yield* new InvalidPeerUrl({ peer: peer.name, url: redactUrl(peer.url), reason: authority })
+      }
+      // The request URL is the peer's origin plus a path: setting `pathname`
+      // can never change the host, as joining text and resolving it could.
+      const target = new URL(base.origin)
+      target.pathname = base.pathname.replace(/\/+$/, "") + request.path
+      if (target.origin !== base.origin) {
+        return yield* new InvalidPeerUrl({ peer: peer.name, url: redactUrl(peer.url), reason: "a request would leave its host" })
+      }
       const token = peer.token === null ? "" : Redacted.value(peer.token)
       const badToken = token === "" ? undefined : tokenProblem(token)
       if (badToken !== undefined) return yield* new UnusableToken({ peer: peer.name, reason: badToken })
-      if (token !== "" && base.protocol === "http:" && !isLoopbackHost(base.hostname) && !options.insecure) {
-        return yield* new PlainHttpRefused({ peer: peer.name, host: base.host })
+      if (target.protocol === "https:") yield* warnUnverified(peer.name, target.host)
+      // Where the token goes is judged on the URL actually requested.
+      if (token !== "" && target.protocol === "http:" && !isLoopbackHost(target.hostname) && !options.insecure) {
+        return yield* new PlainHttpRefused({ peer: peer.name, host: target.host })
       }
-      const target = new URL(base.pathname.replace(/\/+$/, "") + request.path, base)
       const attempt = exchange(token, request, target).pipe(
         Effect.tapError((failure) => Effect.logDebug(`attempt failed for '${peer.name}': ${failure.reason}`))
       )
@@ -364,7 +395,7 @@ const makeOn = (
             return Effect.fail(new PeerProtocolError({ peer: peer.name, status: failure.status ?? 0, reason: failure.reason }))
           }
           return Effect.fail(
-            new PeerUnreachable({ peer: peer.name, url: peer.url, kind: failure.unreachable ?? "other", reason: failure.reason })
+            new PeerUnreachable({ peer: peer.name, url: redactUrl(peer.url), kind: failure.unreachable ?? "other", reason: failure.reason })
           )
         })
       )

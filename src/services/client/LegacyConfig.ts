@@ -8,8 +8,9 @@ import * as path from "node:path"
 import type { DatabaseError } from "../../domain/errors.js"
 import { describeErrno, errnoCode } from "../../domain/errno.js"
 import { homeDirectory } from "../../domain/home.js"
-import { redactUrl, tokenProblem, validatePeerUrl } from "../../domain/Peer.js"
+import { tokenProblem, validatePeerUrl } from "../../domain/Peer.js"
 import { specialFileKind } from "../db/Database.js"
+import { keepPrivate } from "../fileMode.js"
 import { type AdoptedPeer, PeerStore } from "./PeerStore.js"
 
 /** `~/.fazt/config.json` as fazt's old client wrote it; unknown fields are ignored. */
@@ -88,7 +89,7 @@ const admit = (
     if (badName !== undefined) return yield* Effect.fail({ name, reason: `invalid name: ${badName}` })
     const url = yield* Effect.mapError(validatePeerUrl(server.url), (e) => ({
       name,
-      reason: `URL ${redactUrl(server.url)} refused: ${e.reason}`
+      reason: `URL ${e.url} refused: ${e.reason}`
     }))
     const token = server.token === undefined || server.token === null || server.token === "" ? null : server.token
     const badToken = token === null ? undefined : tokenProblem(token)
@@ -156,9 +157,15 @@ export const makeAt = (file: string): Effect.Effect<LegacyConfig.Service, never,
   Effect.gen(function* () {
     const store = yield* PeerStore
 
+    // The renamed old config holds every old token: private whenever it is ours (fileMode.ts).
+    const privateBackup = Effect.suspend(() => {
+      const loose = keepPrivate(`${file}.migrated`)
+      return loose === undefined ? Effect.void : Effect.logWarning(loose)
+    })
+
     const importIfPresent = Effect.gen(function* () {
       const read = yield* readFile(file)
-      if (read._tag === "Absent") return { _tag: "Absent", path: file } as const
+      if (read._tag === "Absent") return yield* Effect.as(privateBackup, { _tag: "Absent", path: file } as const)
       if (read._tag === "Malformed") return { _tag: "Malformed", path: file, reason: read.reason } as const
       const { config } = read
       const names = Object.keys(config.servers).sort()
@@ -180,17 +187,10 @@ export const makeAt = (file: string): Effect.Effect<LegacyConfig.Service, never,
         } catch (e) {
           return (e as NodeJS.ErrnoException).code ?? "rename failed"
         }
-        try {
-          // It holds every old token: readable by its owner only, as a key file.
-          const stat = fs.statSync(renamedTo)
-          if (typeof process.getuid === "function" && stat.uid === process.getuid() && (stat.mode & 0o077) !== 0) {
-            fs.chmodSync(renamedTo, 0o600)
-          }
-        } catch {
-          // Renamed is what counts here.
-        }
         return null
       })
+      // It holds every old token: readable by its owner only, as a key file.
+      yield* privateBackup
       return {
         _tag: "Imported",
         path: file,
@@ -208,6 +208,9 @@ export const makeAt = (file: string): Effect.Effect<LegacyConfig.Service, never,
 const defaultPath = homeDirectory.pipe(
   Config.map((home) => path.join(home, ".fazt", "config.json"))
 )
+
+/** Where the old config is looked for: `$HOME/.fazt/config.json`. */
+export const legacyConfigPath: Effect.Effect<string> = Effect.orDie(defaultPath)
 
 /** The service for `$HOME/.fazt/config.json`. */
 export const make: Effect.Effect<LegacyConfig.Service, never, PeerStore> = Effect.flatMap(Effect.orDie(defaultPath), makeAt)

@@ -140,8 +140,16 @@ export const makeFrom = (
   Effect.gen(function* () {
     const db = yield* Database
     const store = yield* PeerStore
-    const inUse = path.resolve(db.path)
-    const paths = candidates.map((p) => path.resolve(p)).filter((p) => p !== inUse)
+    // The same file under another name (a symbolic link) is the database in use, not an old one.
+    const real = (file: string) => {
+      try {
+        return fs.realpathSync(file)
+      } catch {
+        return path.resolve(file)
+      }
+    }
+    const inUse = real(db.path)
+    const paths = candidates.map((p) => path.resolve(p)).filter((p) => p !== path.resolve(db.path) && real(p) !== inUse)
 
     const importOne = (file: string): Effect.Effect<LegacyDatabaseImport, DatabaseError> =>
       Effect.gen(function* () {

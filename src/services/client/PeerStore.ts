@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { descriptionProblem, Peer, type PeerStatus, tokenProblem, validatePeerName, validatePeerUrl } from "../../domain/Peer.js"
+import { descriptionProblem, originOf, Peer, type PeerStatus, tokenProblem, validatePeerName, validatePeerUrl } from "../../domain/Peer.js"
 import {
   type DatabaseError,
   InvalidInput,
@@ -77,7 +77,17 @@ export declare namespace PeerStore {
     from: string,
     to: string
   ) => Effect.Effect<Peer, InvalidPeerName | PeerNotFound | PeerAlreadyExists | DatabaseError>
-  readonly setUrl: (name: string, url: string) => Effect.Effect<Peer, InvalidPeerUrl | PeerNotFound | DatabaseError>
+  /**
+   * A new URL. A token is tied to its origin (as git credentials and npm's
+   * `//host/:_authToken` are): moving to another origin (scheme, host or
+   * port) clears it unless `keepToken`, so it is never sent to the new host
+   * quietly. Same origin, another path: the token stays.
+   */
+  readonly setUrl: (
+    name: string,
+    url: string,
+    options?: { readonly keepToken?: boolean | undefined }
+  ) => Effect.Effect<Peer, InvalidPeerUrl | PeerNotFound | DatabaseError>
   readonly updateToken: (
     name: string,
     token: Redacted.Redacted<string> | null
@@ -285,12 +295,15 @@ export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.ge
       )
     })
 
-  const setUrl = (name: string, input: string) =>
+  const setUrl = (name: string, input: string, options: { readonly keepToken?: boolean | undefined } = {}) =>
     Effect.gen(function* () {
       const url = yield* validatePeerUrl(input)
       return yield* db.transaction(
         Effect.gen(function* () {
           const r = yield* row(name)
+          if (options.keepToken !== true && originOf(String(r.url)) !== originOf(url)) {
+            yield* sql`UPDATE peers SET token = NULL WHERE rowid = ${r.row_id}`
+          }
           yield* sql`UPDATE peers SET url = ${url}, updated_at = datetime('now') WHERE rowid = ${r.row_id}`
           return yield* reread(name)
         })

@@ -8,7 +8,9 @@ import type { ZipOptions } from "../zip/zipWriter.js"
 /**
  * A folder as fazt's own client ships it: paths relative to the folder,
  * without hidden files and folders, `node_modules`, `.git`, `.DS_Store`,
- * `*.log` and what the folder's `.gitignore` ignores; symlinks followed only
+ * `*.log`, what the `.gitignore` and `.faztignore` files of the folder and its
+ * subfolders ignore, and private-looking names (`SENSITIVE_NAMES`) unless asked;
+ * `.well-known/` ships. Symlinks followed only
  * while they stay inside the folder; FIFOs, sockets and devices skipped.
  */
 export declare namespace SiteArchive {

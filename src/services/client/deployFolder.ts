@@ -37,10 +37,14 @@ export interface DeployFolderOptions {
   readonly name?: string | undefined
   /** Serve index.html for unknown paths; default: `manifest.json`'s `"spa": true`. */
   readonly spa?: boolean | undefined
+  /** Ship private-looking names too (`id_rsa`, `*.pem`, `credentials.json`, `*.sql`, `*~`, …); see `SENSITIVE_NAMES`. */
+  readonly includeSensitive?: boolean | undefined
   /** Ship a `.gitignore`d `private/` folder too (fazt's `--include-private`). */
   readonly includePrivate?: boolean | undefined
   /** When `dir` is a build output: the source folder's `.faztignore`, applied to it (see `ScanOptions.sourceRules`). */
   readonly sourceRules?: ScanOptions["sourceRules"]
+  /** The folder as already scanned (by `SiteArchive.scan` of the same `dir`), so it is not read twice. */
+  readonly listing?: SiteListing | undefined
   /** Called synchronously as the deploy moves on; keep it cheap. If it throws, that is logged and ignored. */
   readonly onProgress?: ((progress: DeployProgress) => void) | undefined
 }
@@ -99,13 +103,32 @@ export const siteNameOf = (dir: string, name: string | undefined, peerUrl: strin
 
 export const nothingToDeploy = (dir: string) => new InvalidFolder({ folder: dir, problem: "empty" })
 
+/** What the scan of a deploy is asked to ship. */
+const scanOptionsOf = (options: DeployFolderOptions | DeployFolderToOptions): ScanOptions => ({
+  includeSensitive: options.includeSensitive,
+  includePrivate: options.includePrivate,
+  sourceRules: options.sourceRules
+})
+
+/** The first name of `listing` a node would refuse, as the failure that stops the deploy before anything is sent. */
+export const refusedName = (listing: SiteListing): UnzippableFile | undefined => {
+  const first = listing.refused?.[0]
+  if (first === undefined) return undefined
+  const more = listing.refused!.length - 1
+  return new UnzippableFile({
+    file: first.path,
+    problem: "refused-name",
+    reason: `${first.reason}; rename it or list it in .faztignore${more > 0 ? ` (and ${more} more: --dry-run lists them)` : ""}`
+  })
+}
+
 /** Scan, zip and upload one folder, reporting progress; shared by the library and `fazt remote deploy`. */
 export const deployFolderWith = <E>(
   archive: SiteArchive.Service,
   upload: (peer: Peer, upload: { site: string; spa: boolean; archive: () => Stream.Stream<Uint8Array, ArchiveError> }) => Effect.Effect<DeployResult, E>,
   zipOptions: ZipOptions = {}
 ) =>
-(peer: Peer, dir: string, options: DeployFolderOptions = {}): Effect.Effect<DeployedFolder, E | InvalidFolder | InvalidPeerName> =>
+(peer: Peer, dir: string, options: DeployFolderOptions = {}): Effect.Effect<DeployedFolder, E | InvalidFolder | InvalidPeerName | UnzippableFile> =>
   Effect.gen(function* () {
     const onProgress = options.onProgress
     // A host's callback that throws must not pass for a network failure
@@ -116,7 +139,9 @@ export const deployFolderWith = <E>(
       )
     const site = yield* siteNameOf(dir, options.name, peer.url)
     yield* report({ phase: "scanning", sentBytes: 0 })
-    const listing = yield* archive.scan(dir, { includePrivate: options.includePrivate, sourceRules: options.sourceRules })
+    const listing = options.listing ?? (yield* archive.scan(dir, scanOptionsOf(options)))
+    const refused = refusedName(listing)
+    if (refused !== undefined) return yield* refused
     if (listing.files.length === 0) {
       return yield* nothingToDeploy(dir)
     }
@@ -237,7 +262,9 @@ export const deployFolderToWith = <E>(
       )
     const each = (f: (peer: Peer) => Effect.Effect<void>) => Effect.forEach(peers, f, { discard: true })
     yield* each((peer) => report(peer, { phase: "scanning", sentBytes: 0 }))
-    const listing = yield* archive.scan(dir, { includePrivate: options.includePrivate, sourceRules: options.sourceRules })
+    const listing = options.listing ?? (yield* archive.scan(dir, scanOptionsOf(options)))
+    const refused = refusedName(listing)
+    if (refused !== undefined) return yield* refused
     if (listing.files.length === 0) return yield* nothingToDeploy(dir)
     const folderBytes = listing.totalBytes
     const spa = options.spa ?? listing.spa

@@ -16,6 +16,7 @@ import { describeErrno, errnoCode } from "../../domain/errno.js"
 import { DatabaseError } from "../../domain/errors.js"
 import { homeDirectory } from "../../domain/home.js"
 import { migrations as bundledMigrations, type MigrationSource } from "../../migrations/index.js"
+import { keepPrivate } from "../fileMode.js"
 import * as Migrator from "./Migrator.js"
 
 export interface DatabaseOptions {
@@ -236,6 +237,13 @@ const open = (options: DatabaseOptions): Effect.Effect<Database.Service, Databas
   Effect.gen(function* () {
     const filename = options.filename
     const readOnlyBecause = yield* prepareFile(filename)
+    // Tokens live here: the file and its WAL end private whenever they are ours (fileMode.ts).
+    if (filename !== ":memory:") {
+      for (const f of [filename, `${filename}-wal`, `${filename}-shm`]) {
+        const loose = keepPrivate(f)
+        if (loose !== undefined) yield* Effect.logWarning(loose)
+      }
+    }
     const readOnly = readOnlyBecause !== undefined
     const fail = (cause: unknown) => {
       const reason = describeFailure(cause)

@@ -200,11 +200,60 @@ const endRecords = (count: number, size: number, offset: number): Buffer => {
   return Buffer.concat([zip64, classic])
 }
 
+const CHANGED = "file changed as we read it"
+
+const changed = (file: SiteFileEntry, problem: "changed" | "grew" | "truncated", what: string) =>
+  new UnzippableFile({ file: file.path, problem, reason: `${CHANGED}: ${what}` })
+
 const unreadable = (file: SiteFileEntry, e: unknown) => {
-  return errnoCode(e) === "ENOENT"
-    ? new UnzippableFile({ file: file.path, problem: "vanished", reason: "it vanished while the site was being zipped" })
-    : new UnzippableFile({ file: file.path, problem: "unreadable", reason: describeErrno(e) })
+  if (e instanceof UnzippableFile) return e
+  const code = errnoCode(e)
+  if (code === "ENOENT") {
+    return new UnzippableFile({ file: file.path, problem: "vanished", reason: "it vanished while the site was being zipped" })
+  }
+  // O_NOFOLLOW met a link; a socket cannot be opened: neither is the file the scan saw.
+  if (code === "ELOOP") return changed(file, "changed", "it is now a symbolic link")
+  if (code === "ENXIO") return changed(file, "changed", "it is no longer a regular file")
+  return new UnzippableFile({ file: file.path, problem: "unreadable", reason: describeErrno(e) })
 }
+
+/**
+ * Flags for opening a listed file: never through a link (a file swapped for a
+ * link to `../secret.txt` since the scan fails with ELOOP), never waiting (a
+ * file swapped for a FIFO opens at once, and is then refused by its type).
+ */
+const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0)
+
+/**
+ * Opens `file` as the scan saw it: the same device and inode, a regular file,
+ * the same size, or an `UnzippableFile` naming it (thrown; GNU tar and zip say
+ * "file changed as we read it"). Run afresh each time the archive is built,
+ * so a retried upload checks again.
+ */
+const openListed = (file: SiteFileEntry): number => {
+  const fd = fs.openSync(file.source, OPEN_FLAGS)
+  try {
+    const st = fs.fstatSync(fd)
+    if (!st.isFile()) throw changed(file, "changed", "it is no longer a regular file")
+    if ((file.dev !== undefined && st.dev !== file.dev) || (file.ino !== undefined && st.ino !== file.ino)) {
+      throw changed(file, "changed", "it was replaced by another file")
+    }
+    if (st.size > file.size) throw changed(file, "grew", `it grew from ${file.size} to ${st.size} bytes`)
+    if (st.size < file.size) throw changed(file, "truncated", `it shrank from ${file.size} to ${st.size} bytes`)
+    return fd
+  } catch (e) {
+    fs.closeSync(fd)
+    throw e
+  }
+}
+
+/** What was read of `file` in all, against the size the scan saw. */
+const checkLength = (file: SiteFileEntry, read: number): UnzippableFile | undefined =>
+  read > file.size
+    ? changed(file, "grew", `it grew from ${file.size} bytes while it was read`)
+    : read < file.size
+    ? changed(file, "truncated", `only ${read} of its ${file.size} bytes could be read`)
+    : undefined
 
 /**
  * Random-looking data (encrypted, or compressed in a format we do not know):
@@ -279,12 +328,16 @@ const grew = (file: SiteFileEntry) =>
  * is a folder now) are thrown by `fs` and caught, typed, by `packBatch`.
  */
 const readSmall = (file: SiteFileEntry): Buffer | undefined => {
-  const fd = fs.openSync(file.source, "r")
+  const fd = openListed(file)
   try {
     let n = 0
     for (;;) {
       const r = fs.readSync(fd, scratch, n, scratch.length - n, null)
-      if (r === 0) return scratch.subarray(0, n)
+      if (r === 0) {
+        const short = checkLength(file, n)
+        if (short !== undefined) throw short
+        return scratch.subarray(0, n)
+      }
       n += r
       if (n === scratch.length) return undefined
     }
@@ -376,7 +429,7 @@ export const zipStream = (listing: SiteListing, options: ZipOptions = {}): Strea
         Effect.gen(function* () {
           let reading: Promise<Buffer> | undefined
           const fd = yield* Effect.acquireRelease(
-            Effect.try({ try: () => fs.openSync(file.source, "r"), catch: (e) => unreadable(file, e) }),
+            Effect.try({ try: () => openListed(file), catch: (e) => unreadable(file, e) }),
             // A read still in flight (the stream was interrupted) finishes before its descriptor closes.
             (fd) =>
               Effect.promise(async () => {
@@ -435,6 +488,8 @@ export const zipStream = (listing: SiteListing, options: ZipOptions = {}): Strea
             if (next === undefined) {
               // Past the last piece: close the deflate stream, then the descriptor.
               stage = "done"
+              const short = checkLength(file, entry.usize)
+              if (short !== undefined) return Effect.fail(Option.some(short))
               const end = method === 8 ? deflate(Buffer.alloc(0), true) : Effect.succeed(Buffer.alloc(0))
               return end.pipe(
                 Effect.mapError(Option.some),
