@@ -101,10 +101,24 @@ export const NetworkLayer = Layer.unwrapEffect(
   })
 )
 
+const ArchiveLayer = lazyLayer(() => import("../services/client/SiteArchiveZip.js"), (archive) => archive.layer)
+
 /** For `deploy`: the network client, and the folder scanner and zip writer it ships with. */
-export const DeployLayer = Layer.merge(
-  NetworkLayer,
-  lazyLayer(() => import("../services/client/SiteArchiveZip.js"), (archive) => archive.layer)
+export const DeployLayer = Layer.merge(NetworkLayer, ArchiveLayer)
+
+/**
+ * For `deploy --dry-run`: the scanner, and no network layer (it cost as much
+ * to build as a whole `status` of one peer). A dry run never asks a peer; a
+ * call that did would be a bug, and dies saying so.
+ */
+export const DryRunDeployLayer = Layer.merge(
+  Layer.succeed(
+    PeerClient,
+    new Proxy({} as PeerClient.Service, {
+      get: (_, name) => () => Effect.dieMessage(`a dry run sends nothing (PeerClient.${String(name)} was called)`)
+    })
+  ),
+  ArchiveLayer
 )
 
 /** The services of `fazt server …`: the node's database (`./data.db` by default) with its own tables. */

@@ -1,6 +1,8 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
+import * as ValidationError from "@effect/cli/ValidationError"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -11,6 +13,7 @@ import type { SiteListing } from "../../domain/SiteListing.js"
 import { nothingToDeploy, refusedName } from "../../services/client/deployFolder.js"
 import { PeerClient } from "../../services/client/PeerClient.js"
 import { SiteArchive } from "../../services/client/SiteArchive.js"
+import { parseCompression } from "../../services/zip/compression.js"
 import { emit, escapeControl, formatBytes, formatCountOf, warn } from "../output.js"
 import { trackUpload, type UploadProgress, uploadLabel, whileWaiting } from "../progress.js"
 import { optionalPeerName } from "./args.js"
@@ -38,6 +41,21 @@ const reportLeftOut = (listing: SiteListing) => {
   return warn(`left out ${formatCountOf(left.length, "file")} whose names look private (${named}); --include-sensitive ships them`)
 }
 
+/**
+ * `--compression store|fast|best|0-9`: how hard to deflate. The default,
+ * level 3, was chosen by measurement (compression.ts, docs/PERFORMANCE.md).
+ */
+const compressionOption = Options.text("compression").pipe(
+  Options.withDescription("How hard to compress: store, fast (level 1), best (9) or a level 0-9; default 3"),
+  Options.withDefault("3"),
+  Options.mapEffect((text) => {
+    const c = parseCompression(text)
+    return c === undefined
+      ? Effect.fail(ValidationError.invalidValue(HelpDoc.p(`--compression is store, fast, best or a level 0-9, not '${text}'`)))
+      : Effect.succeed(c)
+  })
+)
+
 export const deploy = Command.make(
   "deploy",
   {
@@ -50,7 +68,8 @@ export const deploy = Command.make(
     noBuild: Options.boolean("no-build").pipe(Options.withDescription("Deploy the folder as it is, without building (what fazt remote always does)")),
     includeSensitive: Options.boolean("include-sensitive").pipe(
       Options.withDescription("Also ship private-looking names: id_rsa, *.key, *.pem, credentials.json, *.sql, *~, …")
-    )
+    ),
+    compression: compressionOption
   },
   (args) =>
     Effect.gen(function* () {
@@ -91,7 +110,9 @@ export const deploy = Command.make(
       yield* reportLeftOut(listing)
       const result = yield* whileWaiting(
         uploadLabel(site, peer.name, progress),
-        client.deployFolder(peer, args.dir, { name: site, spa: args.spa ? true : undefined, listing, onProgress: trackUpload(progress) })
+        client.deployFolder(peer, args.dir, {
+          name: site, spa: args.spa ? true : undefined, listing, onProgress: trackUpload(progress), compression: args.compression
+        })
       )
       const { file_count, message, size_bytes, url } = result
       yield* emit({ site: result.site, file_count, size_bytes, message, peer: peer.name, url }, (r) =>

@@ -8,6 +8,7 @@ import type { Peer } from "../../domain/Peer.js"
 import { siteUrl } from "../../domain/SiteUrl.js"
 import type { DeployResult } from "../../domain/wire.js"
 import type { SiteArchive } from "./SiteArchive.js"
+import type { Compression } from "../zip/compression.js"
 import type { ZipOptions } from "../zip/zipWriter.js"
 
 /**
@@ -39,6 +40,8 @@ export interface DeployFolderOptions {
   readonly listing?: SiteListing | undefined
   /** Called synchronously as the deploy moves on; keep it cheap. If it throws, that is logged and ignored. */
   readonly onProgress?: ((progress: DeployProgress) => void) | undefined
+  /** How hard to deflate: `store`, `fast` (the default), `best`, or a zlib level 0–9 (docs/PERFORMANCE.md). */
+  readonly compression?: Compression | undefined
 }
 
 /** The node's answer, plus where the site is served when that can be known. */
@@ -77,7 +80,7 @@ export const refusedName = (listing: SiteListing): UnzippableFile | undefined =>
 export const deployFolderWith = <E>(
   archive: SiteArchive.Service,
   upload: (peer: Peer, upload: { site: string; spa: boolean; archive: () => Stream.Stream<Uint8Array, ArchiveError> }) => Effect.Effect<DeployResult, E>,
-  zipOptions: ZipOptions = {}
+  baseZipOptions: ZipOptions = {}
 ) =>
 (peer: Peer, dir: string, options: DeployFolderOptions = {}): Effect.Effect<DeployedFolder, E | InvalidFolder | InvalidPeerName | UnzippableFile> =>
   Effect.gen(function* () {
@@ -97,6 +100,7 @@ export const deployFolderWith = <E>(
       return yield* nothingToDeploy(dir)
     }
     const spa = options.spa ?? listing.spa
+    const zipOptions = options.compression === undefined ? baseZipOptions : { ...baseZipOptions, compression: options.compression }
     const folderBytes = listing.totalBytes
     let zipBytes = 0
     // Each attempt (a retry re-sends the whole zip) counts from 0 again.

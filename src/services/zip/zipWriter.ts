@@ -7,6 +7,7 @@ import * as zlib from "node:zlib"
 import { describeErrno, errnoCode } from "../../domain/errno.js"
 import { UnzippableFile } from "../../domain/errors.js"
 import type { SiteFileEntry, SiteListing } from "../../domain/SiteListing.js"
+import { type Compression, compressionLevel } from "./compression.js"
 
 /**
  * A streaming zip writer for site folders. archiver took ~2.7× the time of
@@ -27,28 +28,6 @@ const STORED = /\.(png|jpe?g|gif|webp|avif|ico|woff2?|zip|gz|tgz|br|zst|xz|bz2|7
 /** Files up to this size are packed whole, in batches; larger ones are streamed in pieces. */
 const SMALL_LIMIT = 256 * 1024
 const CHUNK = 1024 * 1024
-
-/**
- * How hard to compress: `store` (no deflate), `fast` (level 1), `best`
- * (level 9), or a zlib level 0–9 (0 stores). The default, `fast`, was chosen
- * by measurement (docs/PERFORMANCE.md): on 3,000 text-like files level 1
- * takes well under half the CPU of level 6 for a few percent more bytes, so
- * it wins on any link faster than a few MB/s.
- */
-export type Compression = "store" | "fast" | "best" | 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9
-
-export const DEFAULT_COMPRESSION: Compression = "fast"
-
-export const compressionLevel = (c: Compression | undefined): number =>
-  c === undefined ? compressionLevel(DEFAULT_COMPRESSION) : c === "store" ? 0 : c === "fast" ? 1 : c === "best" ? 9 : c
-
-/** `store`, `fast`, `best` or a digit 0–9, or undefined for anything else. */
-export const parseCompression = (text: string): Compression | undefined =>
-  text === "store" || text === "fast" || text === "best"
-    ? text
-    : /^[0-9]$/.test(text)
-    ? (Number(text) as Compression)
-    : undefined
 
 const deflateRaw = (buf: Buffer, options: zlib.ZlibOptions): Promise<Buffer> =>
   new Promise((resolve, reject) => zlib.deflateRaw(buf, options, (e, out) => (e ? reject(e) : resolve(out))))
@@ -425,7 +404,7 @@ export interface ZipOptions {
    * next one, as the HTTP upload does (see `HttpTransport`'s drain points).
    */
   readonly reuseBuffers?: boolean
-  /** How hard to deflate; default `DEFAULT_COMPRESSION`. */
+  /** How hard to deflate; default `DEFAULT_COMPRESSION` (compression.ts). */
   readonly compression?: Compression | undefined
 }
 
