@@ -20,7 +20,15 @@ export { LegacyDatabase, type LegacyDatabaseImport } from "./services/client/Leg
 export * as Migrator from "./services/db/Migrator.js"
 export type { MigrationReport, MigrationSource } from "./services/db/Migrator.js"
 export { PeerClient, type PeerClientError, type DeployUpload, type UpgradeOptions } from "./services/client/PeerClient.js"
-export { type DeployedFolder, type DeployFolderOptions, type DeployProgress } from "./services/client/deployFolder.js"
+export {
+  type DeployedFolder,
+  type DeployFolderOptions,
+  type DeployFolderToOptions,
+  type DeployProgress,
+  type FolderDeployedTo,
+  type PeerDeployResult
+} from "./services/client/deployFolder.js"
+export { BUILD_OUTPUTS, type BuildOptions, type BuildOutcome, type BuildPlan, type PackageManagerName, SiteBuild } from "./services/client/SiteBuild.js"
 export { siteUrl } from "./domain/SiteUrl.js"
 export { type AdoptedPeer, type Adoption, type ContactResult, type NewPeer, PeerStore } from "./services/client/PeerStore.js"
 export {

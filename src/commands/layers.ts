@@ -73,7 +73,7 @@ const announceRetry = (json: boolean) => (e: RetryEvent) =>
   })
 
 // Deploy draws its own phases (upload, then the node unpacking); every other call shows who it waits for.
-const OWN_FEEDBACK: ReadonlySet<string> = new Set(["deploy", "deployFolder"])
+const OWN_FEEDBACK: ReadonlySet<string> = new Set(["deploy", "deployFolder", "deployFolderTo"])
 const withLiveLine = (client: PeerClient.Service): PeerClient.Service =>
   Object.fromEntries(Object.entries(client).map(([name, call]) => [
     name,
@@ -102,23 +102,25 @@ export const NetworkLayer = Layer.unwrapEffect(
 )
 
 const ArchiveLayer = lazyLayer(() => import("../services/client/SiteArchiveZip.js"), (archive) => archive.layer)
+const BuildLayer = lazyLayer(() => import("../services/client/SiteBuildProcess.js"), (build) => build.layer)
 
-/** For `deploy`: the network client, and the folder scanner and zip writer it ships with. */
-export const DeployLayer = Layer.merge(NetworkLayer, ArchiveLayer)
+/** For `deploy`: the network client, the folder scanner and zip writer it ships with, and the build step before. */
+export const DeployLayer = Layer.mergeAll(NetworkLayer, ArchiveLayer, BuildLayer)
 
 /**
- * For `deploy --dry-run`: the scanner, and no network layer (it cost as much
- * to build as a whole `status` of one peer). A dry run never asks a peer; a
- * call that did would be a bug, and dies saying so.
+ * For `deploy --dry-run`: the scanner and the build step, and no network
+ * layer (it cost as much to build as a whole `status` of one peer). A dry
+ * run never asks a peer; a call that did would be a bug, and dies saying so.
  */
-export const DryRunDeployLayer = Layer.merge(
+export const DryRunDeployLayer = Layer.mergeAll(
   Layer.succeed(
     PeerClient,
     new Proxy({} as PeerClient.Service, {
       get: (_, name) => () => Effect.dieMessage(`a dry run sends nothing (PeerClient.${String(name)} was called)`)
     })
   ),
-  ArchiveLayer
+  ArchiveLayer,
+  BuildLayer
 )
 
 /** The services of `fazt server …`: the node's database (`./data.db` by default) with its own tables. */
