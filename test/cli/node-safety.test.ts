@@ -18,16 +18,12 @@ import { startNode } from "../support/node.js"
 import { deployFiles, deployZip, getOnSite, nodeWithKey, raw, request, statusOf } from "../support/nodeHttp.js"
 import { query } from "../support/sqlite.js"
 import { handMadeZip } from "../support/zip.js"
+import { until } from "../support/until.js"
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!()
 })
-
-const until = async (what: string, check: () => boolean, ms = 30_000) => {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) if (check()) return
-  throw new Error(`timed out waiting until ${what}`)
-}
 
 const siteFolder = (root: string, name: string, files: Record<string, string | Buffer>) => {
   const dir = path.join(root, name)

@@ -14,6 +14,7 @@ import { getSite } from "../support/http.js"
 import { startNode } from "../support/node.js"
 import { query } from "../support/sqlite.js"
 import { handMadeZip, postDeploy, zerosZip } from "../support/zip.js"
+import { until } from "../support/until.js"
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
@@ -91,11 +92,6 @@ const clientFor = async (url: string, token: string) => {
   const client = tempHome()
   await runFazt(["remote", "add", "local", url, "--token-stdin"], { home: client, stdin: token })
   return client
-}
-
-const until = async (what: string, check: () => boolean, ms = 20_000) => {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (check()) return
-  throw new Error(`timed out waiting until ${what}`)
 }
 
 const peakRssKb = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))![1])

@@ -377,13 +377,14 @@ describe("main_integration_adversarial_test.go", () => {
   it("TestAdversarial_ConcurrentAuthAndInvalidation — 5 workers × 20 requests while the key is deleted: only 200s and 401s", async () => {
     const n = await freshNode()
     const seen: Array<number> = []
-    const worker = async () => {
-      for (let j = 0; j < 20; j++) seen.push((await apiGet(n, PROTECTED, { host: "admin.localhost", token: n.token })).status)
+    const worker = async (w: number) => {
+      for (let j = 0; j < 20; j++) {
+        seen.push((await apiGet(n, PROTECTED, { host: "admin.localhost", token: n.token })).status)
+        // The key goes while the workers are at it: after the first worker's third answer.
+        if (w === 0 && j === 2) write(n.db, "DELETE FROM api_keys")
+      }
     }
-    const workers = Array.from({ length: 5 }, worker)
-    await new Promise((r) => setTimeout(r, 20))
-    write(n.db, "DELETE FROM api_keys")
-    await Promise.all(workers)
+    await Promise.all(Array.from({ length: 5 }, (_, w) => worker(w)))
     expect(seen).toHaveLength(100)
     expect(seen.filter((s) => s !== 200 && s !== 401)).toEqual([])
     expect(seen.at(-1)).toBe(401)
