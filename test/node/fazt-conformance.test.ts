@@ -9,10 +9,9 @@
 // `<site>.testdomain.com` is `<site>.localhost` here, `admin.testdomain.com`
 // is `admin.localhost`, and `localhost` is the API on both.
 import { createHash } from "node:crypto"
-import Sqlite from "better-sqlite3"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { runFazt } from "../support/cli.js"
-import { deployFiles, deployZip, getOnSite, nodeWithKey, raw, request, statusOf } from "../support/nodeHttp.js"
+import { deployFiles, deployZip, getOnSite, nodeWithKey, raw, request, statusOf, writeTo as write } from "../support/nodeHttp.js"
 import { query } from "../support/sqlite.js"
 import { handMadeZip } from "../support/zip.js"
 
@@ -30,14 +29,6 @@ const apiGet = (n: Node, path: string, options: { host?: string; token?: string;
   request(n.node.port, { path, host: options.host ?? "localhost", ...(options.token !== undefined ? { token: options.token } : {}), ...(options.headers ? { headers: options.headers } : {}) })
 
 /** Another program's write to the node's database (sqlite3 at a shell). */
-const write = (db: string, sql: string) => {
-  const handle = new Sqlite(db)
-  try {
-    handle.prepare(sql).run()
-  } finally {
-    handle.close()
-  }
-}
 
 // A protected endpoint: fazt's tests use GET /api/system/config (sessions);
 // this node's protected GET is /api/system/health.
