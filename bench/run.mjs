@@ -6,6 +6,7 @@ import { deployBench, incompressibleFolder, mixedFolder } from "./deploy.mjs"
 import { deployManyBench } from "./deployMany.mjs"
 import { fleetStatus } from "./fleet.mjs"
 import { startup } from "./startup.mjs"
+import { deployVersus, fleetVersus, listVersus } from "./versus.mjs"
 
 const row = (label, value, against, ratio, target) =>
   console.log(`${label.padEnd(46)} ${value.padEnd(12)} ${against.padEnd(28)} ${ratio.padEnd(12)} ${target}`)
@@ -93,19 +94,48 @@ console.log("")
 // `npm run bench -- startup` stops here.
 if (process.argv[2] === "startup") process.exit(0)
 
-await fleetRows()
+// Issue 26: each figure beside the floor of the same job in plain Node (bench/floor/) and curl.
+console.log(`\nversus the floor: ours, the plain-Node floor (bench/floor/*.mjs), curl; only PATH and HOME set; medians of 5 interleaved runs; instructions one callgrind run each; load average ${os.loadavg()[0].toFixed(1)}`)
+const M = (n) => (Number.isFinite(n) ? `${(n / 1e6).toFixed(0)} M` : "-")
+const x = (a, b) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : "-")
+const K = (n) => `${(n / 1000).toFixed(0)} K`
 
-const mixed = await deployBench({ dir: mixedFolder(60, 3000) })
-row("deploy 60 MB / 3,000 files (wall)", `${mixed.ours.toFixed(0)} ms`, mixed.theirs ? `zip | curl: ${mixed.theirs.toFixed(0)} ms` : "zip/curl missing", mixed.theirs ? `${(mixed.ours / mixed.theirs).toFixed(2)}×` : "-", "≤ 1.5×")
-row("deploy 60 MB / 3,000 files (peak RSS)", `${mixed.rssBigMiB.toFixed(0)} MiB`, `1-file deploy: ${mixed.rssTinyMiB.toFixed(0)} MiB`, `+${(mixed.rssBigMiB - mixed.rssTinyMiB).toFixed(0)} MiB`, "≤ +64 MiB")
+const big = incompressibleFolder(150)
+// Random bytes: ours at its default stores them (it sees they do not compress); the floor stores them (level 0).
+const b = await deployVersus({ dir: big, level: undefined, floorLevel: 0 })
+fs.rmSync(path.dirname(big), { recursive: true, force: true })
+row("deploy 150 × 1 MiB to a draining peer (wall)", ms(b.ours.ms), `floor ${ms(b.floor.ms)}, curl ${ms(b.curl.ms)}`, `${x(b.ours.ms, b.floor.ms)} / ${x(b.ours.ms, b.curl.ms)}`, "≤ 1.3× the floor")
+row("  CPU (user + sys)", ms(b.ours.cpu), `floor ${ms(b.floor.cpu)}`, x(b.ours.cpu, b.floor.cpu), "(load-insensitive)")
+row("  instructions", M(b.ours.instr), `floor ${M(b.floor.instr)}`, x(b.ours.instr, b.floor.instr), "(steadiest)")
+row("  peak RSS", `${(b.ours.rss / 1024).toFixed(0)} MiB`, `floor ${(b.floor.rss / 1024).toFixed(0)} MiB`, "-", "(streaming)")
+
+const text = mixedFolder(60, 3000)
+const t = await deployVersus({ dir: text, level: undefined, floorLevel: 3 })
+fs.rmSync(path.dirname(text), { recursive: true, force: true })
+row("deploy 3,000 × 20 KB, default (level 3) (wall)", ms(t.ours.ms), `floor@3 ${ms(t.floor.ms)}, zip -3 + curl ${ms(t.curl.ms)}`, `${x(t.ours.ms, t.floor.ms)} / ${x(t.ours.ms, t.curl.ms)}`, "≤ 1.2× the floor")
+row("  CPU (user + sys)", ms(t.ours.cpu), `floor ${ms(t.floor.cpu)}`, x(t.ours.cpu, t.floor.cpu), "(load-insensitive)")
+row("  instructions", M(t.ours.instr), `floor ${M(t.floor.instr)}`, x(t.ours.instr, t.floor.instr), "(steadiest)")
+
+const f100 = await fleetVersus({ peers: 100, count: true })
+const per = (r) => (r.many.instr - r.one.instr) / 99
+row("status --all, 100 peers @200 ms: instr/peer", M(per(f100.ours)), `floor ${M(per(f100.floor))}`, x(per(f100.ours), per(f100.floor)), "≤ 1.5× the floor")
+row("  wall over one peer", `+${ms(f100.ours.many.ms - f100.ours.one.ms)}`, `floor +${ms(f100.floor.many.ms - f100.floor.one.ms)}`, "-", "(reported)")
+const f1000 = await fleetVersus({ peers: 1000 })
+row("status --all, 1,000 peers @200 ms (wall over one)", `+${ms(f1000.ours.many.ms - f1000.ours.one.ms)}`, `floor +${ms(f1000.floor.many.ms - f1000.floor.one.ms)}`, "-", "≤ +600 ms")
+const rssPer = (r) => (r.many.rss - r.one.rss) / 999
+row("  peak RSS per peer", `${rssPer(f1000.ours).toFixed(1)} KiB`, `floor ${rssPer(f1000.floor).toFixed(1)} KiB`, x(rssPer(f1000.ours), rssPer(f1000.floor)), "≤ 5 KiB")
+row("  CPU over one peer", `+${ms(f1000.ours.many.cpu - f1000.ours.one.cpu)}`, `floor +${ms(f1000.floor.many.cpu - f1000.floor.one.cpu)}`, "-", "(load-insensitive)")
+
+const l = await listVersus({ rows: 10_000 })
+const perRow = (r) => (r.many - r.one) / 9999
+row("listing 10,000 peers: instr/row", K(perRow(l.ours)), `floor ${K(perRow(l.floor))}`, x(perRow(l.ours), perRow(l.floor)), "≤ 2× the floor")
 
 await deployManyRows()
 
 const fleet30 = await fleetStatus({ peers: 30, delayMs: 400, dead: true })
 row("status --all, 30 peers @400 ms + 1 dead", `${fleet30.all.toFixed(0)} ms`, `exit ${fleet30.code}`, "-", "< 3 s, exit ≠ 0")
 
-await bigDeployRows()
-
 const { importCost } = await import("./import.mjs")
 const lib = await importCost({ runs: 11 })
 row('import("fazt-remote"), clean env (cpu)', `${lib.library.cpu.toFixed(0)} ms`, `import("effect"): ${lib.effect.cpu.toFixed(0)} ms`, `${(lib.library.cpu / lib.effect.cpu).toFixed(2)}×`, "-")
+console.log(`load average at the end ${os.loadavg().map((n) => n.toFixed(1)).join(", ")}`)

@@ -85,4 +85,12 @@ describe("what the built CLI evaluates (bin/fazt.cjs against a loopback node)", 
     expect({ zipWriter: seen.zipWriter, siteArchiveZip: seen.siteArchiveZip, ignore: seen.ignore, httpTransport: seen.httpTransport })
       .toEqual({ zipWriter: 1, siteArchiveZip: 1, ignore: 1, httpTransport: 1 })
   }, 60_000)
+  it("remote deploy --dry-run builds no network layer: the HTTP transport is never evaluated (issue 26)", async () => {
+    const site = path.join(client, "dry-site")
+    fs.mkdirSync(site, { recursive: true })
+    fs.writeFileSync(path.join(site, "index.html"), "<h1>dry</h1>")
+    const seen = await evaluatedBy(["remote", "deploy", site, "local", "--dry-run"], client)
+    expect({ code: seen.run.code, stdout: seen.run.stdout }).toEqual({ code: 0, stdout: "index.html\t12\n" })
+    expect({ siteArchiveZip: seen.siteArchiveZip, httpTransport: seen.httpTransport ?? 0 }).toEqual({ siteArchiveZip: 1, httpTransport: 0 })
+  }, 60_000)
 })

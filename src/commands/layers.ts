@@ -102,11 +102,26 @@ export const NetworkLayer = Layer.unwrapEffect(
   })
 )
 
+const ArchiveLayer = lazyLayer(() => import("../services/client/SiteArchiveZip.js"), (archive) => archive.layer)
+const BuildLayer = lazyLayer(() => import("../services/client/SiteBuildProcess.js"), (build) => build.layer)
+
 /** For `deploy`: the network client, the folder scanner and zip writer it ships with, and the build step before. */
-export const DeployLayer = Layer.mergeAll(
-  NetworkLayer,
-  lazyLayer(() => import("../services/client/SiteArchiveZip.js"), (archive) => archive.layer),
-  lazyLayer(() => import("../services/client/SiteBuildProcess.js"), (build) => build.layer)
+export const DeployLayer = Layer.mergeAll(NetworkLayer, ArchiveLayer, BuildLayer)
+
+/**
+ * For `deploy --dry-run`: the scanner and the build step, and no network
+ * layer (it cost as much to build as a whole `status` of one peer). A dry
+ * run never asks a peer; a call that did would be a bug, and dies saying so.
+ */
+export const DryRunDeployLayer = Layer.mergeAll(
+  Layer.succeed(
+    PeerClient,
+    new Proxy({} as PeerClient.Service, {
+      get: (_, name) => () => Effect.dieMessage(`a dry run sends nothing (PeerClient.${String(name)} was called)`)
+    })
+  ),
+  ArchiveLayer,
+  BuildLayer
 )
 
 /** The services of `fazt server …`: the node's database (`./data.db` by default) with its own tables. */

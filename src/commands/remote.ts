@@ -1,7 +1,7 @@
 import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { DeployLayer, NetworkLayer, RemoteLayer } from "./layers.js"
+import { DeployLayer, DryRunDeployLayer, NetworkLayer, RemoteLayer } from "./layers.js"
 import { add } from "./remote/add.js"
 import { appDescription, appVerbs } from "./remote/app.js"
 import { apps, listApps } from "./remote/apps.js"
@@ -27,7 +27,7 @@ const afterImport = <N extends string, R, E, A>(command: Command.Command<N, R, E
 const online = <N extends string, R, E, A>(command: Command.Command<N, R, E, A>) =>
   afterImport(Command.provide(command, NetworkLayer))
 
-const deployOnline = afterImport(Command.provide(deploy, DeployLayer))
+const deployOnline = afterImport(Command.provide(deploy, (args) => (args.dryRun ? DryRunDeployLayer : DeployLayer)))
 
 /** fazt v0.29's `app` noun (`fazt @zyt app list`): the gateway verbs, and deploy. */
 const app = Command.make("app", {}, () =>

@@ -196,9 +196,34 @@ export class Peer extends Schema.Class<Peer>("Peer")({
  */
 export const toIsoTime = (value: string | null): string | null => {
   if (value === null || value === "") return null
-  const sqlite = /^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d(?:\.\d+)?)$/.exec(value)
-  const parsed = sqlite ? Date.parse(`${sqlite[1]}T${sqlite[2]}Z`) : Date.parse(value)
-  return Number.isNaN(parsed) ? value : new Date(parsed).toISOString()
+  // A listing converts three times a row, and a fleet's rows share their
+  // times: the last answer is kept, and `datetime('now')`'s own form is
+  // rewritten as text when its fields are plainly valid (no Date needed).
+  if (value === lastIso.value) return lastIso.iso
+  const plain = SQLITE_SECONDS.exec(value)
+  let iso: string
+  if (plain !== null && plainlyValid(plain)) {
+    iso = `${plain[1]}-${plain[2]}-${plain[3]}T${plain[4]}:${plain[5]}:${plain[6]}.000Z`
+  } else {
+    const sqlite = /^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d(?:\.\d+)?)$/.exec(value)
+    const parsed = sqlite ? Date.parse(`${sqlite[1]}T${sqlite[2]}Z`) : Date.parse(value)
+    iso = Number.isNaN(parsed) ? value : new Date(parsed).toISOString()
+  }
+  lastIso.value = value
+  lastIso.iso = iso
+  return iso
+}
+
+const lastIso = { value: "", iso: "" }
+const SQLITE_SECONDS = /^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)$/
+/** Month 1–12, a day that month has, hours below 24, minutes and seconds below 60, a year Date prints as four digits. */
+const plainlyValid = (m: RegExpExecArray): boolean => {
+  const year = Number(m[1])
+  const month = Number(m[2])
+  const day = Number(m[3])
+  if (month < 1 || month > 12 || day < 1 || year < 1) return false
+  const days = month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31
+  return day <= days && Number(m[4]) < 24 && Number(m[5]) < 60 && Number(m[6]) < 60
 }
 
 /** What listings show and `--json` prints for a peer: the token masked. */

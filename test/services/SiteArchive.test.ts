@@ -99,6 +99,37 @@ describe("SiteArchive", () => {
       for (const [rel, content] of Object.entries(files)) expect(entries.get(rel)!.equals(content)).toBe(true)
     }).pipe(Effect.provide(SiteArchiveZip.layer)))
 
+  it.live("--compression: every level gives the same files back at the piece boundaries; store deflates nothing, best the smallest (issue 26)", () =>
+    Effect.gen(function* () {
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), "fazt-site-"))
+      const text = Buffer.from("fazt deploys static sites to its peers, level by level. ".repeat(80_000))
+      const MiB = 1024 * 1024
+      const files: Record<string, Buffer> = {
+        "one-mib.txt": text.subarray(0, MiB),
+        "one-mib-and-one.txt": text.subarray(0, MiB + 1),
+        "one-mib-less-one.txt": text.subarray(0, MiB - 1),
+        "two-mib.txt": text.subarray(0, 2 * MiB),
+        "small.txt": text.subarray(0, 5000)
+      }
+      for (const [rel, content] of Object.entries(files)) write(root, rel, content)
+      const archive = yield* SiteArchive
+      const listing = yield* archive.scan(root)
+      const sizes: Record<string, number> = {}
+      for (const compression of ["store", "fast", 3, "best"] as const) {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "fazt-zip-")), "site.zip")
+        const out = fs.createWriteStream(file)
+        yield* Stream.runForEach(archive.zip(listing, { compression }), (chunk) => Effect.sync(() => out.write(chunk)))
+        yield* Effect.promise(() => new Promise<void>((resolve) => out.end(resolve)))
+        const entries = yield* Effect.promise(() => readZip(file))
+        for (const [rel, content] of Object.entries(files)) expect({ compression, rel, same: entries.get(rel)?.equals(content) }).toEqual({ compression, rel, same: true })
+        const methods = yield* Effect.promise(() => compressionMethods(file))
+        expect(Object.values(methods).every((m) => m === (compression === "store" ? 0 : 8))).toBe(true)
+        sizes[String(compression)] = fs.statSync(file).size
+      }
+      expect(sizes["store"]!).toBeGreaterThan(sizes["fast"]!)
+      expect(sizes["best"]!).toBeLessThanOrEqual(sizes["3"]!)
+    }).pipe(Effect.provide(SiteArchiveZip.layer)))
+
   it.live("stores random-looking and already-compressed files, deflates text", () =>
     Effect.gen(function* () {
       const root = fs.mkdtempSync(path.join(os.tmpdir(), "fazt-site-"))

@@ -1,6 +1,8 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
+import * as ValidationError from "@effect/cli/ValidationError"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -15,6 +17,7 @@ import { type DeployProgress, nothingToDeploy, type PeerDeployResult, refusedNam
 import { PeerClient, type PeerClientError } from "../../services/client/PeerClient.js"
 import { PeerStore } from "../../services/client/PeerStore.js"
 import { SiteArchive } from "../../services/client/SiteArchive.js"
+import { parseCompression } from "../../services/zip/compression.js"
 import { type BuildOutcome, type BuildPlan, SiteBuild } from "../../services/client/SiteBuild.js"
 import { errorCode, exitCodes } from "../failure.js"
 import { GlobalFlags } from "../globals.js"
@@ -164,6 +167,21 @@ const renderFleet = (rows: ReadonlyArray<FleetRow>) =>
     rows.map((r) => [r.peer, r.url ?? (r.site ?? "-"), r.file_count === null ? "-" : String(r.file_count), formatMs(r.ms), r.error === null ? "deployed" : r.error.message])
   )
 
+/**
+ * `--compression store|fast|best|0-9`: how hard to deflate. The default,
+ * level 3, was chosen by measurement (compression.ts, docs/PERFORMANCE.md).
+ */
+const compressionOption = Options.text("compression").pipe(
+  Options.withDescription("How hard to compress: store, fast (level 1), best (9) or a level 0-9; default 3"),
+  Options.withDefault("3"),
+  Options.mapEffect((text) => {
+    const c = parseCompression(text)
+    return c === undefined
+      ? Effect.fail(ValidationError.invalidValue(HelpDoc.p(`--compression is store, fast, best or a level 0-9, not '${text}'`)))
+      : Effect.succeed(c)
+  })
+)
+
 export const deploy = Command.make(
   "deploy",
   {
@@ -178,6 +196,7 @@ export const deploy = Command.make(
     includeSensitive: Options.boolean("include-sensitive").pipe(
       Options.withDescription("Also ship private-looking names: id_rsa, *.key, *.pem, credentials.json, *.sql, *~, …")
     ),
+    compression: compressionOption,
     to: Options.text("to").pipe(Options.withDescription("Deploy to these peers at once: --to a,b,c"), Options.optional),
     all: Options.boolean("all").pipe(Options.withDescription("Deploy to every peer at once"))
   },
@@ -270,7 +289,8 @@ export const deploy = Command.make(
             name: site,
             spa: args.spa ? true : undefined,
             listing,
-            onProgress: trackUpload(progress)
+            onProgress: trackUpload(progress),
+            compression: args.compression
           })
         )
         if (result.privateLeftOut) yield* warn(privateWarning)
@@ -292,6 +312,7 @@ export const deploy = Command.make(
           name: typedName,
           spa: args.spa ? true : undefined,
           listing,
+          compression: args.compression,
           onProgress: (peer, p) => states.set(peer.name, p),
           onResult: (r) => {
             states.set(r.peer.name, Either.isRight(r.result) ? "done" : "failed")

@@ -7,6 +7,7 @@ import type { Peer } from "../../domain/Peer.js"
 import type { StatusReport } from "../../domain/json.js"
 import type { Health } from "../../domain/wire.js"
 import { PeerClient, type PeerClientError, statusAfter } from "../../services/client/PeerClient.js"
+import { fleetConcurrency } from "../../services/client/fleetConcurrency.js"
 import { PeerStore } from "../../services/client/PeerStore.js"
 import { emit, table, warn } from "../output.js"
 import { errorCode, exitCodes } from "../failure.js"
@@ -64,9 +65,6 @@ const render = (rows: ReadonlyArray<StatusReport>) =>
     ["NAME", "URL", "STATUS", "VERSION", "UPTIME", "MEMORY"],
     rows.map((r) => [r.name, r.url, r.status, r.version ?? "-", formatUptime(r.uptime_seconds), formatMemory(r.health)])
   )
-
-/** Peers asked at once: enough for a fleet in about one round trip, bounded all the same. */
-export const FLEET_CONCURRENCY = 128
 
 /**
  * A gate that lets one fiber through per turn of Node's event loop. Effect
@@ -137,7 +135,8 @@ export const status = Command.make(
                 : Effect.succeed({ row: failedReport(peer, error), error })
             )
           ),
-        { concurrency: FLEET_CONCURRENCY }
+        // Peers asked at once: what the open file limit allows, so a fleet takes about one round trip.
+        { concurrency: fleetConcurrency() }
       )
       if (rows.length === 0) yield* warn("no peers yet: add one with 'fazt remote add <name> <url> --token-stdin'")
       yield* emit(rows.map((r) => r.row), render)

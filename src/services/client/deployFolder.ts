@@ -12,6 +12,7 @@ import type { Peer } from "../../domain/Peer.js"
 import { siteUrl } from "../../domain/SiteUrl.js"
 import type { DeployResult } from "../../domain/wire.js"
 import type { SiteArchive } from "./SiteArchive.js"
+import type { Compression } from "../zip/compression.js"
 import type { ZipOptions } from "../zip/zipWriter.js"
 
 /**
@@ -47,6 +48,8 @@ export interface DeployFolderOptions {
   readonly listing?: SiteListing | undefined
   /** Called synchronously as the deploy moves on; keep it cheap. If it throws, that is logged and ignored. */
   readonly onProgress?: ((progress: DeployProgress) => void) | undefined
+  /** How hard to deflate: `store`, `fast` (the default), `best`, or a zlib level 0–9 (docs/PERFORMANCE.md). */
+  readonly compression?: Compression | undefined
 }
 
 /** `deployFolderTo`'s options: one site name typed for all (each peer strips its own domain), progress per peer. */
@@ -126,7 +129,7 @@ export const refusedName = (listing: SiteListing): UnzippableFile | undefined =>
 export const deployFolderWith = <E>(
   archive: SiteArchive.Service,
   upload: (peer: Peer, upload: { site: string; spa: boolean; archive: () => Stream.Stream<Uint8Array, ArchiveError> }) => Effect.Effect<DeployResult, E>,
-  zipOptions: ZipOptions = {}
+  baseZipOptions: ZipOptions = {}
 ) =>
 (peer: Peer, dir: string, options: DeployFolderOptions = {}): Effect.Effect<DeployedFolder, E | InvalidFolder | InvalidPeerName | UnzippableFile> =>
   Effect.gen(function* () {
@@ -146,6 +149,7 @@ export const deployFolderWith = <E>(
       return yield* nothingToDeploy(dir)
     }
     const spa = options.spa ?? listing.spa
+    const zipOptions = options.compression === undefined ? baseZipOptions : { ...baseZipOptions, compression: options.compression }
     const folderBytes = listing.totalBytes
     let zipBytes = 0
     // Each attempt (a retry re-sends the whole zip) counts from 0 again.
@@ -269,7 +273,7 @@ export const deployFolderToWith = <E>(
     const folderBytes = listing.totalBytes
     const spa = options.spa ?? listing.spa
     // Each chunk is written out before the next is made: its buffers can be reused whatever the transport.
-    const zip = yield* zipToTempFile(archive, listing, { ...zipOptions, reuseBuffers: true })
+    const zip = yield* zipToTempFile(archive, listing, { ...zipOptions, reuseBuffers: true, compression: options.compression })
     const one = (peer: Peer): Effect.Effect<PeerDeployResult<E>> =>
       Effect.gen(function* () {
         const started = Date.now()

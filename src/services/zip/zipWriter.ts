@@ -3,11 +3,11 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as fs from "node:fs"
-import { promisify } from "node:util"
 import * as zlib from "node:zlib"
 import { describeErrno, errnoCode } from "../../domain/errno.js"
 import { UnzippableFile } from "../../domain/errors.js"
 import type { SiteFileEntry, SiteListing } from "../../domain/SiteListing.js"
+import { type Compression, compressionLevel } from "./compression.js"
 
 /**
  * A streaming zip writer for site folders. archiver took ~2.7× the time of
@@ -15,6 +15,12 @@ import type { SiteFileEntry, SiteListing } from "../../domain/SiteListing.js"
  * file); here small files are packed in batches, synchronously, into one
  * buffer each, and large ones stream in 1 MiB pieces, so the archive flows at
  * about zip's own speed with memory bounded by a batch.
+ *
+ * The whole archive is one plain state machine (`Writer`) behind one pull:
+ * no Stream, scope or Effect per file (they cost ~3 M instructions per large
+ * file, twice the work of sending it). Effect stays at the edges: one scope
+ * for the archive (its finalizer closes whatever is open, after any read in
+ * flight), interruption between pieces, typed failures.
  */
 
 // Already compressed: deflating them again costs time and saves nothing.
@@ -22,9 +28,9 @@ const STORED = /\.(png|jpe?g|gif|webp|avif|ico|woff2?|zip|gz|tgz|br|zst|xz|bz2|7
 /** Files up to this size are packed whole, in batches; larger ones are streamed in pieces. */
 const SMALL_LIMIT = 256 * 1024
 const CHUNK = 1024 * 1024
-const LEVEL = 6
 
-const deflateRaw = promisify(zlib.deflateRaw) as (buf: Buffer, options: zlib.ZlibOptions) => Promise<Buffer>
+const deflateRaw = (buf: Buffer, options: zlib.ZlibOptions): Promise<Buffer> =>
+  new Promise((resolve, reject) => zlib.deflateRaw(buf, options, (e, out) => (e ? reject(e) : resolve(out))))
 
 // zlib.crc32 exists from Node 20.15 on; older 20.x get a table-driven fallback.
 const crcTable = (() => {
@@ -272,8 +278,8 @@ const looksIncompressible = (data: Uint8Array) => {
   return bits > 7.9
 }
 
-const methodFor = (file: SiteFileEntry, head: Uint8Array): 0 | 8 =>
-  head.length < 64 || STORED.test(file.path) || looksIncompressible(head) ? 0 : 8
+const methodFor = (file: SiteFileEntry, head: Uint8Array, level: number): 0 | 8 =>
+  level === 0 || head.length < 64 || STORED.test(file.path) || looksIncompressible(head) ? 0 : 8
 
 /**
  * Small files travel in batches, packed synchronously into one buffer: read
@@ -346,48 +352,48 @@ const readSmall = (file: SiteFileEntry): Buffer | undefined => {
   }
 }
 
-const packBatch = (files: ReadonlyArray<SiteFileEntry>): Effect.Effect<PackedBatch, UnzippableFile> =>
-  Effect.suspend(() => {
-    const capacity = files.reduce((n, f) => n + 30 + Buffer.byteLength(f.path) + f.size, 0)
-    let out = Buffer.allocUnsafe(capacity)
-    let at = 0
-    const entries: Array<Entry> = []
-    for (const file of files) {
-      let raw: Buffer | undefined
-      let method: 0 | 8
-      let data: Uint8Array
-      // Everything `fs` and zlib throw for this file becomes its typed failure.
-      try {
-        raw = readSmall(file)
-        if (raw === undefined) return Effect.fail(grew(file))
-        method = methodFor(file, raw)
-        data = raw
-        if (method === 8) {
-          const packed = zlib.deflateRawSync(raw, { level: LEVEL })
-          if (packed.length < raw.length) data = packed
-          else method = 0
-        }
-      } catch (e) {
-        return Effect.fail(unreadable(file, e))
+/** Packs a batch of small files into one buffer; throws the `UnzippableFile` of the first that fails. */
+const packBatch = (files: ReadonlyArray<SiteFileEntry>, level: number): PackedBatch => {
+  const capacity = files.reduce((n, f) => n + 30 + Buffer.byteLength(f.path) + f.size, 0)
+  let out = Buffer.allocUnsafe(capacity)
+  let at = 0
+  const entries: Array<Entry> = []
+  for (const file of files) {
+    let raw: Buffer | undefined
+    let method: 0 | 8
+    let data: Uint8Array
+    // Everything `fs` and zlib throw for this file becomes its typed failure.
+    try {
+      raw = readSmall(file)
+      if (raw === undefined) throw grew(file)
+      method = methodFor(file, raw, level)
+      data = raw
+      if (method === 8) {
+        const packed = zlib.deflateRawSync(raw, { level })
+        if (packed.length < raw.length) data = packed
+        else method = 0
       }
-      const { time, date } = dosTime(file.mtimeMs)
-      const entry: Entry = {
-        name: Buffer.from(file.path, "utf8"), flags: UTF8, method, time, date,
-        crc: crc32(raw), csize: data.length, usize: raw.length, offset: at, zip64: false
-      }
-      const header = localHeader(entry)
-      // The file may have grown since it was listed: make room rather than fail.
-      if (at + header.length + data.length > out.length) {
-        const bigger = Buffer.allocUnsafe((at + header.length + data.length) * 2)
-        out.copy(bigger, 0, 0, at)
-        out = bigger
-      }
-      at += header.copy(out, at)
-      at += Buffer.from(data.buffer, data.byteOffset, data.length).copy(out, at)
-      entries.push(entry)
+    } catch (e) {
+      throw unreadable(file, e)
     }
-    return Effect.succeed({ bytes: out.subarray(0, at), entries })
-  })
+    const { time, date } = dosTime(file.mtimeMs)
+    const entry: Entry = {
+      name: Buffer.from(file.path, "utf8"), flags: UTF8, method, time, date,
+      crc: crc32(raw), csize: data.length, usize: raw.length, offset: at, zip64: false
+    }
+    const header = localHeader(entry)
+    // The file may have grown since it was listed: make room rather than fail.
+    if (at + header.length + data.length > out.length) {
+      const bigger = Buffer.allocUnsafe((at + header.length + data.length) * 2)
+      out.copy(bigger, 0, 0, at)
+      out = bigger
+    }
+    at += header.copy(out, at)
+    at += Buffer.from(data.buffer, data.byteOffset, data.length).copy(out, at)
+    entries.push(entry)
+  }
+  return { bytes: out.subarray(0, at), entries }
+}
 
 export interface ZipOptions {
   /**
@@ -398,138 +404,229 @@ export interface ZipOptions {
    * next one, as the HTTP upload does (see `HttpTransport`'s drain points).
    */
   readonly reuseBuffers?: boolean
+  /** How hard to deflate; default `DEFAULT_COMPRESSION` (compression.ts). */
+  readonly compression?: Compression | undefined
 }
 
 const RING = 4
 
+/** A large file being read: its descriptor, the read in flight, what is left of its listed size. */
+interface Reading {
+  readonly file: SiteFileEntry
+  readonly fd: number
+  /** The bytes asked for by the read in flight. */
+  want: number
+  read: Promise<Buffer>
+  /** Listed bytes not yet read. */
+  remaining: number
+  entry: Entry | undefined
+  method: 0 | 8
+  closed: boolean
+}
+
+/**
+ * The archive as a state machine: `next()` gives the next bytes (at once for
+ * a batch of small files or the directory, as a promise for a piece of a
+ * large file), or `null` at the end; it throws (or rejects with) the
+ * `UnzippableFile` that stops the archive.
+ *
+ * A large file is read in 1 MiB pieces; the read of the next piece (or of
+ * the next large file's first piece) is started before this one is
+ * checksummed, deflated and sent, so reading overlaps sending. Its last read
+ * asks for one byte more than the listed size: the end is seen without an
+ * extra zero-length read, and a file that grew since the scan is caught.
+ */
+class Writer {
+  private offset = 0
+  private readonly central: Array<Entry> = []
+  private readonly ring: Array<Buffer> = []
+  private turn = 0
+  private index = 0
+  private current: Reading | undefined
+  /** The next large file, opened and its first read started while the one before is sent. */
+  private ahead: Reading | undefined
+  private readonly open = new Set<Reading>()
+  private finished = false
+  private readonly items: Array<Batch>
+
+  constructor(files: ReadonlyArray<SiteFileEntry>, private readonly level: number, private readonly reuse: boolean) {
+    this.items = batches(files)
+  }
+
+  private buffer(): Buffer {
+    // One byte more than a piece: the last read of a file asks for one byte past its size.
+    return this.reuse ? (this.ring[this.turn++ % RING] ??= Buffer.allocUnsafe(CHUNK + 1)) : Buffer.allocUnsafe(CHUNK + 1)
+  }
+
+  private startRead(r: Reading) {
+    const buffer = this.buffer()
+    const want = r.remaining <= CHUNK ? r.remaining + 1 : CHUNK
+    r.want = want
+    r.read = new Promise<Buffer>((resolve, reject) =>
+      fs.read(r.fd, buffer, 0, want, null, (e, n) => (e ? reject(e) : resolve(buffer.subarray(0, n))))
+    )
+    // Settled later (or awaited by `close`); never an unhandled rejection meanwhile.
+    r.read.catch(() => undefined)
+  }
+
+  private openLarge(file: SiteFileEntry): Reading {
+    let fd: number
+    try {
+      fd = openListed(file)
+    } catch (e) {
+      throw unreadable(file, e)
+    }
+    const r: Reading = { file, fd, want: 0, read: Promise.resolve(Buffer.alloc(0)), remaining: file.size, entry: undefined, method: 0, closed: false }
+    this.open.add(r)
+    this.startRead(r)
+    return r
+  }
+
+  private closeOne(r: Reading) {
+    if (r.closed) return
+    r.closed = true
+    this.open.delete(r)
+    try {
+      fs.closeSync(r.fd)
+    } catch {
+      // Nothing was written through it: a failed close loses nothing.
+    }
+  }
+
+  /** Closes every descriptor still open, once any read in flight on it has settled. */
+  async close(): Promise<void> {
+    for (const r of [...this.open]) {
+      await r.read.catch(() => undefined)
+      this.closeOne(r)
+    }
+  }
+
+  next(): Chunk.Chunk<Uint8Array> | Promise<Chunk.Chunk<Uint8Array>> | null {
+    if (this.current !== undefined) return this.piece(this.current)
+    const batch = this.items[this.index++]
+    if (batch === undefined) {
+      if (this.finished) return null
+      this.finished = true
+      return Chunk.of(this.directory())
+    }
+    if (batch.kind === "small") {
+      const packed = packBatch(batch.files, this.level)
+      for (const e of packed.entries) this.central.push({ ...e, offset: this.offset + e.offset })
+      this.offset += packed.bytes.length
+      return Chunk.of(packed.bytes)
+    }
+    const r = this.ahead !== undefined && this.ahead.file === batch.file ? this.ahead : this.openLarge(batch.file)
+    this.ahead = undefined
+    this.current = r
+    return this.piece(r)
+  }
+
+  private async piece(r: Reading): Promise<Chunk.Chunk<Uint8Array>> {
+    const file = r.file
+    let raw: Buffer
+    try {
+      raw = await r.read
+    } catch (e) {
+      throw unreadable(file, e)
+    }
+    const out: Array<Uint8Array> = []
+    let entry = r.entry
+    if (entry === undefined) {
+      r.method = methodFor(file, raw, this.level)
+      const { time, date } = dosTime(file.mtimeMs)
+      entry = {
+        name: Buffer.from(file.path, "utf8"), flags: UTF8 | DESCRIPTOR, method: r.method, time, date,
+        crc: 0, csize: 0, usize: 0, offset: this.offset, zip64: file.size >= ZIP64_STREAMED
+      }
+      r.entry = entry
+      this.central.push(entry)
+      const header = localHeader(entry)
+      this.offset += header.length
+      out.push(header)
+    }
+    if (raw.length > r.remaining) throw changed(file, "grew", `it grew from ${file.size} bytes while it was read`)
+    // A read shorter than asked is the end of the file.
+    const last = raw.length < r.want
+    r.remaining -= raw.length
+    entry.usize += raw.length
+    if (last) {
+      const short = checkLength(file, entry.usize)
+      if (short !== undefined) throw short
+      this.closeOne(r)
+      this.current = undefined
+      const following = this.items[this.index]
+      if (following?.kind === "large") this.ahead = this.openLarge(following.file)
+    } else {
+      this.startRead(r)
+    }
+    entry.crc = crc32(raw, entry.crc)
+    let data: Uint8Array = raw
+    if (r.method === 8) {
+      try {
+        // A sync flush after each piece lets the pieces join into one deflate stream.
+        data = await deflateRaw(raw, { level: this.level, finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH })
+      } catch (e) {
+        throw unreadable(file, e)
+      }
+    }
+    entry.csize += data.length
+    this.offset += data.length
+    if (!entry.zip64 && (entry.usize >= MAX32 || entry.csize >= MAX32)) {
+      throw new UnzippableFile({ file: file.path, problem: "grew", reason: "it grew past 4 GiB while the site was being zipped" })
+    }
+    if (data.length > 0) out.push(data)
+    if (last) {
+      const d = descriptor(entry)
+      this.offset += d.length
+      out.push(d)
+    }
+    return Chunk.unsafeFromArray(out)
+  }
+
+  private directory(): Buffer {
+    const headers = this.central.map(centralHeader)
+    const size = headers.reduce((n, h) => n + h.length, 0)
+    return Buffer.concat([...headers, endRecords(this.central.length, size, this.offset)])
+  }
+}
+
+const asUnzippable = (e: unknown): UnzippableFile =>
+  e instanceof UnzippableFile
+    ? e
+    : new UnzippableFile({ file: "", problem: "unreadable", reason: e instanceof Error ? e.message : String(e) })
+
 /** The zip of `listing` as a stream; each run reads the files afresh. ZIP64 where sizes, offsets or the count need it. */
 export const zipStream = (listing: SiteListing, options: ZipOptions = {}): Stream.Stream<Uint8Array, UnzippableFile> =>
   Stream.suspend(() => {
-    let offset = 0
-    const central: Array<Entry> = []
-    const ring: Array<Buffer> = []
-    let turn = 0
-    const pieceBuffer = () =>
-      options.reuseBuffers ? (ring[turn++ % RING] ??= Buffer.allocUnsafe(CHUNK)) : Buffer.allocUnsafe(CHUNK)
-
-    const small = (batch: PackedBatch): Stream.Stream<Uint8Array, UnzippableFile> =>
-      Stream.suspend(() => {
-        for (const e of batch.entries) central.push({ ...e, offset: offset + e.offset })
-        offset += batch.bytes.length
-        return Stream.make(batch.bytes as Uint8Array)
-      })
-
-    /**
-     * Streamed in 1 MiB pieces; sizes and CRC follow in a data descriptor. The
-     * next piece is read (in the thread pool) while this one is checksummed,
-     * deflated and sent; a short read is the end of the file.
-     */
-    const large = (file: SiteFileEntry): Stream.Stream<Uint8Array, UnzippableFile> =>
-      Stream.unwrapScoped(
-        Effect.gen(function* () {
-          let reading: Promise<Buffer> | undefined
-          const fd = yield* Effect.acquireRelease(
-            Effect.try({ try: () => openListed(file), catch: (e) => unreadable(file, e) }),
-            // A read still in flight (the stream was interrupted) finishes before its descriptor closes.
-            (fd) =>
-              Effect.promise(async () => {
-                await reading?.catch(() => undefined)
-                try {
-                  fs.closeSync(fd)
-                } catch {
-                  // Nothing was written through it: a failed close loses nothing.
-                }
-              })
-          )
-          const read = () => {
-            const buffer = pieceBuffer()
-            reading = new Promise<Buffer>((resolve, reject) =>
-              fs.read(fd, buffer, 0, CHUNK, null, (e, n) => (e ? reject(e) : resolve(buffer.subarray(0, n))))
-            )
-            return reading
-          }
-          const awaitPiece = (piece: Promise<Buffer>) => Effect.tryPromise({ try: () => piece, catch: (e) => unreadable(file, e) })
-
-          const first = yield* awaitPiece(read())
-          const method = methodFor(file, first)
-          const { time, date } = dosTime(file.mtimeMs)
-          const zip64 = file.size >= ZIP64_STREAMED
-          const entry: Entry = {
-            name: Buffer.from(file.path, "utf8"), flags: UTF8 | DESCRIPTOR, method, time, date,
-            crc: 0, csize: 0, usize: 0, offset, zip64
-          }
-          central.push(entry)
-          const header = localHeader(entry)
-          offset += header.length
-
-          const deflate = (raw: Buffer, last: boolean) =>
-            Effect.tryPromise({
-              // A sync flush after each piece lets the pieces join into one deflate stream.
-              try: () => deflateRaw(raw, { level: LEVEL, finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH }),
-              catch: (e) => unreadable(file, e)
-            })
-          const account = (out: Uint8Array): Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<UnzippableFile>> => {
-            entry.csize += out.length
-            offset += out.length
-            if (!zip64 && (entry.usize >= MAX32 || entry.csize >= MAX32)) {
-              return Effect.fail(Option.some(new UnzippableFile({ file: file.path, problem: "grew", reason: "it grew past 4 GiB while the site was being zipped" })))
-            }
-            return Effect.succeed(Chunk.of(out))
-          }
-
-          let next: Promise<Buffer> | undefined = Promise.resolve(first)
-          let stage: "header" | "data" | "done" = "header"
-          const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<UnzippableFile>> = Effect.suspend(() => {
-            if (stage === "header") {
-              stage = "data"
-              return Effect.succeed(Chunk.of(header as Uint8Array))
-            }
-            if (stage === "done") return Effect.fail(Option.none())
-            if (next === undefined) {
-              // Past the last piece: close the deflate stream, then the descriptor.
-              stage = "done"
-              const short = checkLength(file, entry.usize)
-              if (short !== undefined) return Effect.fail(Option.some(short))
-              const end = method === 8 ? deflate(Buffer.alloc(0), true) : Effect.succeed(Buffer.alloc(0))
-              return end.pipe(
-                Effect.mapError(Option.some),
-                Effect.flatMap((out) => {
-                  entry.csize += out.length
-                  const d = descriptor(entry)
-                  offset += out.length + d.length
-                  return Effect.succeed(out.length > 0 ? Chunk.make(out as Uint8Array, d) : Chunk.of(d as Uint8Array))
-                })
-              )
-            }
-            return awaitPiece(next).pipe(
-              Effect.mapError(Option.some),
-              Effect.flatMap((raw) => {
-                next = raw.length === CHUNK ? read() : undefined
-                if (raw.length === 0) return pull
-                entry.crc = crc32(raw, entry.crc)
-                entry.usize += raw.length
-                return method === 0
-                  ? account(raw)
-                  : deflate(raw, false).pipe(Effect.mapError(Option.some), Effect.flatMap(account))
-              })
-            )
-          })
-          return Stream.repeatEffectChunkOption(pull)
-        })
-      )
-
     // A name is a 16-bit length in every header: refuse before a byte is sent.
     const tooLong = listing.files.find((f) => Buffer.byteLength(f.path) > MAX16)
     if (tooLong !== undefined) {
       return Stream.fail(new UnzippableFile({ file: tooLong.path, problem: "path-too-long", reason: "a path inside a zip holds at most 65,535 bytes" }))
     }
-    const entries = Stream.fromIterable(batches(listing.files)).pipe(
-      Stream.flatMap((b) => (b.kind === "small" ? Stream.flatMap(Stream.fromEffect(packBatch(b.files)), small) : large(b.file)))
-    )
-    const directory = Stream.suspend(() => {
-      const headers = central.map(centralHeader)
-      const size = headers.reduce((n, h) => n + h.length, 0)
-      return Stream.make(Buffer.concat([...headers, endRecords(central.length, size, offset)]) as Uint8Array)
-    })
-    return Stream.concat(entries, directory)
+    const level = compressionLevel(options.compression)
+    return Stream.unwrapScoped(Effect.map(
+      Effect.acquireRelease(
+        Effect.sync(() => new Writer(listing.files, level, options.reuseBuffers === true)),
+        // An interrupted archive closes its files once the reads in flight on them have settled.
+        (w) => Effect.promise(() => w.close())
+      ),
+      (w) =>
+        Stream.repeatEffectChunkOption(Effect.suspend((): Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<UnzippableFile>> => {
+          let step: ReturnType<Writer["next"]>
+          try {
+            step = w.next()
+          } catch (e) {
+            return Effect.fail(Option.some(asUnzippable(e)))
+          }
+          if (step === null) return Effect.fail(Option.none())
+          if (!(step instanceof Promise)) return Effect.succeed(step)
+          const pending = step
+          return Effect.async<Chunk.Chunk<Uint8Array>, Option.Option<UnzippableFile>>((resume) => {
+            pending.then(
+              (chunk) => resume(Effect.succeed(chunk)),
+              (e) => resume(Effect.fail(Option.some(asUnzippable(e))))
+            )
+          })
+        }))
+    ))
   })
