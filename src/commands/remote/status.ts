@@ -131,11 +131,7 @@ export const status = Command.make(
         (peer) =>
           Effect.zipRight(admitted, client.status(peer)).pipe(
             Effect.map((health) => ({ row: report(peer, health), error: undefined })),
-            Effect.catchAll((error) =>
-              error._tag === "DatabaseError"
-                ? Effect.fail(error)
-                : Effect.succeed({ row: failedReport(peer, error), error })
-            )
+            Effect.catchAll((error) => Effect.succeed({ row: failedReport(peer, error), error }))
           ),
         { concurrency: FLEET_CONCURRENCY }
       )
