@@ -9,6 +9,7 @@ import { isLoopbackHost } from "../../domain/transportPolicy.js"
 import { PeerStore } from "../../services/client/PeerStore.js"
 import { emit, notice, warn } from "../output.js"
 import { readToken, tokenOptions } from "../token.js"
+import { noPeerFlag } from "./select.js"
 
 export const add = Command.make(
   "add",
@@ -34,6 +35,8 @@ export const add = Command.make(
             : "missing argument <url> for 'fazt remote add'; see 'fazt remote add --help'"
         })
       }
+      // `fazt @second add x …`: add names its new peer itself.
+      yield* noPeerFlag(`'${args.name}', the peer 'add' creates`)
       const token = yield* readToken(args)
       const store = yield* PeerStore
       const peer = yield* store.add({

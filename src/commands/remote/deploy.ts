@@ -1,7 +1,6 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as path from "node:path"
@@ -11,9 +10,10 @@ import type { SiteListing } from "../../domain/SiteListing.js"
 import { nothingToDeploy, refusedName } from "../../services/client/deployFolder.js"
 import { PeerClient } from "../../services/client/PeerClient.js"
 import { SiteArchive } from "../../services/client/SiteArchive.js"
-import { emit, escapeControl, formatBytes, formatCountOf, warn } from "../output.js"
+import { emit, escapeControl, formatBytes, formatCountOf, notice, warn } from "../output.js"
 import { trackUpload, type UploadProgress, uploadLabel, whileWaiting } from "../progress.js"
 import { optionalPeerName } from "./args.js"
+import { resolveDeployTarget } from "./deployTarget.js"
 import { selectPeer } from "./select.js"
 
 /** The site name fazt's client would use: `--name`, else the folder's own name; the peer's domain stripped as fazt's node strips it. */
@@ -54,6 +54,8 @@ export const deploy = Command.make(
   },
   (args) =>
     Effect.gen(function* () {
+      const target = yield* resolveDeployTarget(args.dir, args.peer)
+      args = { ...args, dir: target.dir, peer: target.peer }
       const peer = yield* selectPeer(args.peer)
       const site = yield* siteNameOn(peer.url, args.dir, args.name)
       const archive = yield* SiteArchive
@@ -78,9 +80,10 @@ export const deploy = Command.make(
         if (refused !== undefined) {
           yield* warn(`${formatCountOf(refusedCount(listing), "name")} a node refuses (listed above): the deploy would stop before sending anything`)
         }
-        return yield* Console.error(escapeControl(
+        // The summary is prose: silent under --json, whose stderr carries only JSON lines (the data has it all).
+        return yield* notice(
           `${formatCountOf(listing.files.length, "file")}, ${formatBytes(listing.totalBytes)} would be deployed as '${site}' to '${peer.name}'${spa ? " (SPA)" : ""}; nothing was sent`
-        ))
+        )
       }
       const client = yield* PeerClient
       const progress: UploadProgress = { phase: "scanning", sent: 0, folderBytes: 0 }

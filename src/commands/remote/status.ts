@@ -12,7 +12,7 @@ import { emit, table, warn } from "../output.js"
 import { errorCode, exitCodes } from "../failure.js"
 import { GlobalFlags } from "../globals.js"
 import { optionalPeerName } from "./args.js"
-import { selectPeer } from "./select.js"
+import { noPeerFlag, selectPeer } from "./select.js"
 
 // Ten thousand years: anything longer is a peer making numbers up.
 const MAX_UPTIME_SECONDS = 10_000 * 365 * 86400
@@ -123,6 +123,7 @@ export const status = Command.make(
         const row = report(peer, health)
         return yield* emit(row, (r) => render([r]))
       }
+      yield* noPeerFlag("--all (every peer)")
       if (Option.isSome(name)) yield* warn("a name is ignored with --all")
       const peers = yield* store.list
       const admitted = yield* onePerTurn

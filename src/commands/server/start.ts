@@ -9,6 +9,8 @@ import { NodeKeys } from "../../services/node/NodeKeys.js"
 import { NodeSites } from "../../services/node/NodeSites.js"
 import { VERSION } from "../../version.js"
 import { integerIn, positiveSize, valueFlag } from "../flags.js"
+import { GlobalFlags } from "../globals.js"
+import { inform, jsonLine } from "../output.js"
 import { writeThroughStreams } from "../stdio.js"
 
 const sizeFlag = (name: string, description: string, fallback: string) =>
@@ -53,10 +55,11 @@ export const start = Command.make(
       // A node runs for long: a log reader that stalls must not stop it at its next line.
       yield* Effect.sync(writeThroughStreams)
       // One node per database, before anything is cleaned up or served.
+      const flags = yield* GlobalFlags
       const lock = yield* NodeLock.acquire
       const sites = yield* NodeSites
       const dropped = yield* sites.removeUnfinished
-      if (dropped > 0) yield* Console.error(`Removed ${dropped} unfinished deploy(s) left by an earlier crash`)
+      if (dropped > 0) yield* inform(`Removed ${dropped} unfinished deploy(s) left by an earlier crash`)
       const keys = yield* NodeKeys
       const keyCount = yield* keys.count
       // Only `server start` loads the HTTP server, through the composition root's one lazy loader.
@@ -71,7 +74,14 @@ export const start = Command.make(
           maxFiles: o.maxFiles
         },
         { port: o.port, host: o.host },
-        (url) => Effect.zipRight(lock.announce(url), Console.error(nextSteps(url, keyCount)))
+        (url, database) =>
+          Effect.zipRight(
+            lock.announce(url),
+            // Under --json: one line of data, the URL and the bound port (`--port 0` can be scripted), and no prose.
+            flags.json
+              ? Console.log(jsonLine({ data: { url, port: Number(new URL(url).port), host: o.host, database, version: VERSION, api_keys: keyCount } }))
+              : Console.error(`fazt node ${VERSION} listening on ${url} (database ${database})\n${nextSteps(url, keyCount)}`)
+          )
       ))
       return yield* Layer.launch(node)
     }).pipe(Effect.scoped)

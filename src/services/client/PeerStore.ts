@@ -252,6 +252,10 @@ export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.ge
         const r = yield* row(name)
         const peer = toPeer(r)
         yield* sql`DELETE FROM peers WHERE rowid = ${r.row_id}`
+        // The only peer left becomes the default, in the file too: the message says so, and a
+        // peer added afterwards must not leave two peers and no default.
+        yield* sql`UPDATE peers SET is_default = 1, updated_at = datetime('now')
+          WHERE (SELECT COUNT(*) FROM peers) = 1 AND NOT EXISTS (SELECT 1 FROM peers WHERE is_default = 1)`
         return peer
       })
     )

@@ -722,7 +722,8 @@ const makeUploadDir = (): string => {
 export const serve = (
   options: NodeOptions,
   listen: { readonly port: number; readonly host: string },
-  onListening: (url: string) => Effect.Effect<void> = () => Effect.void
+  onListening: (url: string, database: string) => Effect.Effect<void> = (url, database) =>
+    Console.error(`fazt node ${options.version} listening on ${url} (database ${database})`)
 ) =>
   Layer.unwrapEffect(Effect.gen(function* () {
     const db = yield* Database
@@ -748,9 +749,7 @@ export const serve = (
         const address = http.address._tag === "TcpAddress"
           ? `http://${http.address.hostname.includes(":") ? `[${http.address.hostname}]` : http.address.hostname}:${http.address.port}`
           : http.address.path
-        return Console.error(`fazt node ${options.version} listening on ${address} (database ${db.path})`).pipe(
-          Effect.zipRight(onListening(address))
-        )
+        return onListening(address, db.path)
       })
     )
     // On shutdown, cut the connections still open (an upload in progress)
