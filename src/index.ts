@@ -37,6 +37,8 @@ export {
   type PeerResponse,
   PeerTransport,
   type RequestBody,
+  type RetryEvent,
+  type TransportError,
   type TransportOptions
 } from "./services/client/PeerTransport.js"
 export { SiteArchive } from "./services/client/SiteArchive.js"

@@ -22,6 +22,7 @@ import {
   UnusableToken
 } from "../../domain/errors.js"
 import { pathAuthorityProblem, type Peer, redactUrl, tokenProblem } from "../../domain/Peer.js"
+import { notRedacted } from "../../domain/redact.js"
 import {
   isLoopbackHost,
   MAX_BACKOFF_MILLIS,
@@ -354,7 +355,11 @@ const makeOn = (
       if (target.origin !== base.origin) {
         return yield* new InvalidPeerUrl({ peer: peer.name, url: redactUrl(peer.url), reason: "a request would leave its host" })
       }
-      const token = peer.token === null ? "" : Redacted.value(peer.token)
+      // A peer built by hand in JavaScript may carry plain text: refused as unusable, not a defect.
+      if (peer.token != null && !Redacted.isRedacted(peer.token)) {
+        return yield* new UnusableToken({ peer: peer.name, reason: notRedacted(peer.token) })
+      }
+      const token = peer.token == null ? "" : Redacted.value(peer.token)
       const badToken = token === "" ? undefined : tokenProblem(token)
       if (badToken !== undefined) return yield* new UnusableToken({ peer: peer.name, reason: badToken })
       if (target.protocol === "https:") yield* warnUnverified(peer.name, target.host)
