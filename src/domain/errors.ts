@@ -69,7 +69,7 @@ export class InvalidFolder extends Data.TaggedError("InvalidFolder")<{
   /** The folder as given. */
   readonly folder: string
   readonly problem: "missing" | "not-a-folder" | "unreadable" | "empty"
-  /** What the system said, for `unreadable`. */
+  /** What the system said, for `unreadable`; for `not-a-folder`, what to give instead. */
   readonly reason?: string
 }> {
   override get message() {
@@ -77,7 +77,7 @@ export class InvalidFolder extends Data.TaggedError("InvalidFolder")<{
       case "missing":
         return `folder ${this.folder} does not exist`
       case "not-a-folder":
-        return `${this.folder} is not a folder`
+        return `${this.folder} is not a folder${this.reason === undefined ? "" : `: ${this.reason}`}`
       case "unreadable":
         return `cannot read ${this.folder}: ${this.reason ?? "permission denied"}`
       case "empty":

@@ -185,7 +185,7 @@ describe("deploy's mistakes", () => {
   it("a file named as the folder: says it is a file and names its folder", async () => {
     const r = await runFazt(["remote", "deploy", "site/index.html", "--dry-run"], { home })
     expect(r.code).toBe(2)
-    expect(r.stderr).toBe("error: 'site/index.html' is a file: deploy takes the site's folder ('fazt remote deploy site')\n")
+    expect(r.stderr).toBe("error: site/index.html is not a folder: it is a file; deploy takes the site's folder ('fazt remote deploy site')\n")
   })
 
   it("peer and folder swapped: says the order", async () => {

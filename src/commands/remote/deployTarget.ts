@@ -2,7 +2,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { UsageError } from "../../domain/errors.js"
+import { InvalidFolder, UsageError } from "../../domain/errors.js"
 import { PeerStore } from "../../services/client/PeerStore.js"
 import { GlobalFlags } from "../globals.js"
 import { notice } from "../output.js"
@@ -31,7 +31,7 @@ const kindOf = (p: string): "folder" | "file" | "none" => {
  *   by that name: deploy the current folder to `local`;
  * - a peer typed and `@peer`/`--peer` too: both named, usage error.
  */
-export const resolveDeployTarget = (dir: string, peer: Option.Option<string>): Effect.Effect<DeployTarget, UsageError, PeerStore | GlobalFlags> =>
+export const resolveDeployTarget = (dir: string, peer: Option.Option<string>): Effect.Effect<DeployTarget, UsageError | InvalidFolder, PeerStore | GlobalFlags> =>
   Effect.gen(function* () {
     const flags = yield* GlobalFlags
     if (Option.isSome(peer) && Option.isSome(flags.peer)) return yield* namedTwice(flags.peer.value, `'${peer.value}'`)
@@ -39,8 +39,10 @@ export const resolveDeployTarget = (dir: string, peer: Option.Option<string>): E
     if (kind === "folder") return { dir, peer }
     if (kind === "file") {
       const folder = path.dirname(dir)
-      return yield* new UsageError({
-        message: `'${dir}' is a file: deploy takes the site's folder ('fazt remote deploy ${folder === "." ? "." : folder}')`
+      return yield* new InvalidFolder({
+        folder: dir,
+        problem: "not-a-folder",
+        reason: `it is a file; deploy takes the site's folder ('fazt remote deploy ${folder}')`
       })
     }
     const store = yield* PeerStore
