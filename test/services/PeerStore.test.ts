@@ -27,7 +27,7 @@ describe("PeerStore", () => {
       expect(e.message).toBe("2 peers and none is the default")
       yield* store.setDefault("c")
       expect((yield* store.resolve(Option.none())).name).toBe("c")
-      expect((yield* store.resolve(Option.some("b"))).name).toBe("b")
+      expect((yield* store.resolve(Option.some("d"))).name).toBe("d")
       expect((yield* Effect.flip(store.resolve(Option.some("zz"))))._tag).toBe("PeerNotFound")
     }).pipe(Effect.provide(StoreLive())))
 
