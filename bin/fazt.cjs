@@ -60,4 +60,9 @@ process.once("exit", () => {
   }
 })
 
+// A checkout that was never built has no bundle: say what to run, not a stack trace.
+if (!require("node:fs").existsSync(join(dist, "fazt.cjs"))) {
+  process.stderr.write(`error: fazt is not built yet (${join(dist, "fazt.cjs")} is missing): run 'npm run build' in ${join(__dirname, "..")}\n`)
+  process.exit(1)
+}
 load("fazt.cjs")

@@ -202,3 +202,57 @@ describe("deploy's mistakes", () => {
     expect(r.stderr).toContain("would be deployed as 'site' to 'local'")
   })
 })
+
+describe("smaller things people trip on", () => {
+  it("fazt help, fazt help remote, fazt version and -v, as git, gh and docker take them", async () => {
+    const home = tempHome()
+    expect((await runFazt(["help"], { home })).stdout).toBe((await runFazt(["--help"], { home })).stdout)
+    const remoteHelp = await runFazt(["help", "remote"], { home })
+    expect(remoteHelp.code).toBe(0)
+    expect(remoteHelp.stdout).toBe((await runFazt(["remote", "--help"], { home })).stdout)
+    for (const args of [["version"], ["-v"], ["--version"]]) {
+      const r = await runFazt(args, { home })
+      expect(r.code).toBe(0)
+      expect(r.stdout).toMatch(/^\d+\.\d+\.\d+\n$/)
+    }
+  })
+
+  it("delete suggests remove; a URL without a scheme is suggested whole; a swapped name and URL are spotted", async () => {
+    const home = tempHome()
+    const del = await runFazt(["remote", "delete", "x"], { home })
+    expect(del.code).toBe(2)
+    expect(del.stderr).toContain("(did you mean 'remove'?)")
+    const bare = await runFazt(["remote", "add", "foo", "localhost:8080"], { home })
+    expect(bare.code).toBe(2)
+    expect(bare.stderr).toContain("(did you mean http://localhost:8080?)")
+    const remote = await runFazt(["remote", "add", "foo", "admin.zyt.app"], { home })
+    expect(remote.stderr).toContain("(did you mean https://admin.zyt.app?)")
+    const swapped = await runFazt(["remote", "add", "https://x.example", "foo"], { home })
+    expect(swapped.code).toBe(2)
+    expect(swapped.stderr).toBe("error: the name comes first, then the URL: fazt remote add foo https://x.example\n")
+    expect(fs.existsSync(clientDb(home)) ? peers(home) : []).toEqual([])
+  })
+
+  it("create-key without --name: our own words, and help marks it required", async () => {
+    const home = tempHome()
+    const r = await runFazt(["server", "create-key", "--db", path.join(home, "n.db")], { home })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toBe("error: --name is required for 'fazt server create-key'; see 'fazt server create-key --help'\n")
+    const help = await runFazt(["server", "create-key", "--help"], { home })
+    expect(help.stdout).toMatch(/--name NAME\s+What the key is for, e\.g\. laptop \(required\)/)
+  })
+
+  it("./bin/fazt.cjs before a build says to run npm run build, not a stack trace", async () => {
+    const checkout = fs.mkdtempSync(path.join(tempHome(), "checkout-"))
+    fs.mkdirSync(path.join(checkout, "bin"))
+    fs.copyFileSync(bin, path.join(checkout, "bin", "fazt.cjs"))
+    const r = await new Promise<{ code: number | null; stderr: string }>((done) => {
+      const child = spawn(process.execPath, [path.join(checkout, "bin", "fazt.cjs"), "remote"], { env: { PATH: process.env.PATH ?? "" } })
+      let stderr = ""
+      child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c))
+      child.on("close", (code) => done({ code, stderr }))
+    })
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/^error: fazt is not built yet \(.*dist\/fazt\.cjs is missing\): run 'npm run build' in .*\n$/)
+  })
+})
