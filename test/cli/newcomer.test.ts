@@ -5,6 +5,8 @@ import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { bin, clientDb, type RunResult, runFazt, tempHome } from "../support/cli.js"
 import { nodeAndClient } from "../support/node.js"
+import { HEALTHY, json, scriptedPeer } from "../support/scriptedPeer.js"
+import { formatUptime } from "../../src/commands/remote/status.js"
 import { query } from "../support/sqlite.js"
 
 const cleanups: Array<() => Promise<unknown>> = []
@@ -254,5 +256,47 @@ describe("smaller things people trip on", () => {
     })
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/^error: fazt is not built yet \(.*dist\/fazt\.cjs is missing\): run 'npm run build' in .*\n$/)
+  })
+})
+
+describe("status reads as it is", () => {
+  it("UPTIME: the two largest units, never 0h 3m", () => {
+    expect([5, 185, 3 * 3600 + 120, 345_661].map(formatUptime)).toEqual(["5s", "3m 5s", "3h 2m", "4d 0h 1m"])
+  })
+
+  it("MEMORY: used of the limit, each with its unit", async () => {
+    const peer = await scriptedPeer([json(200, { data: { ...HEALTHY.data, uptime_seconds: 185, memory: { used_mb: 84, limit_mb: 24105 } } })])
+    cleanups.push(peer.close)
+    const home = tempHome()
+    await runFazt(["remote", "add", "p", peer.url], { home })
+    const r = await runFazt(["remote", "status"], { home })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/healthy\s+0\.29\.0\s+3m 5s\s+84 MB of 23\.5 GB/)
+  })
+
+  it("status --all with no peers: the hint, no empty header; --json still an empty list", async () => {
+    const home = tempHome()
+    const r = await runFazt(["remote", "status", "--all"], { home })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toBe("")
+    expect(r.stderr).toContain("no peers yet")
+    const j = await runFazt(["remote", "status", "--all", "--json"], { home })
+    expect(JSON.parse(j.stdout)).toEqual({ data: [] })
+  })
+
+  it("migrate prints its result once, and a second run says it was already done", async () => {
+    const home = tempHome()
+    fs.mkdirSync(path.join(home, ".fazt"))
+    fs.writeFileSync(path.join(home, ".fazt", "config.json"), JSON.stringify({
+      servers: { a: { url: "https://a.example", token: "fzt_aaaaaaaaaaaaaaaa" }, "B B": { url: "https://b.example" } },
+      default: "a"
+    }))
+    const first = await runFazt(["remote", "migrate"], { home })
+    expect(first.code).toBe(0)
+    expect(first.stdout.split("\n").filter((l) => l.includes("skipped 'B B'"))).toHaveLength(1)
+    expect(first.stderr).not.toContain("skipped 'B B'")
+    const again = await runFazt(["remote", "migrate"], { home })
+    expect(again.code).toBe(0)
+    expect(again.stdout).toMatch(/^Already done: .*config\.json was imported earlier \(it is now .*config\.json\.migrated\)\n$/)
   })
 })

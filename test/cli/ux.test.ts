@@ -250,6 +250,8 @@ describe("a deploy over the node's upload limit", () => {
     expect(r.code).toBe(7)
     expect(r.stderr).toContain("HTTP 413 PAYLOAD_TOO_LARGE")
     expect(r.stderr).toContain("too large")
+    // The limit as it was given (issue 24), not 1048576 bytes.
+    expect(r.stderr).toContain("limit of 1 MB (its --max-upload)")
     expect(r.stderr).not.toContain("retrying")
     expect(r.stderr).not.toContain("unreachable")
     // Health is what STATUS shows: a refused deploy does not make the peer look broken.

@@ -8,7 +8,7 @@ import type { StatusReport } from "../../domain/json.js"
 import type { Health } from "../../domain/wire.js"
 import { PeerClient, type PeerClientError, statusAfter } from "../../services/client/PeerClient.js"
 import { PeerStore } from "../../services/client/PeerStore.js"
-import { emit, table, warn } from "../output.js"
+import { emit, formatBytes, table, warn } from "../output.js"
 import { errorCode, exitCodes } from "../failure.js"
 import { GlobalFlags } from "../globals.js"
 import { optionalPeerName } from "./args.js"
@@ -27,7 +27,8 @@ export const formatUptime = (seconds: number | null): string => {
   const d = Math.floor(s / 86400)
   const h = Math.floor((s % 86400) / 3600)
   const m = Math.floor((s % 3600) / 60)
-  return d > 0 ? `${d}d ${h}h ${m}m` : `${h}h ${m}m`
+  // The two largest units, always (`5s`, `3m 5s`, `2h 3m`, `4d 0h 1m`): never `0h 3m`.
+  return d > 0 ? `${d}d ${h}h ${m}m` : h > 0 ? `${h}h ${m}m` : `${m}m ${s % 60}s`
 }
 
 const formatMemory = (health: Health | null): string => {
@@ -35,8 +36,9 @@ const formatMemory = (health: Health | null): string => {
   if (used === undefined || used === null) return "-"
   const mb = (n: number) => (Number.isFinite(n) && n >= 0 && n < 1e15 ? n : undefined)
   const limit = health?.memory?.limit_mb
-  const usedText = mb(used)?.toFixed(1) ?? "?"
-  return limit ? `${usedText}/${mb(limit) !== undefined ? Math.round(limit) : "?"} MB` : `${usedText} MB`
+  // Used of the limit, each with its unit (`84 MB of 23.5 GB`): the node's heap against what it may use.
+  const size = (n: number | undefined) => n === undefined ? "?" : formatBytes(Math.round(n * 1024 * 1024))
+  return limit ? `${size(mb(used))} of ${size(mb(limit))}` : size(mb(used))
 }
 
 const report = (peer: Peer, health: Health): StatusReport => ({
@@ -137,7 +139,8 @@ export const status = Command.make(
         { concurrency: FLEET_CONCURRENCY }
       )
       if (rows.length === 0) yield* warn("no peers yet: add one with 'fazt remote add <name> <url> --token-stdin'")
-      yield* emit(rows.map((r) => r.row), render)
+      // No peers: the warning alone, not a header over nothing (--json still gets its empty list).
+      yield* emit(rows.map((r) => r.row), (all) => all.length === 0 ? null : render(all))
       const failed = rows.flatMap((r) => (r.error === undefined ? [] : [r.error]))
       if (failed.length === 0) return
       // The exit code when peers fail differently (README, docs/JSON.md): the lowest code

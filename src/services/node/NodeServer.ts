@@ -50,6 +50,11 @@ const badRequest = (message: string) => failure(400, "BAD_REQUEST", message)
 const noRoute = (request: HttpServerRequest.HttpServerRequest) =>
   failure(404, "NOT_FOUND", `No route for ${request.method} ${request.url.replace(/\?.*$/, "").replaceAll("%3B", ";")}`)
 
+
+/** A limit as it was given (`--max-upload 100MB` → `100 MB`), not `104857600 bytes`. */
+const sizeText = (n: number): string =>
+  n % 1024 ** 3 === 0 ? `${n / 1024 ** 3} GB` : n % 1024 ** 2 === 0 ? `${n / 1024 ** 2} MB` : n % 1024 === 0 ? `${n / 1024} KB` : `${n} bytes`
+
 /** What the log says about a failed request: the error's own text, or the defect's trace. */
 const internalDetail = (cause: Cause.Cause<unknown>): string =>
   Option.match(Cause.failureOption(cause), {
@@ -408,7 +413,7 @@ const makeApp = (options: NodeOptions) =>
     const tooLarge = (request: HttpServerRequest.HttpServerRequest) =>
       afterBody(
         request,
-        failure(413, "PAYLOAD_TOO_LARGE", `The upload is larger than this node's limit of ${options.maxUploadBytes} bytes (its --max-upload)`)
+        failure(413, "PAYLOAD_TOO_LARGE", `The upload is larger than this node's limit of ${sizeText(options.maxUploadBytes)} (its --max-upload)`)
       )
 
     const deploy = Effect.gen(function* () {
