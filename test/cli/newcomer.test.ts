@@ -271,7 +271,7 @@ describe("status reads as it is", () => {
     await runFazt(["remote", "add", "p", peer.url], { home })
     const r = await runFazt(["remote", "status"], { home })
     expect(r.code).toBe(0)
-    expect(r.stdout).toMatch(/healthy\s+0\.29\.0\s+3m 5s\s+84 MB of 23\.5 GB/)
+    expect(r.stdout).toMatch(/healthy\s+0\.29\.0\s+3m 5s\s+84 MB of 24 GB/)
   })
 
   it("status --all with no peers: the hint, no empty header; --json still an empty list", async () => {
