@@ -184,7 +184,7 @@ export const completionScript = (shell: string): string | undefined => {
 }
 
 /** The peers' names in the database a command would use, read without changing it; none on any trouble. */
-const peerNames = (db: string | undefined): Effect.Effect<ReadonlyArray<string>> =>
+export const peerNames = (db: string | undefined): Effect.Effect<ReadonlyArray<string>> =>
   Effect.gen(function* () {
     const filename = yield* resolvePath(Option.fromNullable(db), "client")
     // Completing must never create a database.

@@ -4,7 +4,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { bin, clientDb, type RunResult, runFazt, tempHome } from "../support/cli.js"
-import { nodeAndClient } from "../support/node.js"
+import { nodeAndClient, startNode } from "../support/node.js"
 import { HEALTHY, json, scriptedPeer } from "../support/scriptedPeer.js"
 import { formatUptime } from "../../src/commands/remote/status.js"
 import { query } from "../support/sqlite.js"
@@ -298,5 +298,19 @@ describe("status reads as it is", () => {
     const again = await runFazt(["remote", "migrate"], { home })
     expect(again.code).toBe(0)
     expect(again.stdout).toMatch(/^Already done: .*config\.json was imported earlier \(it is now .*config\.json\.migrated\)\n$/)
+  })
+})
+
+describe("a second node on this machine", () => {
+  it("its hint names a peer name not taken yet", async () => {
+    const home = tempHome()
+    await runFazt(["remote", "add", "local", "http://127.0.0.1:9"], { home })
+    const node = await startNode({ db: path.join(home, "second.db"), home })
+    cleanups.push(() => node.stop())
+    const end = Date.now() + 10_000
+    while (!node.stderr().includes("--token-stdin") && Date.now() < end) await new Promise((r) => setTimeout(r, 50))
+    expect(node.stderr()).toContain(`fazt remote add local-2 ${node.url} --token-stdin`)
+    // Reading the peers created nothing and changed nothing.
+    expect(peers(home)).toEqual([{ name: "local", is_default: 1 }])
   })
 })
