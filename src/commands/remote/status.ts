@@ -9,6 +9,7 @@ import type { Health } from "../../domain/wire.js"
 import { PeerClient, type PeerClientError, statusAfter } from "../../services/client/PeerClient.js"
 import { PeerStore } from "../../services/client/PeerStore.js"
 import { emit, formatBytes, table, warn } from "../output.js"
+import { stillWaiting } from "../progress.js"
 import { errorCode, exitCodes } from "../failure.js"
 import { GlobalFlags } from "../globals.js"
 import { optionalPeerName } from "./args.js"
@@ -109,6 +110,18 @@ export const onePerTurn: Effect.Effect<Effect.Effect<void>> = Effect.sync(() => 
   })
 })
 
+/** Ctrl-C during `status --all`: the rows already in (in the peers' order), and who never answered. */
+const interruptedFleet = (peers: ReadonlyArray<Peer>, answered: ReadonlyMap<string, StatusReport>) =>
+  Effect.gen(function* () {
+    const rows = peers.flatMap((p) => {
+      const row = answered.get(p.name)
+      return row === undefined ? [] : [row]
+    })
+    const missing = peers.filter((p) => !answered.has(p.name)).map((p) => p.name)
+    yield* emit(rows, (all) => all.length === 0 ? null : render(all))
+    yield* warn(`interrupted: ${missing.length === 0 ? "every peer had answered" : `no answer from ${stillWaiting(missing)} (${missing.length} of ${peers.length})`}`)
+  }).pipe(Effect.ignore)
+
 export const status = Command.make(
   "status",
   {
@@ -129,15 +142,18 @@ export const status = Command.make(
       if (Option.isSome(name)) yield* warn("a name is ignored with --all")
       const peers = yield* store.list
       const admitted = yield* onePerTurn
+      // The answers as they come in: on Ctrl-C they are printed, not thrown away (then exit 130).
+      const answered = new Map<string, StatusReport>()
       const rows = yield* Effect.forEach(
         peers,
         (peer) =>
           Effect.zipRight(admitted, client.status(peer)).pipe(
             Effect.map((health) => ({ row: report(peer, health), error: undefined })),
-            Effect.catchAll((error) => Effect.succeed({ row: failedReport(peer, error), error }))
+            Effect.catchAll((error) => Effect.succeed({ row: failedReport(peer, error), error })),
+            Effect.tap((r) => Effect.sync(() => answered.set(peer.name, r.row)))
           ),
         { concurrency: FLEET_CONCURRENCY }
-      )
+      ).pipe(Effect.onInterrupt(() => interruptedFleet(peers, answered)))
       if (rows.length === 0) yield* warn("no peers yet: add one with 'fazt remote add <name> <url> --token-stdin'")
       // No peers: the warning alone, not a header over nothing (--json still gets its empty list).
       yield* emit(rows.map((r) => r.row), (all) => all.length === 0 ? null : render(all))

@@ -1,0 +1,67 @@
+// Issue 24: what a person at a real terminal sees (tmux gives the CLI a pty).
+import { execFileSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { bin, clientDb, runFazt, tempHome } from "../support/cli.js"
+import { hang, HEALTHY, json, scriptedPeer } from "../support/scriptedPeer.js"
+import { query } from "../support/sqlite.js"
+
+const socket = `fazt-terminal-${process.pid}`
+const tmux = (...args: Array<string>) => execFileSync("tmux", ["-L", socket, ...args], { encoding: "utf8" })
+const cleanups: Array<() => Promise<unknown>> = []
+let home: string
+let dir: string
+
+const until = async (ok: () => boolean, ms = 10_000) => {
+  const end = Date.now() + ms
+  while (!ok()) {
+    if (Date.now() > end) return false
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return true
+}
+const screen = () => tmux("capture-pane", "-p", "-J")
+
+beforeAll(() => {
+  home = tempHome()
+  dir = fs.mkdtempSync(path.join(home, "bin-"))
+  fs.writeFileSync(path.join(dir, "fazt"), `#!/bin/sh\nexec "${process.execPath}" "${bin}" "$@"\n`, { mode: 0o755 })
+  fs.writeFileSync(path.join(dir, "rc"), "PS1='$ '\n")
+  tmux("new-session", "-d", "-x", "160", "-y", "40", `env -i HOME=${home} PATH=${dir}:/usr/bin:/bin TERM=xterm bash --noprofile --rcfile ${dir}/rc -i`)
+})
+afterAll(async () => {
+  try {
+    tmux("kill-server")
+  } catch {}
+  for (const c of cleanups) await c()
+})
+
+const run = async (line: string) => {
+  tmux("send-keys", "C-u", "C-l")
+  await until(() => screen().trim() === "$")
+  tmux("send-keys", "-l", line)
+  tmux("send-keys", "Enter")
+}
+
+describe("status --all with a peer that hangs", () => {
+  it("the live line names who is still awaited; Ctrl-C prints the answers already in, then exits 130", async () => {
+    const ok = await scriptedPeer([json(200, HEALTHY)])
+    const slow = await scriptedPeer([hang])
+    cleanups.push(ok.close, slow.close)
+    for (const [name, url] of [["alpha", ok.url], ["bravo", ok.url], ["slowpoke", slow.url]] as const) {
+      expect((await runFazt(["remote", "add", name, url], { home })).code).toBe(0)
+    }
+    await run("fazt remote status --all --timeout 60s --retries 0; echo rc=$?")
+    expect(await until(() => screen().includes("2/3 done, waiting for slowpoke"))).toBe(true)
+    tmux("send-keys", "C-c")
+    expect(await until(() => /rc=\d+/.test(screen()))).toBe(true)
+    const text = screen()
+    expect(text).toMatch(/alpha\s+http:\/\/127\.0\.0\.1:\d+\s+healthy\s+0\.29\.0/)
+    expect(text).toMatch(/bravo\s+http:\/\/127\.0\.0\.1:\d+\s+healthy/)
+    expect(text).not.toMatch(/^slowpoke\s/m)
+    expect(text).toContain("warning: interrupted: no answer from slowpoke (1 of 3)")
+    expect(text).toContain("rc=130")
+    expect(query(clientDb(home), "SELECT name FROM peers ORDER BY name")).toHaveLength(3)
+  }, 60_000)
+})
