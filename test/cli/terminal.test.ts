@@ -65,3 +65,29 @@ describe("status --all with a peer that hangs", () => {
     expect(query(clientDb(home), "SELECT name FROM peers ORDER BY name")).toHaveLength(3)
   }, 60_000)
 })
+
+describe("set-token --token-stdin at a terminal", () => {
+  it("prompts, reads the key without echoing it, and stores it", async () => {
+    expect((await runFazt(["remote", "add", "keyed", "http://127.0.0.1:9"], { home })).code).toBe(0)
+    await run("fazt remote set-token keyed --token-stdin; echo rc=$?")
+    expect(await until(() => screen().includes("Paste the API key for 'keyed' (input is hidden): "))).toBe(true)
+    tmux("send-keys", "-l", "fzt_typed_at_the_terminal_0123456789")
+    tmux("send-keys", "Enter")
+    expect(await until(() => /rc=\d+/.test(screen()))).toBe(true)
+    const text = screen()
+    expect(text).toContain("rc=0")
+    expect(text).toContain("Stored a new token for 'keyed'")
+    expect(text).not.toContain("fzt_typed_at_the_terminal")
+    expect(query(clientDb(home), "SELECT token FROM peers WHERE name = 'keyed'")).toEqual([{ token: "fzt_typed_at_the_terminal_0123456789" }])
+  }, 30_000)
+
+  it("Ctrl-C at the prompt stores nothing and exits 130", async () => {
+    await run("fazt remote set-token keyed --token-stdin; echo rc=$?")
+    expect(await until(() => screen().includes("(input is hidden): "))).toBe(true)
+    tmux("send-keys", "-l", "fzt_never")
+    tmux("send-keys", "C-c")
+    expect(await until(() => /rc=\d+/.test(screen()))).toBe(true)
+    expect(screen()).toContain("rc=130")
+    expect(query(clientDb(home), "SELECT token FROM peers WHERE name = 'keyed'")).toEqual([{ token: "fzt_typed_at_the_terminal_0123456789" }])
+  }, 30_000)
+})

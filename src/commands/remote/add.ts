@@ -44,7 +44,7 @@ export const add = Command.make(
       }
       // `fazt @second add x …`: add names its new peer itself.
       yield* noPeerFlag(`'${args.name}', the peer 'add' creates`)
-      const token = yield* readToken(args)
+      const token = yield* readToken(args, args.name)
       const store = yield* PeerStore
       const peer = yield* store.add({
         name: args.name,
