@@ -1,11 +1,12 @@
 // Issue 24: the CLI as a newcomer meets it, second pass. Each point through the built CLI.
 import { spawn } from "node:child_process"
+import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { bin, clientDb, type RunResult, runFazt, tempHome } from "../support/cli.js"
 import { nodeAndClient, startNode } from "../support/node.js"
-import { HEALTHY, json, scriptedPeer } from "../support/scriptedPeer.js"
+import { HEALTHY, json, loopbackServer, scriptedPeer } from "../support/scriptedPeer.js"
 import { formatUptime } from "../../src/commands/remote/status.js"
 import { query } from "../support/sqlite.js"
 
@@ -313,4 +314,24 @@ describe("a second node on this machine", () => {
     // Reading the peers created nothing and changed nothing.
     expect(peers(home)).toEqual([{ name: "local", is_default: 1 }])
   })
+})
+
+describe("an interrupted deploy", () => {
+  it("Ctrl-C while uploading says nothing was deployed, then exits 130", async () => {
+    // A peer that never reads the upload: it stalls once the socket's buffers are full.
+    const peer = await loopbackServer((req) => req.pause())
+    cleanups.push(peer.close)
+    const home = tempHome()
+    await runFazt(["remote", "add", "p", peer.url], { home })
+    const site = path.join(home, "big")
+    fs.mkdirSync(site)
+    fs.writeFileSync(path.join(site, "blob.bin"), randomBytes(32 * 1024 * 1024))
+    let pid = 0
+    const running = runFazt(["remote", "deploy", site, "--timeout", "60s"], { home, onSpawn: (p) => (pid = p) })
+    await new Promise((r) => setTimeout(r, 2500))
+    process.kill(pid, "SIGINT")
+    const r = await running
+    expect(r.code).toBe(130)
+    expect(r.stderr).toContain("warning: interrupted: the upload was cut short, so nothing was deployed to p (big is as it was)")
+  }, 30_000)
 })

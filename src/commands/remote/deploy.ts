@@ -38,6 +38,12 @@ const reportLeftOut = (listing: SiteListing) => {
   return warn(`left out ${formatCountOf(left.length, "file")} whose names look private (${named}); --include-sensitive ships them`)
 }
 
+/** Ctrl-C during a deploy: what became of it. A node drops an upload cut short; once it was all sent, the node may finish it. */
+const interruptedDeploy = (site: string, peer: string, phase: UploadProgress["phase"]) =>
+  phase === "scanning" || phase === "uploading"
+    ? `interrupted: the upload was cut short, so nothing was deployed to ${peer} (${site} is as it was)`
+    : `interrupted after the upload: ${peer} may still deploy ${site}; see 'fazt remote apps ${peer}'`
+
 export const deploy = Command.make(
   "deploy",
   {
@@ -95,7 +101,7 @@ export const deploy = Command.make(
       const result = yield* whileWaiting(
         uploadLabel(site, peer.name, progress),
         client.deployFolder(peer, args.dir, { name: site, spa: args.spa ? true : undefined, listing, onProgress: trackUpload(progress) })
-      )
+      ).pipe(Effect.onInterrupt(() => warn(interruptedDeploy(site, peer.name, progress.phase))))
       const { file_count, message, size_bytes, url } = result
       yield* emit({ site: result.site, file_count, size_bytes, message, peer: peer.name, url }, (r) =>
         escapeControl(`Deployed ${r.site} to ${r.peer}: ${formatCountOf(r.file_count, "file")}, ${formatBytes(r.size_bytes)}`) +
