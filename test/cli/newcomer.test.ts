@@ -335,3 +335,22 @@ describe("an interrupted deploy", () => {
     expect(r.stderr).toContain("warning: interrupted: the upload was cut short, so nothing was deployed to p (big is as it was)")
   }, 30_000)
 })
+
+describe("server start --log-level debug", () => {
+  it("logs one line per request (method, path without the query, status); none at the default level", async () => {
+    const home = tempHome()
+    const debug = await startNode({ db: path.join(home, "a.db"), home, args: ["--log-level", "debug"] })
+    const quiet = await startNode({ db: path.join(home, "b.db"), home })
+    cleanups.push(() => debug.stop(), () => quiet.stop())
+    for (const node of [debug, quiet]) {
+      expect((await fetch(`${node.url}/health`)).status).toBe(200)
+      expect((await fetch(`${node.url}/api/system/health?secret=x`)).status).toBe(401)
+    }
+    const end = Date.now() + 5000
+    while (!debug.stderr().includes("/api/system/health") && Date.now() < end) await new Promise((r) => setTimeout(r, 50))
+    expect(debug.stderr()).toMatch(/ DEBUG GET \/health → 200 \(\d+ ms\)\n/)
+    expect(debug.stderr()).toMatch(/ DEBUG GET \/api\/system\/health → 401 \(\d+ ms\)\n/)
+    expect(debug.stderr()).not.toContain("secret=x")
+    expect(quiet.stderr()).not.toContain("DEBUG")
+  })
+})

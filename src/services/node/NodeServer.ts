@@ -692,7 +692,21 @@ const makeApp = (options: NodeOptions) =>
 
 /** Serves the node on whatever `HttpServer` is provided (Node's, in `fazt server start`). */
 export const layer = (options: NodeOptions) =>
-  Layer.unwrapEffect(Effect.map(makeApp(options), (app) => HttpServer.serve(app)))
+  Layer.unwrapEffect(Effect.map(makeApp(options), (app) => HttpServer.serve(app, logRequests)))
+
+/**
+ * One debug line per request (`--log-level debug`): method, path, status and
+ * time, as a web server's access log. The query is left out (it may carry a
+ * name someone typed), headers never appear (the key is one).
+ */
+const logRequests = HttpMiddleware.make((app) =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const started = Date.now()
+    const response = yield* app
+    yield* Effect.logDebug(`${request.method} ${request.url.split("?")[0]} → ${response.status} (${Date.now() - started} ms)`)
+    return response
+  }))
 
 const UPLOADS_PREFIX = "fazt-node-uploads-"
 
