@@ -91,3 +91,29 @@ describe("set-token --token-stdin at a terminal", () => {
     expect(query(clientDb(home), "SELECT token FROM peers WHERE name = 'keyed'")).toEqual([{ token: "fzt_typed_at_the_terminal_0123456789" }])
   }, 30_000)
 })
+
+describe("a narrow terminal (45 columns)", () => {
+  it("status prints one record a row: no line wraps, the URL whole", async () => {
+    const peer = await scriptedPeer([json(200, { data: { ...HEALTHY.data, memory: { used_mb: 84, limit_mb: 24105 } } })])
+    cleanups.push(peer.close)
+    const narrow = tempHome()
+    await runFazt(["remote", "add", "p", peer.url], { home: narrow })
+    tmux("resize-window", "-x", "45", "-y", "40")
+    try {
+      await run(`HOME=${narrow} fazt remote status; echo rc=$?`)
+      expect(await until(() => /rc=\d+/.test(screen()))).toBe(true)
+      const lines = tmux("capture-pane", "-p").split("\n")
+      const at = lines.findIndex((l) => l.startsWith("NAME"))
+      const record = lines.slice(at, at + 6)
+      expect(record.map((l) => l.split(/\s{2,}/)[0])).toEqual(["NAME", "URL", "STATUS", "VERSION", "UPTIME", "MEMORY"])
+      expect(record[1]).toBe(`URL      ${peer.url}`)
+      expect(record[5]).toBe("MEMORY   84 MB of 24 GB")
+      // Every line of the output is shorter than the pane: none wrapped.
+      const end = lines.findIndex((l) => /^rc=\d+/.test(l))
+      expect(end).toBe(at + 6)
+      for (const l of lines.slice(at, end)) expect([...l.trimEnd()].length).toBeLessThan(45)
+    } finally {
+      tmux("resize-window", "-x", "160", "-y", "40")
+    }
+  }, 30_000)
+})
