@@ -10,9 +10,11 @@ export class InvalidPeerName extends Data.TaggedError("InvalidPeerName")<{
   /** The name as typed. */
   readonly value: string
   readonly reason: string
+  /** `site` when it is the name of a site to deploy (the same rules as a peer's). */
+  readonly kind?: "site"
 }> {
   override get message() {
-    return `invalid name '${this.value}': ${this.reason}`
+    return `invalid ${this.kind === "site" ? "site " : ""}name '${this.value}': ${this.reason}`
   }
 }
 

@@ -354,3 +354,19 @@ describe("server start --log-level debug", () => {
     expect(quiet.stderr()).not.toContain("DEBUG")
   })
 })
+
+describe("a bad site name under --json", () => {
+  it("is INVALID_PEER_NAME with the library's details, not INVALID_INPUT with {}", async () => {
+    const home = tempHome()
+    await runFazt(["remote", "add", "local", "http://127.0.0.1:9"], { home })
+    const site = path.join(home, "My_Site")
+    fs.mkdirSync(site)
+    fs.writeFileSync(path.join(site, "index.html"), "x")
+    const r = await runFazt(["--json", "remote", "deploy", site, "--dry-run"], { home })
+    expect(r.code).toBe(2)
+    const error = JSON.parse(r.stderr).error
+    expect(error.code).toBe("INVALID_PEER_NAME")
+    expect(error.details).toMatchObject({ value: "My_Site", kind: "site", reason: expect.stringContaining("--name") })
+    expect(error.message).toMatch(/^invalid site name 'My_Site': /)
+  })
+})

@@ -4,7 +4,7 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as path from "node:path"
-import { InvalidInput } from "../../domain/errors.js"
+import { InvalidPeerName } from "../../domain/errors.js"
 import { siteNameFor } from "../../domain/siteName.js"
 import type { SiteListing } from "../../domain/SiteListing.js"
 import { nothingToDeploy, refusedName } from "../../services/client/deployFolder.js"
@@ -23,7 +23,8 @@ const siteNameOn = (peerUrl: string, dir: string, name: Option.Option<string>) =
     const { problem, site } = siteNameFor(typed, peerUrl)
     if (problem !== undefined) {
       const hint = Option.isNone(name) ? " (taken from the folder's name; choose another with --name)" : ""
-      return yield* new InvalidInput({ message: `invalid site name '${typed}': ${problem}${hint}` })
+      // The library's own error (INVALID_PEER_NAME, details value/reason/kind), not a bare INVALID_INPUT.
+      return yield* new InvalidPeerName({ value: typed, reason: `${problem}${hint}`, kind: "site" })
     }
     return site
   })
