@@ -3,6 +3,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { deployBench, incompressibleFolder, mixedFolder } from "./deploy.mjs"
+import { deployManyBench } from "./deployMany.mjs"
 import { fleetStatus } from "./fleet.mjs"
 import { startup } from "./startup.mjs"
 
@@ -45,6 +46,31 @@ const bigDeployRows = async () => {
   fs.rmSync(path.dirname(dir), { recursive: true, force: true })
 }
 
+/**
+ * 60 MB / 3,000 files to 10 loopback peers at once (`--to`), beside the usual
+ * deploy of the same folder to one peer; and how often the folder was read.
+ */
+const deployManyRows = async () => {
+  const dir = mixedFolder(60, 3000)
+  try {
+    const m = await deployManyBench({ dir, rounds: 5 })
+    row("deploy 60 MB / 3,000 files to 10 peers (wall)", ms(m.many), `to one peer: ${ms(m.one)}`, `${(m.many / m.one).toFixed(2)}×`, "≤ 1.5×")
+    row("  the same to one peer through --to", ms(m.oneFile), `to one peer: ${ms(m.one)}`, `+${ms(m.oneFile - m.one)}`, "(the temporary zip's cost)")
+    row("  peak RSS, 10 peers", `${m.rssManyMiB.toFixed(0)} MiB`, `to one peer: ${m.rssOneMiB.toFixed(0)} MiB`, `+${(m.rssManyMiB - m.rssOneMiB).toFixed(0)} MiB`, "(reported)")
+    const r = m.reads.many
+    row("  folder reads, 10 peers", `${r.opens} opens`, `${m.files} files, ${(m.bytes / 1e6).toFixed(0)} MB`, `${(r.bytes / m.bytes).toFixed(2)}× bytes`, "each file once")
+  } finally {
+    fs.rmSync(path.dirname(dir), { recursive: true, force: true })
+  }
+}
+
+// `npm run bench -- many`: only the deploy to many peers.
+if (process.argv[2] === "many") {
+  console.log(`load average ${os.loadavg()[0].toFixed(1)}; medians of interleaved runs`)
+  await deployManyRows()
+  process.exit(0)
+}
+
 // `npm run bench -- fleet` or `-- deploy`: only those rows.
 if (process.argv[2] === "fleet" || process.argv[2] === "deploy") {
   console.log(`load average ${os.loadavg()[0].toFixed(1)}; medians of interleaved runs`)
@@ -72,6 +98,8 @@ await fleetRows()
 const mixed = await deployBench({ dir: mixedFolder(60, 3000) })
 row("deploy 60 MB / 3,000 files (wall)", `${mixed.ours.toFixed(0)} ms`, mixed.theirs ? `zip | curl: ${mixed.theirs.toFixed(0)} ms` : "zip/curl missing", mixed.theirs ? `${(mixed.ours / mixed.theirs).toFixed(2)}×` : "-", "≤ 1.5×")
 row("deploy 60 MB / 3,000 files (peak RSS)", `${mixed.rssBigMiB.toFixed(0)} MiB`, `1-file deploy: ${mixed.rssTinyMiB.toFixed(0)} MiB`, `+${(mixed.rssBigMiB - mixed.rssTinyMiB).toFixed(0)} MiB`, "≤ +64 MiB")
+
+await deployManyRows()
 
 const fleet30 = await fleetStatus({ peers: 30, delayMs: 400, dead: true })
 row("status --all, 30 peers @400 ms + 1 dead", `${fleet30.all.toFixed(0)} ms`, `exit ${fleet30.code}`, "-", "< 3 s, exit ≠ 0")

@@ -12,6 +12,7 @@ import { PeerClient } from "./services/client/PeerClient.js"
 import { PeerStore } from "./services/client/PeerStore.js"
 import { defaultTransportOptions, type PeerTransport, type TransportOptions } from "./services/client/PeerTransport.js"
 import type { SiteArchive } from "./services/client/SiteArchive.js"
+import type { SiteBuild } from "./services/client/SiteBuild.js"
 import { Database } from "./services/db/Database.js"
 
 export interface FaztRemoteOptions {
@@ -41,6 +42,13 @@ const httpTransportWith = (options: Partial<TransportOptions> = {}): Layer.Layer
 /** The folder scanner and streaming zip writer `PeerClient.deployFolder` needs (loaded when the layer is built). */
 const siteArchive: Layer.Layer<SiteArchive> = lazyLayer(() => import("./services/client/SiteArchiveZip.js"), (archive) => archive.layer)
 
+/**
+ * The build step of fazt's `app deploy` (`SiteBuild`: a package.json `build`
+ * script run with npm, pnpm, yarn or bun), for hosts that build before
+ * `deployFolder`/`deployFolderTo`; not in `layer` (loaded when built).
+ */
+const siteBuild: Layer.Layer<SiteBuild> = lazyLayer(() => import("./services/client/SiteBuildProcess.js"), (build) => build.layer)
+
 export const FaztRemote = {
   /**
    * The whole set on one database: `Effect.provide(program, FaztRemote.layer({ filename }))`.
@@ -60,5 +68,6 @@ export const FaztRemote = {
   },
   httpTransport,
   httpTransportWith,
-  siteArchive
+  siteArchive,
+  siteBuild
 }

@@ -27,7 +27,15 @@ export {
   type PeerRequestError,
   type UpgradeOptions
 } from "./services/client/PeerClient.js"
-export { type DeployedFolder, type DeployFolderOptions, type DeployProgress } from "./services/client/deployFolder.js"
+export {
+  type DeployedFolder,
+  type DeployFolderOptions,
+  type DeployFolderToOptions,
+  type DeployProgress,
+  type FolderDeployedTo,
+  type PeerDeployResult
+} from "./services/client/deployFolder.js"
+export { BUILD_OUTPUTS, type BuildOptions, type BuildOutcome, type BuildPlan, type PackageManagerName, SiteBuild } from "./services/client/SiteBuild.js"
 export { siteUrl } from "./domain/SiteUrl.js"
 export { type AdoptedPeer, type Adoption, type ContactResult, type NewPeer, PeerStore } from "./services/client/PeerStore.js"
 export {

@@ -32,7 +32,8 @@ export const exitCodes: { readonly [K in FaztError["_tag"]]: number } = {
   PeerProtocolError: 7,
   DatabaseError: 8,
   /** Output that could not be written is never success (README "Output and exit codes"). */
-  OutputLost: 9
+  OutputLost: 9,
+  BuildFailed: 10
 }
 
 export const EXIT_DEFECT = 1
@@ -90,6 +91,7 @@ export const cliHint: (e: FaztError) => string = Match.type<FaztError>().pipe(
     InvalidToken: none,
     InvalidFolder: none,
     UnzippableFile: none,
+    BuildFailed: (e) => e.step === "tool" || e.step === "output" ? "; --no-build deploys the folder as it is" : "",
     PeerUnreachable: none,
     DatabaseError: none,
     OutputLost: none

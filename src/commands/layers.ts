@@ -73,7 +73,7 @@ const announceRetry = (json: boolean) => (e: RetryEvent) =>
   })
 
 // Deploy draws its own phases (upload, then the node unpacking); every other call shows who it waits for.
-const OWN_FEEDBACK: ReadonlySet<string> = new Set(["deploy", "deployFolder"])
+const OWN_FEEDBACK: ReadonlySet<string> = new Set(["deploy", "deployFolder", "deployFolderTo"])
 const withLiveLine = (client: PeerClient.Service): PeerClient.Service =>
   Object.fromEntries(Object.entries(client).map(([name, call]) => [
     name,
@@ -101,10 +101,11 @@ export const NetworkLayer = Layer.unwrapEffect(
   })
 )
 
-/** For `deploy`: the network client, and the folder scanner and zip writer it ships with. */
-export const DeployLayer = Layer.merge(
+/** For `deploy`: the network client, the folder scanner and zip writer it ships with, and the build step before. */
+export const DeployLayer = Layer.mergeAll(
   NetworkLayer,
-  lazyLayer(() => import("../services/client/SiteArchiveZip.js"), (archive) => archive.layer)
+  lazyLayer(() => import("../services/client/SiteArchiveZip.js"), (archive) => archive.layer),
+  lazyLayer(() => import("../services/client/SiteBuildProcess.js"), (build) => build.layer)
 )
 
 /** The services of `fazt server …`: the node's database (`./data.db` by default) with its own tables. */

@@ -112,7 +112,8 @@ const PLACEHOLDERS: Readonly<Record<string, string>> = {
   "--url": "URL",
   "--alias": "ALIAS",
   "--id": "APP_ID",
-  "--as": "ALIAS"
+  "--as": "ALIAS",
+  "--to": "PEERS"
 }
 
 type Node = { readonly _tag: string; readonly [k: string]: any }

@@ -30,9 +30,19 @@ export interface SiteListing {
    * anything, naming the first.
    */
   readonly refused?: ReadonlyArray<{ readonly path: string; readonly reason: string }>
+  /** A `.gitignore`d `private/` folder was left out (fazt ships it only with `--include-private`). */
+  readonly privateLeftOut?: boolean
 }
 
 export interface ScanOptions {
   /** Ship private-looking names too (`id_rsa`, `*.key`, `*.pem`, `credentials.json`, `*.sql`, `*~`, …). */
   readonly includeSensitive?: boolean | undefined
+  /** Ship a `.gitignore`d `private/` folder too (fazt's `--include-private`, cmd/server/main.go createDeployZipWithOptions). */
+  readonly includePrivate?: boolean | undefined
+  /**
+   * When the folder is a build output inside `source`: the source folder's
+   * `.faztignore` rules, which leave out a file when they match its path from
+   * the source folder (`dist/stats.html`) or from the output (`stats.html`).
+   */
+  readonly sourceRules?: { readonly text: string; readonly prefix: string } | undefined
 }

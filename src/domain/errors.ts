@@ -108,6 +108,33 @@ export class UnzippableFile extends Data.TaggedError("UnzippableFile")<{
   }
 }
 
+/**
+ * The build step before a deploy (fazt's `internal/build/build.go`) did not
+ * give a folder to ship: the install or the build exited non-zero (`exit_code`
+ * and its last lines kept), a tool it needs is missing, or it left no output
+ * folder. Nothing was uploaded.
+ */
+export class BuildFailed extends Data.TaggedError("BuildFailed")<{
+  /** The source folder, as given. */
+  readonly folder: string
+  /** `install` (dependencies), `build` (the script), `output` (no output folder), `tool` (nothing to build with). */
+  readonly step: "install" | "build" | "output" | "tool"
+  /** The command run (`npm run build`), when one was. */
+  readonly command?: string
+  /** Its exit code; null when a signal ended it. */
+  readonly exit_code?: number | null
+  readonly signal?: string | null
+  /** The tool that is missing (`pnpm`, `vite`, …), when that is the cause. */
+  readonly missing?: string
+  /** The last lines it printed (stdout and stderr, interleaved as they came). */
+  readonly last_lines: ReadonlyArray<string>
+  readonly reason: string
+}> {
+  override get message() {
+    return `build of ${this.folder} failed: ${this.reason}`
+  }
+}
+
 /** The local node cannot listen where it was asked to: the port is in use, or the address is not ours. */
 export class ListenFailed extends Data.TaggedError("ListenFailed")<{
   readonly host: string
@@ -297,6 +324,7 @@ export type FaztError =
   | InvalidToken
   | InvalidFolder
   | UnzippableFile
+  | BuildFailed
   | ListenFailed
   | NodeAlreadyRunning
   | PlainHttpRefused

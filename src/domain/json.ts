@@ -48,6 +48,24 @@ export const UpgradeOutput = Schema.Struct({
   action: Schema.optional(Schema.String)
 })
 
+/**
+ * The build before a deploy (fazt's `app deploy`): `source` (no build script:
+ * the folder ships; then `build` is null in DeployOutput), `skipped`
+ * (`--no-build`), `build` (run with `package_manager`), `existing` (no package
+ * manager on PATH: an earlier build ships). `output`: the folder that ships
+ * (`dist`, …), null when the source folder ships or before a build decides it.
+ */
+export const BuildInfo = Schema.Struct({
+  method: Schema.Literal("source", "skipped", "build", "existing"),
+  package_manager: Schema.NullOr(Schema.Literal("bun", "pnpm", "yarn", "npm")),
+  lock_file: Schema.NullOr(Schema.String),
+  install: Schema.Boolean,
+  command: Schema.NullOr(Schema.String),
+  output: Schema.NullOr(Schema.String),
+  /** How long the install and build took; null in a plan. */
+  ms: Schema.NullOr(Schema.Number)
+})
+
 export const DeployOutput = Schema.Struct({
   peer: Schema.String,
   site: Schema.String,
@@ -55,15 +73,43 @@ export const DeployOutput = Schema.Struct({
   size_bytes: Schema.Number,
   message: Schema.optional(Schema.NullOr(Schema.String)),
   /** Where the site is served (see `siteUrl`); null when it cannot be known. */
-  url: Schema.NullOr(Schema.String)
+  url: Schema.NullOr(Schema.String),
+  /** Null when the folder has no build script. */
+  build: Schema.NullOr(BuildInfo)
+})
+
+/** One peer's row of a deploy to many (`--to`, `--all`): what it serves, or its error. */
+export const FleetDeployRow = Schema.Struct({
+  peer: Schema.String,
+  site: Schema.NullOr(Schema.String),
+  url: Schema.NullOr(Schema.String),
+  file_count: Schema.NullOr(Schema.Number),
+  size_bytes: Schema.NullOr(Schema.Number),
+  message: Schema.NullOr(Schema.String),
+  ms: Schema.Number,
+  error: Schema.NullOr(Schema.Struct({ code: Schema.String, message: Schema.String }))
+})
+
+export const FleetDeployOutput = Schema.Struct({
+  site: Schema.String,
+  build: Schema.NullOr(BuildInfo),
+  /** The folder as scanned once: its files and their bytes, and the zip sent to each peer. */
+  file_count: Schema.Number,
+  size_bytes: Schema.Number,
+  zip_bytes: Schema.Number,
+  peers: Schema.Array(FleetDeployRow)
 })
 
 export const DeployPlan = Schema.Struct({
   site: Schema.String,
-  peer: Schema.String,
+  /** The peer, or null for many (`peers` names them). */
+  peer: Schema.NullOr(Schema.String),
+  peers: Schema.Array(Schema.String),
   spa: Schema.Boolean,
-  file_count: Schema.Number,
-  size_bytes: Schema.Number,
+  build: BuildInfo,
+  /** Null when a build would decide what ships (`build.method` is `build`): nothing is built. */
+  file_count: Schema.NullOr(Schema.Number),
+  size_bytes: Schema.NullOr(Schema.Number),
   files: Schema.Array(Schema.Struct({ path: Schema.String, size: Schema.Number })),
   /** Left out because their names look private (without `--include-sensitive`). */
   left_out: Schema.Array(Schema.String),

@@ -163,7 +163,7 @@ describe("completions", () => {
     const zshItems = (await runFazt(["__complete", "zsh", "2", "fazt", "remote", ""], { home })).stdout.trimEnd().split("\n")
     expect(zshItems).toContainEqual(expect.stringMatching(/^status:Ask a peer \(default\\?: the default peer\) or every peer/))
     const fishItems = (await runFazt(["__complete", "fish", "2", "fazt", "remote", ""], { home })).stdout.trimEnd().split("\n")
-    expect(fishItems).toContain("deploy\tZip a folder (as fazt's own client does) and deploy it to a peer.")
+    expect(fishItems).toContain("deploy\tDeploy a folder to a peer or many, built first as fazt does.")
     for (const item of [...zshItems, ...fishItems]) expect(item).toMatch(/^[a-z-]+[:\t][^\n]+$/)
     const peers = (await runFazt(["__complete", "fish", "3", "fazt", "remote", "show", "z"], { home })).stdout
     expect(peers).toBe("zyt\tpeer\n")

@@ -26,7 +26,8 @@ import {
   PlainHttpRefused,
   UnusableToken,
   UnzippableFile,
-  UsageError
+  UsageError,
+  BuildFailed
 } from "../../src/index.js"
 import { DeployRejected } from "../../src/domain/node.js"
 
@@ -40,6 +41,7 @@ const samples: { readonly [K in FaztError["_tag"]]: Extract<FaztError, { readonl
   InvalidToken: new InvalidToken({ source: "standard input", reason: "it may only hold visible ASCII characters" }),
   InvalidFolder: new InvalidFolder({ folder: "./site", problem: "missing" }),
   UnzippableFile: new UnzippableFile({ file: "a/b.txt", problem: "vanished", reason: "it vanished while the site was being zipped" }),
+  BuildFailed: new BuildFailed({ folder: "app", step: "build", command: "npm run build", exit_code: 2, signal: null, last_lines: ["boom"], reason: "npm run build exited with code 2" }),
   ListenFailed: new ListenFailed({ host: "127.0.0.1", port: 8080, code: "EADDRINUSE", reason: "the port is in use" }),
   NodeAlreadyRunning: new NodeAlreadyRunning({ database: "/tmp/x.db", pid: 4242, url: "http://127.0.0.1:8080", since: "2026-12-07 17:00:00" }),
   PlainHttpRefused: new PlainHttpRefused({ peer: "lan", host: "10.0.0.5:8080" }),

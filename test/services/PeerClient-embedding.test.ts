@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Logger, LogLevel, Redacted, Schedule } from "effect"
+import { Effect, Either, Layer, Logger, LogLevel, Redacted, Schedule } from "effect"
 import * as fs from "node:fs"
+import * as os from "node:os"
 import * as path from "node:path"
 import {
   type AttemptFailure,
@@ -196,5 +197,53 @@ describe("policies as data", () => {
       expect(answer.uptime_seconds).toBe(345_661)
       expect(server.seen).toHaveLength(2)
       expect(server.seen[1]!.headers.authorization).toBe(`Bearer ${TOKEN}`)
+    }).pipe(Effect.scoped))
+})
+
+describe("PeerClient.deployFolderTo: one folder to many peers", () => {
+  it.live("each peer's result or typed error, in the order given; the folder zipped once; the temporary zip removed", () =>
+    Effect.gen(function* () {
+      const ok = yield* scripted([json(200, { data: { site: "docs", file_count: 1, size_bytes: 13, message: "Deployed 1 files to docs" } })])
+      const big = yield* scripted([json(413, { error: { code: "PAYLOAD_TOO_LARGE", message: "too large" } })])
+      const dir = siteFolder(tempHome(), "docs", { "index.html": "<h1>docs</h1>" })
+      const { layer } = withPeer(ok.url)
+      const tmpBefore = fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("fazt-deploy-")).length
+      const finished: Array<string> = []
+      const zipSizes = new Set<number>()
+      const out = yield* Effect.gen(function* () {
+        const store = yield* PeerStore
+        const first = yield* store.add({ name: "ok", url: ok.url, token: Redacted.make(TOKEN) })
+        const second = yield* store.add({ name: "big", url: big.url, token: Redacted.make(TOKEN) })
+        const client = yield* PeerClient
+        return yield* client.deployFolderTo([second, first], dir, {
+          onProgress: (_, p) => p.totalBytes !== undefined && zipSizes.add(p.totalBytes),
+          onResult: (r) => finished.push(r.peer.name)
+        })
+      }).pipe(Effect.provide(layer))
+      expect(out.results.map((r) => r.peer.name)).toEqual(["big", "ok"])
+      const [refused, served] = out.results
+      expect(Either.isLeft(refused!.result) && refused!.result.left._tag).toBe("PeerApiError")
+      expect(Either.isRight(served!.result) && served!.result.right).toMatchObject({ site: "docs", file_count: 1 })
+      expect(finished.sort()).toEqual(["big", "ok"])
+      expect(out).toMatchObject({ file_count: 1, size_bytes: 13 })
+      // Both uploads sent the same zip, made once.
+      expect([...zipSizes]).toEqual([out.zip_bytes])
+      expect(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("fazt-deploy-")).length).toBe(tmpBefore)
+      expect(ok.seen).toHaveLength(1)
+      expect(big.seen).toHaveLength(1)
+    }).pipe(Effect.scoped))
+
+  it.live("an empty folder fails the whole call before anything is sent", () =>
+    Effect.gen(function* () {
+      const ok = yield* scripted([json(200, { data: {} })])
+      const dir = path.join(tempHome(), "empty")
+      fs.mkdirSync(dir)
+      const { layer, peer } = withPeer(ok.url)
+      const error = yield* Effect.gen(function* () {
+        const client = yield* PeerClient
+        return yield* Effect.flip(client.deployFolderTo([yield* peer], dir))
+      }).pipe(Effect.provide(layer))
+      expect(error._tag).toBe("InvalidFolder")
+      expect(ok.seen).toEqual([])
     }).pipe(Effect.scoped))
 })

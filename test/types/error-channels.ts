@@ -26,6 +26,11 @@ export const removeAppIsARequestError: Equals<ErrorOf<"removeApp">, PeerRequestE
 export const commandIsARequestError: Equals<ErrorOf<"command">, PeerRequestError> = true
 export const deployAddsTheArchive: Equals<ErrorOf<"deploy">, PeerRequestError | ArchiveError> = true
 export const deployFolderAddsTheName: Equals<ErrorOf<"deployFolder">, PeerDeployError | InvalidPeerName> = true
+// Many peers: each peer's error is a deploy's, no wider.
+export const deployFolderToPerPeer: Equals<
+  PeerClient.Service["deployFolderTo"] extends (...args: any) => Effect.Effect<{ readonly results: ReadonlyArray<{ readonly result: infer R }> }, any, any> ? R extends import("effect/Either").Either<any, infer L> ? L : never : never,
+  PeerDeployError | InvalidPeerName
+> = true
 // No database error on any call: recording the outcome never fails one.
 export const noDatabaseError: Equals<Extract<ErrorOf<"status" | "apps" | "deploy" | "deployFolder">, { _tag: "DatabaseError" }>, never> = true
 

@@ -32,7 +32,14 @@ import {
   UpgradeResult,
   viewApp
 } from "../../domain/wire.js"
-import { type DeployedFolder, type DeployFolderOptions, deployFolderWith } from "./deployFolder.js"
+import {
+  type DeployedFolder,
+  type DeployFolderOptions,
+  type DeployFolderToOptions,
+  deployFolderToWith,
+  deployFolderWith,
+  type FolderDeployedTo
+} from "./deployFolder.js"
 import { type ContactResult, PeerStore } from "./PeerStore.js"
 import { SiteArchive } from "./SiteArchive.js"
 import { type PeerRequest, type PeerResponse, PeerTransport, type RequestBody } from "./PeerTransport.js"
@@ -126,6 +133,20 @@ export declare namespace PeerClient {
       dir: string,
       options?: DeployFolderOptions
     ) => Effect.Effect<DeployedFolder, PeerDeployError | InvalidPeerName, SiteArchive>
+    /**
+     * One folder to many peers (`fazt remote deploy <dir> --to a,b,c`):
+     * scanned and zipped once, uploaded to each at once (at most
+     * `options.concurrency`, default 128). Each peer's result or typed error
+     * comes back in the order of `peers`; a peer that fails does not stop the
+     * others. Fails as a whole only when the folder cannot be shipped
+     * (missing, empty, a file unreadable) or the temporary zip cannot be
+     * written, before anything is sent.
+     */
+    readonly deployFolderTo: (
+      peers: ReadonlyArray<Peer>,
+      dir: string,
+      options?: DeployFolderToOptions
+    ) => Effect.Effect<FolderDeployedTo<PeerDeployError>, ArchiveError | DatabaseError, SiteArchive>
   }
 }
 
@@ -425,7 +446,11 @@ const makeWith = (record: RecordContact): Effect.Effect<PeerClient.Service, neve
     deploy,
     deployFolder: (peer, dir, options) =>
       Effect.flatMap(SiteArchive, (archive) =>
-        deployFolderWith(archive, deploy, { reuseBuffers: transport.writesChunkByChunk === true })(peer, dir, options))
+        deployFolderWith(archive, deploy, { reuseBuffers: transport.writesChunkByChunk === true })(peer, dir, options)),
+    // The zip is written to a file and read back for each upload (reusing buffers where the transport allows).
+    deployFolderTo: (peers, dir, options) =>
+      Effect.flatMap(SiteArchive, (archive) =>
+        deployFolderToWith(archive, deploy, { reuseBuffers: transport.writesChunkByChunk === true })(peers, dir, options))
   }
 })
 

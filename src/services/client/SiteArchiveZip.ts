@@ -114,6 +114,18 @@ const readSpa = (root: string): boolean => {
 /** The files of the folder `root` (already known to be one) as fazt's client would ship them. */
 const scanSync = (root: string, options: ScanOptions = {}): SiteListing => {
   const rootReal = fs.realpathSync(root)
+  // A gitignored private/ ships only when asked, and then whole (fazt's createDeployZipWithOptions).
+  const privateIgnored = readIgnoreFiles(root)?.ignores("private/") ?? false
+  let privateLeftOut = false
+  const exempt = (relPath: string) =>
+    options.includePrivate === true && privateIgnored && (relPath === "private" || relPath.startsWith("private/"))
+  // A build output's source folder's .faztignore (see ScanOptions.sourceRules).
+  const source = options.sourceRules === undefined ? undefined : { rules: ignore().add(options.sourceRules.text), prefix: options.sourceRules.prefix }
+  const ignored = (levels: IgnoreLevels, relPath: string, isDir: boolean) => {
+    const sub = isDir ? `${relPath}/` : relPath
+    return (!exempt(relPath) && isIgnored(levels, relPath, isDir)) ||
+      (source !== undefined && (source.rules.ignores(sub) || source.rules.ignores(`${source.prefix}/${sub}`)))
+  }
   const files: Array<SiteFileEntry> = []
   const leftOut: Array<string> = []
   const refused: Array<{ readonly path: string; readonly reason: string }> = []
@@ -156,7 +168,10 @@ const scanSync = (root: string, options: ScanOptions = {}): SiteListing => {
         continue
       }
       if (stat.isDirectory()) {
-        if (isIgnored(levels, relPath, true)) continue
+        if (ignored(levels, relPath, true)) {
+          if (relPath === "private" && privateIgnored) privateLeftOut = true
+          continue
+        }
         const real = entry.isSymbolicLink() ? source : fs.realpathSync(absPath)
         if (visited.has(real)) continue
         visited.add(real)
@@ -167,7 +182,7 @@ const scanSync = (root: string, options: ScanOptions = {}): SiteListing => {
         }
         walk(absPath, relPath, levels)
       } else if (stat.isFile()) {
-        if (isIgnored(levels, relPath, false)) continue
+        if (ignored(levels, relPath, false)) continue
         if (options.includeSensitive !== true && sensitive.ignores(relPath)) {
           leftOut.push(relPath)
           continue
@@ -183,7 +198,7 @@ const scanSync = (root: string, options: ScanOptions = {}): SiteListing => {
     }
   }
   walk(root, "", [])
-  return { root, files, totalBytes: files.reduce((n, f) => n + f.size, 0), spa: readSpa(root), leftOut, refused }
+  return { root, files, totalBytes: files.reduce((n, f) => n + f.size, 0), spa: readSpa(root), leftOut, refused, privateLeftOut }
 }
 
 const folderError = (dir: string, e: unknown): InvalidFolder => {

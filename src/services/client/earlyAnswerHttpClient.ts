@@ -285,7 +285,17 @@ export const makeWithDeadlines = (agentOptions: AgentOptions = {}): WithDeadline
         sending = Effect.forkDaemon(
           writeBody(nodeRequest, Stream.mapError(body.stream, (cause) => new HttpClientError.RequestError({ request, reason: "Encode", cause }))).pipe(
             Effect.matchCauseEffect({
-              onSuccess: () => Effect.sync(() => nodeRequest.end()),
+              // Answered before the last byte went (a 413 on an early look at the
+              // upload): the node may have reset its side, and the write that
+              // ends the request can fail on a socket Node has already handed
+              // back, where no one listens for its error. That error no longer
+              // matters: it is heard and dropped.
+              onSuccess: () =>
+                Effect.flatMap(Deferred.isDone(answer), (answered) =>
+                  Effect.sync(() => {
+                    if (answered) nodeRequest.socket?.once("error", () => {})
+                    nodeRequest.end()
+                  })),
               onFailure: (cause) =>
                 Effect.zipRight(Effect.sync(() => nodeRequest.destroy()), Deferred.failCause(answer, cause))
             })
