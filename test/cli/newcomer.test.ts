@@ -158,6 +158,10 @@ describe("--json: stderr carries only JSON lines, for every verb", () => {
     child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c))
     child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c))
     const exited = new Promise((done) => child.on("exit", done))
+    // Never left running, whatever fails below.
+    cleanups.push(async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+    })
     const end = Date.now() + 15_000
     while (!stdout.includes("\n") && Date.now() < end) await new Promise((r) => setTimeout(r, 50))
     const line = JSON.parse(stdout.split("\n")[0]!) as { data: { url: string; port: number; api_keys: number } }
