@@ -4,7 +4,7 @@
 import { build, transform } from "esbuild"
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { Script } from "node:vm"
-import { basename, join } from "node:path"
+import { basename, join, relative } from "node:path"
 import { fileURLToPath } from "node:url"
 import { deepImports } from "./deep-imports.mjs"
 
@@ -12,7 +12,95 @@ import { deepImports } from "./deep-imports.mjs"
 const sqliteAddon = "better-sqlite3/build/Release/better_sqlite3.node"
 if (!existsSync(join("node_modules", sqliteAddon))) throw new Error(`${sqliteAddon} is missing: reinstall better-sqlite3`)
 
-// Start-up levers applied while bundling (each measured in README "Performance").
+// The start-up patches: each edits one file of a dependency as it is
+// bundled, and is named so that a build whose dependency changed under it
+// fails naming it (docs/BUILD.md: what each one changes, what it measured,
+// how to redo it after an upgrade, how to drop it). Each checks that the text
+// it replaces is there, exactly once, and fails the build otherwise.
+const patchFailed = (patch, path, what) =>
+  new Error(`start-up patch "${patch}" no longer fits ${relative(process.cwd(), path)}: ${what}. Redo it for the new version or drop it: docs/BUILD.md, section "${patch}".`)
+
+/** `code` with each [from, to] replaced, every `from` found exactly once. */
+const edit = (patch, path, code, edits) => {
+  let contents = code
+  for (const [from, to] of edits) {
+    const at = contents.indexOf(from)
+    if (at < 0 || contents.indexOf(from, at + 1) >= 0) {
+      throw patchFailed(patch, path, `${at < 0 ? "missing" : "found twice"}: ${JSON.stringify(from.length > 90 ? `${from.slice(0, 90)}…` : from)}`)
+    }
+    contents = contents.replace(from, () => to)
+  }
+  return contents
+}
+
+export const PATCHES = [
+  {
+    // effect's Utils.js formats a stack trace at load to learn whether a
+    // function name survived minification; formatting it makes V8 index the
+    // line ends of the whole bundle (~13 M instructions). We keep names, so
+    // the answer is known: true.
+    name: "effect-stack-probe",
+    filter: /[\\/]effect[\\/]dist[\\/]esm[\\/]Utils\.js$/,
+    apply: (code, path) => edit("effect-stack-probe", path, code, [
+      ['standard.effect_internal_function(() => new Error().stack)?.includes("effect_internal_function") === true', "true"]
+    ])
+  },
+  {
+    // Each of @effect/cli's prompts renders its terminal bell at load (~110
+    // Effect operations at every start); fazt shows no prompt: render it on use.
+    name: "cli-prompt-bell",
+    filter: /[\\/]@effect[\\/]cli[\\/]dist[\\/]esm[\\/]internal[\\/]prompt[\\/][\w-]+\.js$/,
+    apply: (code, path) => {
+      if (!code.includes("renderBeep")) return undefined
+      const contents = edit("cli-prompt-bell", path, code, [
+        ['const renderBeep = /*#__PURE__*/Doc.render(Doc.beep, {\n  style: "pretty"\n});', 'const renderBeep = () => Doc.render(Doc.beep, { style: "pretty" });']
+      ]).replace(/Effect\.succeed\(renderBeep\)/g, "Effect.sync(renderBeep)")
+      if (/renderBeep(?!\)| =)/.test(contents.replace(/Effect\.sync\(renderBeep\)/g, ""))) {
+        throw patchFailed("cli-prompt-bell", path, "renderBeep is used other than as Effect.succeed(renderBeep)")
+      }
+      return contents
+    }
+  },
+  {
+    // effect's logger module reads process.stdout at load (to choose the
+    // pretty logger's colours), which creates the stream: for a pipe or a
+    // terminal, Node's net module and a socket (src/commands/stdio.ts). fazt
+    // never uses the pretty logger: make it, and read stdout, on first use.
+    name: "effect-logger-stdout",
+    filter: /[\\/]effect[\\/]dist[\\/]esm[\\/]internal[\\/]logger\.js$/,
+    apply: (code, path) => {
+      const contents = edit("effect-logger-stdout", path, code, [
+        ['const hasProcessStdout = typeof process === "object" && process !== null && typeof process.stdout === "object" && process.stdout !== null;',
+          'const hasProcessStdout = () => typeof process === "object" && process !== null && typeof process.stdout === "object" && process.stdout !== null;'],
+        ["const processStdoutIsTTY = hasProcessStdout && process.stdout.isTTY === true;", "const processStdoutIsTTY = () => hasProcessStdout() && process.stdout.isTTY === true;"],
+        ['const hasProcessStdoutOrDeno = hasProcessStdout || "Deno" in globalThis;', 'const hasProcessStdoutOrDeno = () => hasProcessStdout() || "Deno" in globalThis;'],
+        ['mode_ === "auto" ? hasProcessStdoutOrDeno ? "tty" : "browser" : mode_;', 'mode_ === "auto" ? hasProcessStdoutOrDeno() ? "tty" : "browser" : mode_;'],
+        ["options.colors : processStdoutIsTTY || isBrowser;", "options.colors : processStdoutIsTTY() || isBrowser;"],
+        ['globalValue("effect/Logger/prettyLoggerDefault", () => prettyLogger());',
+          'globalValue("effect/Logger/prettyLoggerDefault", () => { let made; return makeLogger((options) => (made ??= prettyLogger()).log(options)); });']
+      ])
+      if (/\b(hasProcessStdout|processStdoutIsTTY|hasProcessStdoutOrDeno)\b(?!\(| =)/.test(contents)) {
+        throw patchFailed("effect-logger-stdout", path, "the logger reads stdout somewhere else too")
+      }
+      return contents
+    }
+  },
+  {
+    // effect's clock learns at load how far its high-resolution time is from
+    // the epoch by reading `performance.now()`, and the first read of
+    // `performance` makes Node load perf_hooks (~4 M instructions). Under
+    // Node, where process.hrtime is what the clock uses, Date.now() gives
+    // the same origin.
+    name: "effect-clock-origin",
+    filter: /[\\/]effect[\\/]dist[\\/]esm[\\/]internal[\\/]clock\.js$/,
+    apply: (code, path) => edit("effect-clock-origin", path, code, [
+      ["const origin = /*#__PURE__*/performanceNowNanos() - /*#__PURE__*/processHrtime.bigint();", "const origin = BigInt(Date.now()) * BigInt(1_000_000) - processHrtime.bigint();"],
+      ['if (typeof performance === "undefined" || typeof performance.now !== "function") {', 'if (typeof process === "object" || typeof performance === "undefined" || typeof performance.now !== "function") {']
+    ])
+  }
+]
+
+// Start-up levers applied while bundling (docs/BUILD.md; figures in the README's "Performance").
 const startupPlugin = {
   name: "fazt-startup",
   setup(build) {
@@ -22,87 +110,12 @@ const startupPlugin = {
       contents: deepImports(readFileSync(args.path, "utf8")),
       loader: "ts"
     }))
-    // effect's Utils.js formats a stack trace at load to learn whether a
-    // function name survived minification; formatting it makes V8 index the
-    // line ends of the whole bundle (~13 M instructions). We keep names, so
-    // the answer is known: true.
-    build.onLoad({ filter: /[\\/]effect[\\/]dist[\\/]esm[\\/]Utils\.js$/ }, (args) => {
-      const code = readFileSync(args.path, "utf8")
-      const probe = /standard\.effect_internal_function\(\(\) => new Error\(\)\.stack\)\?\.includes\("effect_internal_function"\) === true/
-      if (!probe.test(code)) throw new Error(`${args.path}: the stack probe changed; review the fazt-startup plugin`)
-      return { contents: code.replace(probe, "true"), loader: "js" }
-    })
-    // @effect/cli renders a command's whole help (and usage) each time it
-    // checks that command's arguments for --help/--version/--wizard, and uses
-    // it only when --help is there: render it on that use only.
-    build.onLoad({ filter: /[\\/]@effect[\\/]cli[\\/]dist[\\/]esm[\\/]internal[\\/](commandDescriptor|builtInOptions)\.js$/ }, (args) => {
-      const code = readFileSync(args.path, "utf8")
-      const [from, to] = args.path.endsWith("builtInOptions.js")
-        ? ["return Option.some(showHelp(usage, helpDoc));", "return Option.some(showHelp(usage(), helpDoc()));"]
-        : ["const help = getHelpInternal(self, config);\n              const usage = getUsageInternal(self);\n              const options = InternalBuiltInOptions.builtInOptions(self, usage, help);",
-          "const options = InternalBuiltInOptions.builtInOptions(self, () => getUsageInternal(self), () => getHelpInternal(self, config));"]
-      if (!code.includes(from)) throw new Error(`${args.path}: @effect/cli changed; review the fazt-startup plugin`)
-      return { contents: code.replace(from, to), loader: "js" }
-    })
-    // Each of @effect/cli's prompts renders its terminal bell at load (~110
-    // Effect operations at every start); fazt shows no prompt: render it on use.
-    build.onLoad({ filter: /[\\/]@effect[\\/]cli[\\/]dist[\\/]esm[\\/]internal[\\/]prompt[\\/][\w-]+\.js$/ }, (args) => {
-      const code = readFileSync(args.path, "utf8")
-      const eager = 'const renderBeep = /*#__PURE__*/Doc.render(Doc.beep, {\n  style: "pretty"\n});'
-      if (!code.includes("renderBeep")) return undefined
-      if (!code.includes(eager) || /renderBeep(?!\)| =)/.test(code.replace(/Effect\.succeed\(renderBeep\)/g, ""))) {
-        throw new Error(`${args.path}: the prompt's bell changed; review the fazt-startup plugin`)
-      }
-      return {
-        contents: code
-          .replace(eager, 'const renderBeep = () => Doc.render(Doc.beep, { style: "pretty" });')
-          .replace(/Effect\.succeed\(renderBeep\)/g, "Effect.sync(renderBeep)"),
-        loader: "js"
-      }
-    })
-    // effect's logger module reads process.stdout at load (to choose the
-    // pretty logger's colours), which creates the stream: for a pipe or a
-    // terminal, Node's net module and a socket (src/commands/stdio.ts). fazt
-    // never uses the pretty logger: make it, and read stdout, on first use.
-    build.onLoad({ filter: /[\\/]effect[\\/]dist[\\/]esm[\\/]internal[\\/]logger\.js$/ }, (args) => {
-      const code = readFileSync(args.path, "utf8")
-      const edits = [
-        ['const hasProcessStdout = typeof process === "object" && process !== null && typeof process.stdout === "object" && process.stdout !== null;',
-          'const hasProcessStdout = () => typeof process === "object" && process !== null && typeof process.stdout === "object" && process.stdout !== null;'],
-        ["const processStdoutIsTTY = hasProcessStdout && process.stdout.isTTY === true;", "const processStdoutIsTTY = () => hasProcessStdout() && process.stdout.isTTY === true;"],
-        ['const hasProcessStdoutOrDeno = hasProcessStdout || "Deno" in globalThis;', 'const hasProcessStdoutOrDeno = () => hasProcessStdout() || "Deno" in globalThis;'],
-        ['mode_ === "auto" ? hasProcessStdoutOrDeno ? "tty" : "browser" : mode_;', 'mode_ === "auto" ? hasProcessStdoutOrDeno() ? "tty" : "browser" : mode_;'],
-        ["options.colors : processStdoutIsTTY || isBrowser;", "options.colors : processStdoutIsTTY() || isBrowser;"],
-        ['globalValue("effect/Logger/prettyLoggerDefault", () => prettyLogger());',
-          'globalValue("effect/Logger/prettyLoggerDefault", () => { let made; return makeLogger((options) => (made ??= prettyLogger()).log(options)); });']
-      ]
-      let contents = code
-      for (const [from, to] of edits) {
-        if (!contents.includes(from)) throw new Error(`${args.path}: the logger changed; review the fazt-startup plugin`)
-        contents = contents.replace(from, to)
-      }
-      if (/\b(hasProcessStdout|processStdoutIsTTY|hasProcessStdoutOrDeno)\b(?!\(| =)/.test(contents)) {
-        throw new Error(`${args.path}: the logger reads stdout elsewhere; review the fazt-startup plugin`)
-      }
-      return { contents, loader: "js" }
-    })
-    // effect's clock learns at load how far its high-resolution time is from
-    // the epoch by reading `performance.now()`, and the first read of
-    // `performance` makes Node load perf_hooks (~4 M instructions). Under
-    // Node, where process.hrtime is what the clock uses, Date.now() gives
-    // the same origin.
-    build.onLoad({ filter: /[\\/]effect[\\/]dist[\\/]esm[\\/]internal[\\/]clock\.js$/ }, (args) => {
-      const code = readFileSync(args.path, "utf8")
-      const origin = "const origin = /*#__PURE__*/performanceNowNanos() - /*#__PURE__*/processHrtime.bigint();"
-      const probe = 'if (typeof performance === "undefined" || typeof performance.now !== "function") {'
-      if (!code.includes(origin) || !code.includes(probe)) throw new Error(`${args.path}: the clock changed; review the fazt-startup plugin`)
-      return {
-        contents: code
-          .replace(origin, "const origin = BigInt(Date.now()) * BigInt(1_000_000) - processHrtime.bigint();")
-          .replace(probe, 'if (typeof process === "object" || typeof performance === "undefined" || typeof performance.now !== "function") {'),
-        loader: "js"
-      }
-    })
+    for (const patch of PATCHES) {
+      build.onLoad({ filter: patch.filter }, (args) => {
+        const contents = patch.apply(readFileSync(args.path, "utf8"), args.path)
+        return contents === undefined ? undefined : { contents, loader: "js" }
+      })
+    }
     // better-sqlite3's JavaScript is bundled (so it is in the code cache
     // too), and its native addon is loaded from the path node-gyp and
     // prebuild-install both write, instead of through `bindings`, which

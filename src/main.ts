@@ -146,6 +146,7 @@ const withStderrLogs = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 
 // @effect/cli colours its help and errors unconditionally: keep colour for a
 // terminal, and give pipes, files and NO_COLOR users plain text.
+// eslint-disable-next-line no-control-regex -- the escape character starts each colour code
 const ANSI = /\x1b\[[0-9;]*m/g
 /**
  * The CLI's console: lines straight to the descriptor (stdio.ts), above the

@@ -58,6 +58,7 @@ export const globalOptions = {
       const problem = dbPathProblem(text)
       return problem === undefined
         ? Effect.succeed(text)
+        // eslint-disable-next-line no-control-regex -- control characters are what it masks
         : Effect.fail(ValidationError.invalidValue(HelpDoc.p(`--db ${problem.startsWith("it is empty") ? "is empty: give the path of a database file" : `'${text.replace(/[\u0000-\u001f\u007f]/g, "?")}': ${problem}`}`)))
     }),
     Options.optional

@@ -21,7 +21,8 @@ import { NodeSites } from "../services/node/NodeSites.js"
 import * as fs from "node:fs"
 import { legacyConfigPath } from "../services/client/LegacyConfig.js"
 import { checkDbVariables, CommandPath, GlobalFlags } from "./globals.js"
-import { formatWait, liveLine, whileWaiting } from "./progress.js"
+import { formatWait } from "../domain/wait.js"
+import { liveLine, whileWaiting } from "./progress.js"
 
 /**
  * The services of `fazt remote …` on the client database (`--db`,

@@ -1,8 +1,7 @@
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type { DeployProgress } from "../services/client/deployFolder.js"
 import { formatBytes } from "./output.js"
-import { type Descriptor, isTerminal, write } from "./stdio.js"
+import { type Descriptor, isTerminal, terminalColumns, write } from "./stdio.js"
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
 /** Quick answers show nothing: the line appears only once a wait is noticeable. */
@@ -31,7 +30,7 @@ class LiveLine {
     if (this.label === undefined) return
     const seconds = Math.floor((Date.now() - this.started) / 1000)
     const text = `${FRAMES[this.frame++ % FRAMES.length]} ${this.label()}${seconds > 0 ? ` ${seconds}s` : ""}`
-    const width = process.stderr.columns ?? 80
+    const width = terminalColumns(2) ?? 80
     const fitted = [...text].length >= width ? `${[...text].slice(0, width - 2).join("")}…` : text
     write(2, `\r\x1b[2K${fitted}`)
     this.shown = true
@@ -120,12 +119,6 @@ export const whileWaiting = <A, E, R>(label: () => string, effect: Effect.Effect
         if (running === 0) liveLine.stop()
       })
   )
-}
-
-/** `2 s`, `250 ms`: how long a retry waits. */
-export const formatWait = (delay: Duration.Duration): string => {
-  const ms = Duration.toMillis(delay)
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 1000)} s`
 }
 
 /**

@@ -132,6 +132,7 @@ export const interpret = (root: CommandSpec, args: ReadonlyArray<string>): Verdi
   return help ? { _tag: "Help", command: current } : { _tag: "Run", args: out, command: current }
 }
 
+// eslint-disable-next-line no-control-regex -- the escape character starts each colour code
 const ANSI = /\x1b\[[0-9;]*m/g
 
 /** `Missing argument <url>` → `missing argument <url> for 'fazt remote add'; see 'fazt remote add --help'`. */

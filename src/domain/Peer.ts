@@ -141,7 +141,7 @@ export const looksLikeToken = (text: string): boolean =>
 
 /** Every `fzt_…` key inside `text`, masked (`fzt_…e3f`): for messages that echo what was typed. */
 export const maskTokensIn = (text: string): string =>
-  text.includes("fzt_") ? text.replace(/fzt_[A-Za-z0-9_\-]{6,}/g, (key) => maskToken(key) ?? "…") : text
+  text.includes("fzt_") ? text.replace(/fzt_[A-Za-z0-9_-]{6,}/g, (key) => maskToken(key) ?? "…") : text
 
 /** `fzt_…e3f`: enough to tell keys apart, never enough to use one. */
 export const maskToken = (secret: Redacted.Redacted<string> | string | null): string | null => {
@@ -226,25 +226,47 @@ export const PeerView = Schema.Struct({
 export type PeerView = typeof PeerView.Type
 
 /**
+ * Whether a peer's URL and token can be used for a request, judged once for
+ * both places that ask: the transport before it sends (HttpTransport's
+ * `send`, as typed errors) and the listing's `problem` column (`peerProblem`).
+ */
+export type PeerUsability =
+  | { readonly _tag: "Usable"; readonly url: URL; readonly token: string }
+  | { readonly _tag: "UnusableUrl"; readonly reason: string; readonly notHttp: boolean }
+  | { readonly _tag: "UnusableToken"; readonly reason: string }
+
+export const peerUsability = (peer: Pick<Peer, "url" | "token">): PeerUsability => {
+  let url: URL
+  try {
+    url = new URL(peer.url)
+  } catch {
+    return { _tag: "UnusableUrl", reason: "not an absolute URL", notHttp: true }
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return { _tag: "UnusableUrl", reason: "not an http(s) URL", notHttp: true }
+  const authority = pathAuthorityProblem(url)
+  if (authority !== undefined) return { _tag: "UnusableUrl", reason: authority, notHttp: false }
+  // A peer built by hand in JavaScript may carry plain text: unusable (a typed error), not a defect.
+  if (peer.token != null && !Redacted.isRedacted(peer.token)) return { _tag: "UnusableToken", reason: notRedacted(peer.token) }
+  const token = peer.token == null ? "" : Redacted.value(peer.token)
+  const badToken = token === "" ? undefined : tokenProblem(token)
+  if (badToken !== undefined) return { _tag: "UnusableToken", reason: badToken }
+  return { _tag: "Usable", url, token }
+}
+
+/**
  * Why a stored row cannot be used to reach its peer, or null. Such a row is
  * still listed (marked) and can be fixed (a new URL or token) or removed.
  */
 export const peerProblem = (peer: Peer): string | null => {
-  let url: URL | undefined
-  try {
-    url = new URL(peer.url)
-  } catch {
-    url = undefined
+  const usability = peerUsability(peer)
+  switch (usability._tag) {
+    case "Usable":
+      return null
+    case "UnusableUrl":
+      return usability.notHttp ? "its URL is not an http(s) URL" : `its URL cannot be used: ${usability.reason}`
+    case "UnusableToken":
+      return `its token cannot be sent: ${usability.reason}`
   }
-  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
-    return "its URL is not an http(s) URL"
-  }
-  const authority = pathAuthorityProblem(url)
-  if (authority !== undefined) return `its URL cannot be used: ${authority}`
-  const token = peer.token === null ? "" : Redacted.value(peer.token)
-  const badToken = token === "" ? undefined : tokenProblem(token)
-  if (badToken !== undefined) return `its token cannot be sent: ${badToken}`
-  return null
 }
 
 export const viewPeer = (peer: Peer, showToken = false): PeerView => ({
@@ -261,3 +283,7 @@ export const viewPeer = (peer: Peer, showToken = false): PeerView => ({
   updated_at: toIsoTime(peer.updatedAt),
   problem: peerProblem(peer)
 })
+
+/** Why a token that is not `Redacted` is refused (a JavaScript caller passed plain text), without echoing it. */
+export const notRedacted = (token: unknown): string =>
+  `it is ${typeof token === "string" ? "plain text" : `a ${typeof token}`}: pass it as Redacted.make(token) (effect/Redacted), so it never prints`

@@ -65,6 +65,7 @@ export type EntryVerdict =
   | { readonly _tag: "Refuse"; readonly why: string }
 
 export const vetEntryPath = (name: string): EntryVerdict => {
+  // eslint-disable-next-line no-control-regex -- control characters are what it refuses
   if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) return { _tag: "Refuse", why: `${JSON.stringify(name)} contains a control character` }
   if (name.includes("\\")) return { _tag: "Skip", why: `'${name}' uses backslashes` }
   if (name.startsWith("/") || /^[a-zA-Z]:/.test(name)) return { _tag: "Skip", why: `'${name}' is absolute` }

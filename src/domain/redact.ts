@@ -50,7 +50,3 @@ export const maskSecretIn = <A>(value: A, token: Redacted.Redacted<string> | str
   }
   return walk(value, 0) as A
 }
-
-/** Why a token that is not `Redacted` is refused (a JavaScript caller passed plain text), without echoing it. */
-export const notRedacted = (token: unknown): string =>
-  `it is ${typeof token === "string" ? "plain text" : `a ${typeof token}`}: pass it as Redacted.make(token) (effect/Redacted), so it never prints`

@@ -11,6 +11,7 @@ import { holdWriteLock } from "../support/lock.js"
 import { startNode } from "../support/node.js"
 import { hang, json, scriptedPeer } from "../support/scriptedPeer.js"
 import { query, snapshot } from "../support/sqlite.js"
+import { until } from "../support/until.js"
 
 const TOKEN = "fzt_hardening_secret_0123456789abcdef"
 const cleanups: Array<() => Promise<unknown> | void> = []
@@ -18,12 +19,6 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!()
 })
 
-
-/** Polls every 10 ms until `ready()` (for at most 10 s). */
-const until = async (ready: () => boolean) => {
-  for (let i = 0; i < 1000 && !ready(); i++) await new Promise((r) => setTimeout(r, 10))
-  expect(ready()).toBe(true)
-}
 
 const listen = (server: net.Server) =>
   new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)))
@@ -112,7 +107,7 @@ describe("network faults", () => {
     // Ctrl-C once the request is in flight (so the CLI is surely past start-up).
     let pid = 0
     const running = runFazt(["remote", "status"], { home, onSpawn: (p) => (pid = p) })
-    await until(() => peer.seen.length > 0)
+    await until("the peer has seen a request", () => peer.seen.length > 0)
     process.kill(pid, "SIGINT")
     const r = await running
     expect(r.code).toBe(130)
@@ -129,7 +124,7 @@ describe("network faults", () => {
     fs.writeFileSync(path.join(site, "index.html"), "x")
     let pid = 0
     const running = runFazt(["remote", "deploy", site], { home, onSpawn: (p) => (pid = p) })
-    await until(() => peer.seen.length > 0)
+    await until("the peer has seen a request", () => peer.seen.length > 0)
     process.kill(pid, "SIGINT")
     const r = await running
     expect(r.code).toBe(130)

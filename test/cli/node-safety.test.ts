@@ -15,34 +15,15 @@ import { selfIdentity } from "../../src/services/node/processIdentity.js"
 import { runFazt, tempHome } from "../support/cli.js"
 import { getSite } from "../support/http.js"
 import { startNode } from "../support/node.js"
-import { deployFiles, deployZip, getOnSite, nodeWithKey, raw, request, statusOf } from "../support/nodeHttp.js"
+import { clientFor, deployFiles, deployZip, getOnSite, nodeWithKey, raw, request, siteFolder, statusOf } from "../support/nodeHttp.js"
 import { query } from "../support/sqlite.js"
 import { handMadeZip } from "../support/zip.js"
+import { until } from "../support/until.js"
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!()
 })
-
-const until = async (what: string, check: () => boolean, ms = 30_000) => {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) if (check()) return
-  throw new Error(`timed out waiting until ${what}`)
-}
-
-const siteFolder = (root: string, name: string, files: Record<string, string | Buffer>) => {
-  const dir = path.join(root, name)
-  for (const [rel, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true })
-    fs.writeFileSync(path.join(dir, rel), content)
-  }
-  return dir
-}
-
-const clientFor = async (url: string, token: string) => {
-  const client = tempHome()
-  await runFazt(["remote", "add", "local", url, "--token-stdin"], { home: client, stdin: token })
-  return client
-}
 
 /** A tmpfs of `size` (e.g. "6m") mounted on a new folder, unmounted after the test; undefined when this user cannot mount. */
 const smallDisk = (size: string): string | undefined => {

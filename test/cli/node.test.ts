@@ -2,7 +2,6 @@
 // clients meet it: the command gateway, public health, the upgrade check,
 // API-key bookkeeping, floods of wrong keys, malformed requests, large files,
 // zip bombs and aborted uploads. Every test runs the real node on 127.0.0.1.
-import Sqlite from "better-sqlite3"
 import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as http from "node:http"
@@ -11,9 +10,11 @@ import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { FIXTURE_DB, FIXTURE_KEY, runFazt, tempHome } from "../support/cli.js"
 import { getSite } from "../support/http.js"
+import { type Answer, clientFor, raw, request as sharedRequest, siteFolder, writeTo as write } from "../support/nodeHttp.js"
 import { startNode } from "../support/node.js"
 import { query } from "../support/sqlite.js"
 import { handMadeZip, postDeploy, zerosZip } from "../support/zip.js"
+import { until } from "../support/until.js"
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
@@ -30,86 +31,22 @@ const nodeWithKey = async (args: ReadonlyArray<string> = [], env: Record<string,
   return { home, db, token, node }
 }
 
-interface Answer {
-  readonly status: number
-  readonly headers: http.IncomingHttpHeaders
-  readonly body: string
-}
-
 const request = (
   port: number,
   options: { method?: string; path: string; token?: string; body?: string; host?: string; agent?: http.Agent }
 ) =>
-  new Promise<Answer>((resolve, reject) => {
-    const req = http.request(
-      {
-        host: "127.0.0.1",
-        port,
-        method: options.method ?? "GET",
-        path: options.path,
-        ...(options.agent ? { agent: options.agent } : {}),
-        headers: {
-          ...(options.token !== undefined ? { authorization: `Bearer ${options.token}` } : {}),
-          ...(options.host ? { host: options.host } : {}),
-          ...(options.body !== undefined ? { "content-type": "application/json" } : {})
-        }
-      },
-      (res) => {
-        let body = ""
-        res.setEncoding("utf8").on("data", (c: string) => (body += c))
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
-      }
-    )
-    req.on("error", reject)
-    req.end(options.body)
+  sharedRequest(port, {
+    ...options,
+    // Node's shared keep-alive agent unless the test brings its own, as a client would.
+    agent: options.agent ?? http.globalAgent,
+    ...(options.body !== undefined ? { headers: { "content-type": "application/json" } } : {})
   })
 
 const cmd = (port: number, token: string | undefined, command: unknown) =>
   request(port, { method: "POST", path: "/api/cmd", ...(token !== undefined ? { token } : {}), body: JSON.stringify(command) })
 
-/** Sends raw bytes and returns everything the node answers before closing. */
-const raw = (port: number, text: string) =>
-  new Promise<string>((resolve) => {
-    const socket = net.connect(port, "127.0.0.1", () => socket.write(text))
-    let out = ""
-    socket.setEncoding("latin1").on("data", (d: string) => (out += d))
-    socket.on("close", () => resolve(out))
-    socket.on("error", () => undefined)
-    setTimeout(() => socket.end(), 2000)
-  })
-
-const siteFolder = (root: string, name: string, files: Record<string, string | Buffer>) => {
-  const dir = path.join(root, name)
-  for (const [rel, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true })
-    fs.writeFileSync(path.join(dir, rel), content)
-  }
-  return dir
-}
-
-const clientFor = async (url: string, token: string) => {
-  const client = tempHome()
-  await runFazt(["remote", "add", "local", url, "--token-stdin"], { home: client, stdin: token })
-  return client
-}
-
-const until = async (what: string, check: () => boolean, ms = 20_000) => {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (check()) return
-  throw new Error(`timed out waiting until ${what}`)
-}
-
 const peakRssKb = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))![1])
 
-
-/** A write another program makes to the node's database (sqlite3 at a shell). */
-const write = (db: string, sql: string) => {
-  const handle = new Sqlite(db)
-  try {
-    handle.prepare(sql).run()
-  } finally {
-    handle.close()
-  }
-}
 
 const stored = (db: string) => ({
   files: query<{ n: number }>(db, "SELECT count(*) AS n FROM fazt_remote_files")[0]!.n,

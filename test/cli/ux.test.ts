@@ -9,11 +9,7 @@ import { spawn } from "node:child_process"
 import { bin } from "../support/cli.js"
 import { closedPort, HEALTHY, hang, json, type Reply, scriptedPeer } from "../support/scriptedPeer.js"
 import { query } from "../support/sqlite.js"
-
-const until = async (ready: () => boolean) => {
-  for (let i = 0; i < 1000 && !ready(); i++) await new Promise((r) => setTimeout(r, 10))
-  expect(ready()).toBe(true)
-}
+import { until } from "../support/until.js"
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
@@ -48,7 +44,7 @@ describe("signals", () => {
       const seen = peer.seen.length
       let pid = 0
       const running = runFazt(["remote", "status"], { home, onSpawn: (p) => (pid = p) })
-      await until(() => peer.seen.length > seen)
+      await until("the peer has seen another request", () => peer.seen.length > seen)
       process.kill(pid, signal)
       const r = await running
       expect(r.code, signal).toBe(code)
@@ -204,7 +200,7 @@ describe("small things", () => {
     const db = path.join(home, "node.db")
     const node = await startNode({ db, home })
     cleanups.push(() => node.stop())
-    await until(() => node.stderr().includes("fazt remote add local"))
+    await until("the node has printed its hint", () => node.stderr().includes("fazt remote add local"))
     expect(node.stderr()).toContain("This node has no API keys yet")
     expect(node.stderr()).toContain(`fazt server create-key --name laptop | fazt remote add local ${node.url} --token-stdin`)
     const token = (await runFazt(["server", "create-key", "--name", "t", "--db", db], { home })).stdout.trim()

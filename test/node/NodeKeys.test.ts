@@ -1,6 +1,7 @@
 // The node's shared bcrypt verdict cache under interruption, and the
 // per-address count of wrong keys in bounded memory.
 import { describe, expect, it } from "@effect/vitest"
+import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -11,7 +12,11 @@ import { Database } from "../../src/services/db/Database.js"
 import type { BcryptPool } from "../../src/services/node/bcryptPool.js"
 import { makeClientWindow } from "../../src/services/node/clientWindow.js"
 import { makeWith, MAX_CLIENTS_REMEMBERED, MAX_FAILURES_PER_MINUTE, NodeKeys } from "../../src/services/node/NodeKeys.js"
+import { settled } from "../support/fiber.js"
 import { nodeServices, tempFolder } from "./harness.js"
+
+/** The interrupted request waited for the check instead of ending at once. */
+class WaitedForCheck extends Data.TaggedError("WaitedForCheck") {}
 
 /** A bcrypt pool whose every check waits until the test lets it answer `match`. */
 const gatedPool = () => {
@@ -45,11 +50,12 @@ describe("the node's bcrypt verdict cache", () => {
       const first = yield* Effect.fork(keys.verify(token, "10.0.0.1"))
       yield* Deferred.await(gate.started)
       const second = yield* Effect.fork(keys.verify(token, "10.0.0.2"))
-      yield* Effect.sleep("20 millis")
+      // The second request waits on the first one's check.
+      expect(yield* settled(second)).toBe("Suspended")
       // The first request's client goes away while its check is pending. Its
       // fiber ends at once (it only waited), the check goes on.
       const firstExit = yield* Fiber.interrupt(first).pipe(
-        Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new Error("the interrupted request waited for the check") })
+        Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new WaitedForCheck() })
       )
       expect(Exit.isInterrupted(firstExit)).toBe(true)
       gate.release(0)
@@ -68,7 +74,7 @@ describe("the node's bcrypt verdict cache", () => {
       const fiber = yield* Effect.fork(keys.verify("fzt_wrong", "10.0.0.1"))
       yield* Deferred.await(gate.started)
       yield* Fiber.interrupt(fiber).pipe(
-        Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new Error("the interrupted request waited for the check") })
+        Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new WaitedForCheck() })
       )
       gate.release(-1)
       expect(yield* keys.verify("fzt_wrong", "10.0.0.1")).toEqual({ _tag: "Invalid" })

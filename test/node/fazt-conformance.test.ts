@@ -9,10 +9,9 @@
 // `<site>.testdomain.com` is `<site>.localhost` here, `admin.testdomain.com`
 // is `admin.localhost`, and `localhost` is the API on both.
 import { createHash } from "node:crypto"
-import Sqlite from "better-sqlite3"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { runFazt } from "../support/cli.js"
-import { deployFiles, deployZip, getOnSite, nodeWithKey, raw, request, statusOf } from "../support/nodeHttp.js"
+import { deployFiles, deployZip, getOnSite, nodeWithKey, raw, request, statusOf, writeTo as write } from "../support/nodeHttp.js"
 import { query } from "../support/sqlite.js"
 import { handMadeZip } from "../support/zip.js"
 
@@ -30,14 +29,6 @@ const apiGet = (n: Node, path: string, options: { host?: string; token?: string;
   request(n.node.port, { path, host: options.host ?? "localhost", ...(options.token !== undefined ? { token: options.token } : {}), ...(options.headers ? { headers: options.headers } : {}) })
 
 /** Another program's write to the node's database (sqlite3 at a shell). */
-const write = (db: string, sql: string) => {
-  const handle = new Sqlite(db)
-  try {
-    handle.prepare(sql).run()
-  } finally {
-    handle.close()
-  }
-}
 
 // A protected endpoint: fazt's tests use GET /api/system/config (sessions);
 // this node's protected GET is /api/system/health.
@@ -377,13 +368,14 @@ describe("main_integration_adversarial_test.go", () => {
   it("TestAdversarial_ConcurrentAuthAndInvalidation — 5 workers × 20 requests while the key is deleted: only 200s and 401s", async () => {
     const n = await freshNode()
     const seen: Array<number> = []
-    const worker = async () => {
-      for (let j = 0; j < 20; j++) seen.push((await apiGet(n, PROTECTED, { host: "admin.localhost", token: n.token })).status)
+    const worker = async (w: number) => {
+      for (let j = 0; j < 20; j++) {
+        seen.push((await apiGet(n, PROTECTED, { host: "admin.localhost", token: n.token })).status)
+        // The key goes while the workers are at it: after the first worker's third answer.
+        if (w === 0 && j === 2) write(n.db, "DELETE FROM api_keys")
+      }
     }
-    const workers = Array.from({ length: 5 }, worker)
-    await new Promise((r) => setTimeout(r, 20))
-    write(n.db, "DELETE FROM api_keys")
-    await Promise.all(workers)
+    await Promise.all(Array.from({ length: 5 }, (_, w) => worker(w)))
     expect(seen).toHaveLength(100)
     expect(seen.filter((s) => s !== 200 && s !== 401)).toEqual([])
     expect(seen.at(-1)).toBe(401)

@@ -2,7 +2,9 @@ import { describe, expect, it } from "@effect/vitest"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Deferred, Effect, Fiber } from "effect"
 import { Database } from "../../src/services/db/Database.js"
-import { freshDatabase } from "../support/layers.js"
+import * as Context from "effect/Context"
+import { settled } from "../support/fiber.js"
+import { freshDatabase, tempDbFile } from "../support/layers.js"
 
 // `Database.run` and `Database.all` go straight to the connection (no @effect/sql machinery),
 // yet keeps @effect/sql's rule: one connection, so a statement must wait for
@@ -24,8 +26,9 @@ const valueOf = (k: string) =>
 /**
  * Runs `effect` (forked) while another fiber holds a transaction that has
  * inserted row 'b' and will roll it back; returns what `effect` gave once
- * that transaction has ended. 50 ms is time enough for `effect` to run, were
- * it not waiting for the transaction.
+ * that transaction has ended. The transaction ends only once `effect` has
+ * gone as far as it can: were it not waiting for the transaction, it would
+ * have run inside it.
  */
 const duringAbandonedTransaction = <A, E>(db: Database.Service, effect: Effect.Effect<A, E>) =>
   Effect.gen(function* () {
@@ -44,7 +47,7 @@ const duringAbandonedTransaction = <A, E>(db: Database.Service, effect: Effect.E
     )
     yield* Deferred.await(inside)
     const during = yield* Effect.fork(effect)
-    yield* Effect.sleep("50 millis")
+    yield* settled(during)
     yield* Deferred.succeed(finish, undefined)
     expect(yield* Effect.flip(Fiber.join(transaction))).toBe("abandoned")
     return yield* Fiber.join(during)
@@ -69,6 +72,17 @@ describe("Database.run", () => {
       expect(yield* valueOf("a")).toBe("before")
       yield* db.transaction(db.run("UPDATE t SET v = ? WHERE k = ?", ["committed", "a"]))
       expect(yield* valueOf("a")).toBe("committed")
+    }).pipe(Effect.provide(freshDatabase())))
+
+  it.scopedLive("inside another database's transaction it still waits for its own database's lock", () =>
+    Effect.gen(function* () {
+      const db = yield* setUp
+      const other = Context.get(yield* Database.make({ filename: tempDbFile() }), Database)
+      // The statement runs in a transaction of `other`: that is no licence to skip `db`'s lock.
+      const result = yield* duringAbandonedTransaction(db, other.transaction(db.run("UPDATE t SET v = ? WHERE k = ?", ["after", "a"])))
+      expect(result).toBeUndefined()
+      expect(yield* valueOf("a")).toBe("after")
+      expect(yield* valueOf("b")).toBeUndefined()
     }).pipe(Effect.provide(freshDatabase())))
 
   it.live("a failing statement is a DatabaseError naming the file", () =>

@@ -37,10 +37,17 @@ export interface RunOptions {
   readonly onSpawn?: (pid: number) => void
 }
 
-/** Runs the built CLI as a user would, with only HOME/PATH from this process. */
+/**
+ * Where the launcher keeps its code caches during the tests (bin/fazt.cjs):
+ * one folder for every run, as one user's ~/.cache would be, so that a
+ * throwaway HOME neither compiles the bundle afresh nor gains a .cache folder.
+ */
+export const TEST_CODE_CACHE = path.join(os.tmpdir(), "fazt-test-code-cache")
+
+/** Runs the built CLI as a user would, with only HOME/PATH (and the shared code cache) from this process. */
 export const runFazt = (args: ReadonlyArray<string>, options: RunOptions): Promise<RunResult> =>
   new Promise((resolve, reject) => {
-    const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: options.home }
+    const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: options.home, XDG_CACHE_HOME: TEST_CODE_CACHE }
     for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v
     const as = options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }
     const child = options.shellPrefix === undefined

@@ -1,6 +1,8 @@
 // Black-box helpers for tests of `fazt server start`: a node with a key,
 // requests with any Host and headers, raw bytes on a socket, deploys of
 // hand-made archives.
+import Sqlite from "better-sqlite3"
+import * as fs from "node:fs"
 import * as http from "node:http"
 import * as net from "node:net"
 import * as path from "node:path"
@@ -41,6 +43,8 @@ export const request = (
     readonly token?: string
     readonly headers?: Record<string, string>
     readonly body?: string | Buffer
+    /** Default: a fresh connection (no agent). */
+    readonly agent?: http.Agent
   }
 ) =>
   new Promise<Answer>((resolve, reject) => {
@@ -50,7 +54,7 @@ export const request = (
         port,
         method: options.method ?? "GET",
         path: options.path,
-        agent: false,
+        agent: options.agent ?? false,
         headers: {
           ...(options.host !== undefined ? { host: options.host } : {}),
           ...(options.token !== undefined ? { authorization: `Bearer ${options.token}` } : {}),
@@ -113,3 +117,30 @@ export const deployFiles = (url: string, token: string, site: string, files: Rec
 /** GET a path on `<site>.localhost`. */
 export const getOnSite = (port: number, site: string, pathname: string, headers: Record<string, string> = {}) =>
   request(port, { path: pathname, host: `${site}.localhost:${port}`, headers })
+
+/** A site folder with these files (paths may have folders) under `root`. */
+export const siteFolder = (root: string, name: string, files: Record<string, string | Buffer>) => {
+  const dir = path.join(root, name)
+  for (const [rel, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true })
+    fs.writeFileSync(path.join(dir, rel), content)
+  }
+  return dir
+}
+
+/** A client HOME whose only peer, `local`, is the node at `url` with `token`. */
+export const clientFor = async (url: string, token: string) => {
+  const client = tempHome()
+  await runFazt(["remote", "add", "local", url, "--token-stdin"], { home: client, stdin: token })
+  return client
+}
+
+/** A write another program makes to the node's database (sqlite3 at a shell). */
+export const writeTo = (db: string, sql: string) => {
+  const handle = new Sqlite(db)
+  try {
+    handle.prepare(sql).run()
+  } finally {
+    handle.close()
+  }
+}

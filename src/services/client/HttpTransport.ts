@@ -9,7 +9,6 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import {
@@ -21,8 +20,8 @@ import {
   type UnreachableKind,
   UnusableToken
 } from "../../domain/errors.js"
-import { pathAuthorityProblem, type Peer, redactUrl, tokenProblem } from "../../domain/Peer.js"
-import { notRedacted } from "../../domain/redact.js"
+import { formatWait } from "../../domain/wait.js"
+import { type Peer, peerUsability, redactUrl } from "../../domain/Peer.js"
 import {
   isLoopbackHost,
   MAX_BACKOFF_MILLIS,
@@ -92,15 +91,6 @@ const describeNetworkError = (cause: unknown, host: string): NetworkFailure => {
   }
   if (code === "ETIMEDOUT") return { kind: "network", unreachable: "timeout", reason: `connecting to ${host} timed out` }
   return { kind: "network", unreachable: "other", reason: code !== "" ? `network error (${code})` : "network error" }
-}
-
-/** `1m 30s`: how a wait reads in a message. */
-const formatWait = (wait: Duration.Duration): string => {
-  const seconds = Math.ceil(Duration.toMillis(wait) / 1000)
-  if (!Number.isFinite(seconds)) return "for ever"
-  if (seconds < 120) return `${seconds} s`
-  if (seconds < 10_800) return `${Math.round(seconds / 60)} min`
-  return `${Math.round(seconds / 3600)} h`
 }
 
 const isTooLong = (wait: Duration.Duration | undefined): wait is Duration.Duration =>
@@ -335,19 +325,10 @@ const makeOn = (
 
   const send = (peer: Peer, request: PeerRequest): Effect.Effect<PeerResponse, TransportError> =>
     Effect.gen(function* () {
-      let base: URL
-      try {
-        base = new URL(peer.url)
-      } catch {
-        return yield* new InvalidPeerUrl({ peer: peer.name, url: redactUrl(peer.url), reason: "not an absolute URL" })
-      }
-      if (base.protocol !== "http:" && base.protocol !== "https:") {
-        return yield* new InvalidPeerUrl({ peer: peer.name, url: redactUrl(peer.url), reason: "not an http(s) URL" })
-      }
-      const authority = pathAuthorityProblem(base)
-      if (authority !== undefined) {
-        return yield* new InvalidPeerUrl({ peer: peer.name, url: redactUrl(peer.url), reason: authority })
-      }
+      const usability = peerUsability(peer)
+      if (usability._tag === "UnusableUrl") return yield* new InvalidPeerUrl({ peer: peer.name, url: redactUrl(peer.url), reason: usability.reason })
+      if (usability._tag === "UnusableToken") return yield* new UnusableToken({ peer: peer.name, reason: usability.reason })
+      const { token, url: base } = usability
       // The request URL is the peer's origin plus a path: setting `pathname`
       // can never change the host, as joining text and resolving it could.
       const target = new URL(base.origin)
@@ -355,13 +336,6 @@ const makeOn = (
       if (target.origin !== base.origin) {
         return yield* new InvalidPeerUrl({ peer: peer.name, url: redactUrl(peer.url), reason: "a request would leave its host" })
       }
-      // A peer built by hand in JavaScript may carry plain text: refused as unusable, not a defect.
-      if (peer.token != null && !Redacted.isRedacted(peer.token)) {
-        return yield* new UnusableToken({ peer: peer.name, reason: notRedacted(peer.token) })
-      }
-      const token = peer.token == null ? "" : Redacted.value(peer.token)
-      const badToken = token === "" ? undefined : tokenProblem(token)
-      if (badToken !== undefined) return yield* new UnusableToken({ peer: peer.name, reason: badToken })
       if (target.protocol === "https:") yield* warnUnverified(peer.name, target.host)
       // Where the token goes is judged on the URL actually requested.
       if (token !== "" && target.protocol === "http:" && !isLoopbackHost(target.hostname) && !options.insecure) {

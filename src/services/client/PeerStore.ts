@@ -1,5 +1,5 @@
 import * as Context from "effect/Context"
-import { notRedacted } from "../../domain/redact.js"
+import { notRedacted } from "../../domain/Peer.js"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"

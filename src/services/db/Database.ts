@@ -318,11 +318,14 @@ const open = (options: DatabaseOptions): Effect.Effect<Database.Service, Databas
     }).pipe(Effect.provideServiceEffect(Reactivity.Reactivity, Reactivity.make))
 
     const locked = semaphore.withPermits(1)
-    // As @effect/sql picks its connection: the transaction's when the fiber is in one, else the lock's.
+    // As @effect/sql picks its connection: the transaction's when the fiber is
+    // in one of this database's transactions, else the lock's. A transaction
+    // of another database (an import from an older file, say) holds that
+    // file's lock, not this one's: the statement waits for this lock as usual.
     const onConnection = <A>(use: () => A) => {
       const now = Effect.try({ try: use, catch: fail })
       return Effect.flatMap(Effect.serviceOption(SqlClient.TransactionConnection), (transaction) =>
-        transaction._tag === "Some" ? now : locked(now))
+        transaction._tag === "Some" && transaction.value[0] === connection ? now : locked(now))
     }
     const run = (statement: string, params: ReadonlyArray<unknown>) => onConnection(() => void prepare(statement).run(...params))
     const all = <Row>(statement: string, params: ReadonlyArray<unknown> = []) =>

@@ -8,21 +8,22 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Stream from "effect/Stream"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as nodePath from "node:path"
 import { describeErrno, errnoCode } from "../../domain/errno.js"
 import { ListenFailed } from "../../domain/errors.js"
 import { Database } from "../db/Database.js"
-import { makeClientWindow } from "./clientWindow.js"
-import { MAX_CLIENTS_REMEMBERED, NodeKeys } from "./NodeKeys.js"
-import { NodeSites, type SiteFile } from "./NodeSites.js"
-import { type ReceivedUpload, receiveUpload, UploadFailed } from "./uploadReceiver.js"
+import { NodeKeys } from "./NodeKeys.js"
+import { NodeSites } from "./NodeSites.js"
+import { badRequest, failure, insufficientStorage, isStorageFault, noRoute, plainText } from "./routes/answers.js"
+import { adminRoutes } from "./routes/admin.js"
+import { commandRoute } from "./routes/command.js"
+import { deployRoute } from "./routes/deploy.js"
+import { siteRoutes } from "./routes/site.js"
 
 export interface NodeOptions {
   /** Reported as the node's version (health, upgrade). */
@@ -39,18 +40,7 @@ export interface NodeOptions {
   readonly uploadDir?: string
 }
 
-const envelope = (data: unknown, status = 200) => HttpServerResponse.unsafeJson({ data }, { status })
-
 // fazt's error envelope carries no `data` (internal/api/response.go, ErrorEnvelope).
-const failure = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
-  HttpServerResponse.unsafeJson({ error: { code, message } }, { status, headers })
-
-const badRequest = (message: string) => failure(400, "BAD_REQUEST", message)
-
-const noRoute = (request: HttpServerRequest.HttpServerRequest) =>
-  failure(404, "NOT_FOUND", `No route for ${request.method} ${request.url.replace(/\?.*$/, "").replaceAll("%3B", ";")}`)
-
-
 /** A limit as it was given (`--max-upload 100MB` → `100 MB`), not `104857600 bytes`. */
 const sizeText = (n: number): string =>
   n % 1024 ** 3 === 0 ? `${n / 1024 ** 3} GB` : n % 1024 ** 2 === 0 ? `${n / 1024 ** 2} MB` : n % 1024 === 0 ? `${n / 1024} KB` : `${n} bytes`
@@ -75,64 +65,6 @@ const siteOfHost = (host: string | undefined): string | undefined => {
 }
 
 /**
- * The stored path a decoded request path names, cleaned as Go's
- * filepath.Clean does for fazt's ServeVFS (empty and `.` segments dropped),
- * or undefined when it would climb out with `..`.
- */
-const storedPathOf = (decoded: string): string | undefined => {
-  const parts: Array<string> = []
-  for (const part of decoded.split("/")) {
-    if (part === "" || part === ".") continue
-    if (part === "..") return undefined
-    parts.push(part)
-  }
-  return parts.join("/")
-}
-
-/** Go's filepath.Ext: the final element's suffix from its last dot, or "". */
-const extensionOf = (path: string): string => {
-  const base = path.slice(path.lastIndexOf("/") + 1)
-  const dot = base.lastIndexOf(".")
-  return dot === -1 ? "" : base.slice(dot)
-}
-
-/** fazt's Cache-Control for a served file (internal/hosting/handler.go, ServeVFS). */
-const cacheControlOf = (path: string): string =>
-  path.endsWith(".html")
-    ? "no-cache, must-revalidate"
-    : path.startsWith("assets/") && path.slice(path.lastIndexOf("/") + 1).includes("-")
-    ? "public, max-age=31536000, immutable"
-    : "public, max-age=300"
-
-/** Go's http.NotFound and http.Error answers: plain text. */
-const plainText = (status: number, text: string, headers: Record<string, string> = {}) =>
-  HttpServerResponse.text(`${text}\n`, { status, headers: { "x-content-type-options": "nosniff", ...headers } })
-
-/** A storage fault of the node's own disk: answered 507 (fazt has no status of its own for it; its answer is a 500). */
-const insufficientStorage = () =>
-  failure(507, "INSUFFICIENT_STORAGE", "This node cannot store the request: its disk is full (or failing)")
-
-/** A DatabaseError that means the disk is full or failing (src/services/db/Database.ts, describeFailure). */
-const isStorageFault = (e: unknown): boolean =>
-  typeof e === "object" && e !== null && (e as { _tag?: unknown })._tag === "DatabaseError" &&
-  /disk is full|disk I\/O error/.test(String((e as { reason?: unknown }).reason))
-
-/** fazt's app ids: `app_` and 4–32 of [0-9a-z] (internal/appid/appid.go). */
-const APP_ID = /^app_[0-9a-z]{4,32}$/
-
-/** An answer of the command gateway: always HTTP 200 (internal/handlers/cmd_gateway.go). */
-const commandResult = (result: { readonly data: unknown } | { readonly error: string }) =>
-  envelope("error" in result ? { success: false, error: result.error } : { success: true, data: result.data })
-
-const ownAddress = (host: string | undefined) => {
-  const port = /:(\d+)$/.exec(host ?? "")?.[1]
-  return port === undefined ? "" : `:${port}`
-}
-
-/** A chunk removed while its file was being sent: the site was redeployed mid-answer. */
-class ChunkGone extends Data.TaggedError("ChunkGone")<{ readonly path: string; readonly seq: number }> {}
-
-/**
  * The local fazt node: fazt's admin API (health, apps, the command gateway,
  * deploy, delete, upgrade) behind API keys, fazt's public `/health`, and every
  * deployed site at `http://<site>.localhost:<port>/`.
@@ -143,11 +75,6 @@ const makeApp = (options: NodeOptions) =>
     const sites = yield* NodeSites
     const db = yield* Database
     const startedAt = Date.now()
-    const deploys = makeClientWindow({
-      limit: Math.max(1, options.deploysPerMinute),
-      windowMs: 60_000,
-      maxClients: MAX_CLIENTS_REMEMBERED
-    })
     const clientOf = (request: HttpServerRequest.HttpServerRequest) => Option.getOrElse(request.remoteAddress, () => "unknown")
 
     // The database file this node opened, by device and inode: deleted or
@@ -187,192 +114,8 @@ const makeApp = (options: NodeOptions) =>
         return yield* afterBody(request, failure(503, "DATABASE_GONE", `${problem}: nothing more can be stored; restart the node`))
       })
 
-    const health = Effect.map(databaseProblem, (problem) =>
-      envelope({
-        status: problem === undefined ? "healthy" : "unhealthy",
-        ...(problem === undefined ? {} : { problem }),
-        uptime_seconds: (Date.now() - startedAt) / 1000,
-        version: options.version,
-        mode: "local",
-        memory: { used_mb: process.memoryUsage().rss / 1048576, limit_mb: os.totalmem() / 1048576 },
-        database: { path: db.path, open_connections: 1, in_use: 0 }
-      })
-    )
-
-    // fazt's public liveness check (cmd/server/main.go): plain "OK", or 503
-    // when the database does not answer.
-    const publicHealth = Effect.gen(function* () {
-      if ((yield* databaseProblem) !== undefined) return yield* Effect.fail("gone")
-      yield* db.use(db.sql`SELECT 1`)
-    }).pipe(
-      Effect.as(HttpServerResponse.text("OK")),
-      Effect.orElseSucceed(() => plainText(503, "Database unhealthy"))
-    )
-
-    const apps = Effect.map(sites.list, (list) =>
-      envelope(list.map((s) => ({
-        id: s.id,
-        title: s.name,
-        visibility: "public",
-        source: "deploy",
-        file_count: s.file_count,
-        size_bytes: s.size_bytes,
-        created_at: s.created_at,
-        updated_at: s.updated_at,
-        spa: s.spa
-      }))))
-
-    // DELETE /api/apps/<name>: the rest of the path, decoded (the host
-    // dispatch has already answered 400 to a malformed escape).
-    const deleteApp = Effect.gen(function* () {
-      const request = yield* HttpServerRequest.HttpServerRequest
-      const path = request.url.replace(/\?.*$/, "")
-      const name = decodeURIComponent(path.slice("/api/apps/".length))
-      if (name === "") return noRoute(request)
-      const removed = yield* sites.remove(name)
-      return removed
-        ? envelope({ message: `App '${name}' deleted`, name })
-        : failure(404, "NOT_FOUND", `App '${name}' not found`)
-    })
-
-    // The command gateway, as fazt's CLI uses it (`fazt @peer app list`):
-    // internal/handlers/cmd_gateway.go. Every site here is one app whose only
-    // alias is the site's name.
-    const findApp = (args: ReadonlyArray<string>) =>
-      Effect.gen(function* () {
-        let identifier = args[0]!
-        let byId = APP_ID.test(identifier)
-        args.forEach((arg, i) => {
-          if ((arg === "--alias" || arg === "--id") && i + 1 < args.length) {
-            identifier = args[i + 1]!
-            byId = arg === "--id"
-          }
-        })
-        const list = yield* sites.list
-        return list.find((s) => (byId ? s.id === identifier : s.name === identifier))
-      })
-
-    const appCommand = (args: ReadonlyArray<string>, host: string | undefined) =>
-      Effect.gen(function* () {
-        const [sub, ...rest] = args
-        if (sub === undefined) return { error: "missing subcommand" }
-        switch (sub) {
-          case "list": {
-            const list = [...(yield* sites.list)].sort((a, b) => b.updated_at.localeCompare(a.updated_at))
-            if (rest.includes("--aliases")) {
-              const aliases = list.map((s) => ({ subdomain: s.name, type: "proxy", targets: { app_id: s.id } }))
-              return { data: aliases.length === 0 ? null : aliases }
-            }
-            // fazt answers null, not [], when there are no apps.
-            const items = list.map((s) => ({ id: s.id, title: s.name, visibility: "public", aliases: [s.name] }))
-            return { data: items.length === 0 ? null : items }
-          }
-          case "info": {
-            if (rest.length < 1) return { error: "missing required argument" }
-            const app = yield* findApp(rest)
-            if (!app) return { error: "not found" }
-            return {
-              data: {
-                id: app.id,
-                title: app.name,
-                visibility: "public",
-                source: "deploy",
-                file_count: app.file_count,
-                size_bytes: app.size_bytes,
-                created_at: app.created_at,
-                updated_at: app.updated_at,
-                aliases: [app.name],
-                url: `http://${app.name}.localhost${ownAddress(host)}`
-              }
-            }
-          }
-          case "remove": {
-            if (rest.length < 1) return { error: "missing required argument" }
-            const problem = yield* databaseProblem
-            if (problem !== undefined) return { error: `${problem}: nothing more can be stored; restart the node` }
-            if (rest.includes("--alias") && !rest.includes("--id")) {
-              return { error: "this node keeps exactly one alias per app, its name: remove the app instead" }
-            }
-            const app = yield* findApp(rest)
-            if (!app || !(yield* sites.remove(app.name))) return { error: "not found" }
-            return { data: { id: app.id, title: app.name, deleted: 1, message: "App removed" } }
-          }
-          case "link":
-          case "unlink":
-          case "reserve":
-          case "fork":
-          case "lineage":
-            return { error: `'app ${sub}' is not supported by this node (fazt remote ${options.version})` }
-          default:
-            return { error: "unknown subcommand" }
-        }
-      })
-
-    const serverCommand = (args: ReadonlyArray<string>) => {
-      if (args[0] === undefined) return { error: "missing subcommand" }
-      if (args[0] !== "info") return { error: "unknown subcommand" }
-      // No file cache here: the VFS figures are honestly zero.
-      return { data: { version: options.version, domain: "localhost", env: "development", vfs: { cached_files: 0, cache_size: 0 } } }
-    }
-
-    const command = Effect.gen(function* () {
-      const request = yield* HttpServerRequest.HttpServerRequest
-      if (Number(request.headers["content-length"] ?? "0") > 1024 * 1024) {
-        return failure(413, "PAYLOAD_TOO_LARGE", "Request payload exceeds maximum size of 1MB")
-      }
-      const text = yield* request.text.pipe(Effect.catchTag("RequestError", () => Effect.succeed(undefined)))
-      let body: unknown
-      try {
-        body = text === undefined ? undefined : JSON.parse(text)
-      } catch {
-        body = undefined
-      }
-      // Go decodes into {command string, args []string}: anything else is a
-      // 400. Its decoder matches keys without regard to case ("Command",
-      // "ARGS"), a later key overriding an earlier one, ignores unknown keys,
-      // and leaves a field at its zero value for null.
-      if (typeof body !== "object" || body === null || Array.isArray(body)) return badRequest("invalid request body")
-      let name = ""
-      let args: ReadonlyArray<unknown> = []
-      for (const [key, value] of Object.entries(body)) {
-        const field = key.toLowerCase()
-        if (field === "command") {
-          if (value !== null && typeof value !== "string") return badRequest("invalid request body")
-          if (value !== null) name = value
-        } else if (field === "args") {
-          if (value !== null && !(Array.isArray(value) && value.every((a) => typeof a === "string" || a === null))) {
-            return badRequest("invalid request body")
-          }
-          args = value ?? []
-        }
-      }
-      if (name === "") return badRequest("command is required")
-      const argv = args.map((a) => (typeof a === "string" ? a : ""))
-      if (name === "app") return commandResult(yield* appCommand(argv, request.headers["host"]))
-      if (name === "server") return commandResult(serverCommand(argv))
-      return commandResult({ error: "unknown command" })
-    })
-
-    // With no release channel, the newest version this node knows is its own:
-    // `already_latest` with `new_version` equal to the current one, never a
-    // `check_only` (which means "an update is available"). See fazt's
-    // internal/handlers/upgrade_handler.go.
-    const upgrade = Effect.map(HttpServerRequest.ParsedSearchParams, (query) => {
-      if (query["force"] === "true" || query["url"] !== undefined) {
-        return failure(
-          501,
-          "NOT_IMPLEMENTED",
-          `This node (fazt remote ${options.version}) cannot replace or restart its own binary; upgrade it with npm`
-        )
-      }
-      return envelope({
-        success: true,
-        message: `This node runs fazt remote ${options.version} and has no release channel to check`,
-        current_version: options.version,
-        new_version: options.version,
-        action: "already_latest"
-      })
-    })
+    const { apps, deleteApp, health, publicHealth, upgrade } = adminRoutes({ sites, db, options, databaseProblem, startedAt })
+    const command = commandRoute({ sites, options, databaseProblem })
 
     // An upload answered before its body was read (refused mid-way, a wrong
     // key, a rate limit) is read to its end and dropped before the answer
@@ -416,153 +159,8 @@ const makeApp = (options: NodeOptions) =>
         failure(413, "PAYLOAD_TOO_LARGE", `The upload is larger than this node's limit of ${sizeText(options.maxUploadBytes)} (its --max-upload)`)
       )
 
-    const deploy = Effect.gen(function* () {
-      const request = yield* HttpServerRequest.HttpServerRequest
-      const client = clientOf(request)
-      const wait = options.deploysPerMinute > 0 ? deploys.retryAfter(client) : undefined
-      if (wait !== undefined) {
-        return yield* afterBody(request, failure(
-          429,
-          "RATE_LIMIT_EXCEEDED",
-          `At most ${options.deploysPerMinute} deploys a minute from one client; retry in ${wait} s (the node's --deploys-per-minute raises the limit)`,
-          { "retry-after": String(wait) }
-        ))
-      }
-      // Only deploys that succeed count, as in fazt (RecordDeploy after the
-      // deploy, internal/handlers/deploy.go); one in progress holds its place,
-      // so concurrent uploads cannot all pass the check at once.
-      const at = options.deploysPerMinute > 0 ? deploys.record(client) : undefined
-      const release = Effect.sync(() => at !== undefined && deploys.cancel(client, at))
-      const declared = Number(request.headers["content-length"] ?? "0")
-      if (declared > options.maxUploadBytes) return yield* Effect.zipRight(release, tooLarge(request))
-      return yield* Effect.gen(function* () {
-        // The upload lands in a folder of its own under the node's upload
-        // folder, removed when the request ends: answered, failed, or cut off
-        // by the client (then the request is interrupted) or by shutdown.
-        const dir = yield* Effect.acquireRelease(
-          Effect.try({
-            try: () => fs.mkdtempSync(nodePath.join(options.uploadDir ?? os.tmpdir(), "upload-")),
-            catch: (e) => {
-              const code = errnoCode(e)
-              return new UploadFailed({ kind: code === "ENOSPC" || code === "EDQUOT" ? "no-space" : "io", reason: `cannot make a folder for the upload (${code ?? String(e)})` })
-            }
-          }),
-          (d) => Effect.sync(() => fs.rmSync(d, { recursive: true, force: true }))
-        )
-        const receiving = receiveUpload(NodeHttpServerRequest.toIncomingMessage(request), dir, options.maxUploadBytes)
-        const form = yield* Effect.async<ReceivedUpload, UploadFailed>((resume) => {
-          receiving.done.then((upload) => resume(Effect.succeed(upload)), (e: UploadFailed) => resume(Effect.fail(e)))
-          return Effect.sync(receiving.cancel)
-        })
-        const field = (name: string) => form.fields[name]
-        const site = field("site_name")
-        if (site === undefined || site === "") return badRequest("site_name is required")
-        const file = form.file
-        if (file === undefined) return badRequest("file is required")
-        if (!file.name.toLowerCase().endsWith(".zip")) return badRequest("file must be a .zip archive")
-        const s = yield* sites.deploy({
-          site,
-          spa: field("spa") === "true",
-          zipPath: file.path,
-          limits: { maxTotalBytes: options.maxUnpackedBytes, maxFileBytes: options.maxFileBytes, maxFiles: options.maxFiles }
-        })
-        const skipped = s.skipped.length === 0
-          ? ""
-          : ` (${s.skipped.length} unsafe ${s.skipped.length === 1 ? "entry" : "entries"} skipped: ${s.skipped.slice(0, 3).join("; ")}${s.skipped.length > 3 ? "; …" : ""})`
-        return envelope({
-          site: s.name,
-          file_count: s.file_count,
-          size_bytes: s.size_bytes,
-          message: `Deployed ${s.file_count} files to ${s.name}${skipped}`
-        })
-      }).pipe(
-        Effect.scoped,
-        Effect.catchTags({
-          UploadFailed: (e) =>
-            e.kind === "too-large"
-              ? tooLarge(request)
-              : e.kind === "no-space"
-              ? Effect.zipRight(Effect.logError(`POST /api/deploy: ${e.reason}`), afterBody(request, insufficientStorage()))
-              : e.kind === "io"
-              ? Effect.die(e)
-              : afterBody(request, badRequest(`Cannot read the multipart form: ${e.reason}`)),
-          DeployRejected: (e) => Effect.succeed(failure(e.status, e.status === 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST", e.reason)),
-          DatabaseError: (e) =>
-            isStorageFault(e)
-              ? Effect.as(Effect.logError(`POST /api/deploy: ${e.message}`), insufficientStorage())
-              : Effect.fail(e)
-        }),
-        Effect.tap((response) => (response.status === 200 ? Effect.void : release)),
-        Effect.onError(() => release)
-      )
-    })
-
-    // Small files are sent whole; chunked ones one chunk (1 MiB) at a time, so
-    // a large file is never held in memory. A chunk gone meanwhile (the site
-    // was redeployed mid-answer) ends the answer short of its Content-Length:
-    // the reader sees an error, never a mix of two versions.
-    const sendFile = (file: SiteFile, headers: Record<string, string>) => {
-      if (file.body._tag === "Whole") return HttpServerResponse.uint8Array(file.body.content, { contentType: file.mimeType, headers })
-      const { deployId, path, chunks } = file.body
-      const body = Stream.range(0, chunks - 1).pipe(
-        Stream.mapEffect((seq) =>
-          Effect.flatMap(sites.chunk(deployId, path, seq), Option.match({
-            onNone: () => Effect.fail(new ChunkGone({ path, seq })),
-            onSome: Effect.succeed
-          }))
-        )
-      )
-      return HttpServerResponse.stream(chunks === 0 ? Stream.empty : body, { contentType: file.mimeType, contentLength: file.size, headers })
-    }
-
-    // A site's file, as fazt's siteHandler and ServeVFS answer (cmd/server/main.go,
-    // internal/hosting/handler.go): the site must exist (404); `private/` needs a
-    // logged-in session, which this node never has (401); `/api/…` is for
-    // serverless code, which it does not run (404); a trailing slash redirects
-    // (301); then the file, a folder's index.html for a path without an
-    // extension, and for an SPA index.html for one without an extension;
-    // each with an ETag (304 when it matches) and fazt's Cache-Control.
-    const serveSite = (site: string, url: URL, request: HttpServerRequest.HttpServerRequest) =>
-      Effect.gen(function* () {
-        let decoded: string
-        try {
-          decoded = decodeURIComponent(url.pathname)
-        } catch {
-          return HttpServerResponse.text("Bad Request: malformed percent-escape in the path\n", { status: 400 })
-        }
-        // The path as stored, cleaned: `//private/x` and `/./private/x` are
-        // `private/x` here (fazt checks the path as written, then cleans it).
-        const stored = storedPathOf(decoded)
-        const target = stored === undefined || stored === "" ? "index.html" : stored
-        const found = yield* sites.file(site, target)
-        if (!found.exists) return HttpServerResponse.text("Site not found\n", { status: 404 })
-        if (stored === "private" || stored?.startsWith("private/")) return plainText(401, "Unauthorized")
-        if (decoded === "/api" || decoded.startsWith("/api/")) return plainText(404, "404 page not found")
-        if (stored === undefined) return plainText(404, "404 page not found")
-        if (decoded !== "/" && decoded.endsWith("/")) {
-          // fazt redirects to the path less its slash; built from the cleaned
-          // path, so `//evil.example/` cannot become a protocol-relative
-          // `Location: //evil.example` that leaves the site.
-          const location = `/${stored.split("/").map(encodeURIComponent).join("/")}${url.search}`
-          return HttpServerResponse.empty({ status: 301, headers: { location } })
-        }
-        let file = found.file
-        if (Option.isNone(file) && extensionOf(target) === "") file = (yield* sites.file(site, `${target}/index.html`)).file
-        if (Option.isNone(file) && extensionOf(decoded) === "" && found.spa) file = (yield* sites.file(site, "index.html")).file
-        if (Option.isNone(file)) return plainText(404, "404 page not found")
-        const served = file.value
-        const headers: Record<string, string> = {}
-        if (served.hash !== undefined) {
-          headers["etag"] = `"${served.hash}"`
-          if ((request.headers["if-none-match"] ?? "").includes(served.hash)) {
-            return HttpServerResponse.empty({ status: 304, headers })
-          }
-        }
-        // Keyed on the file served (fazt keys it on the path asked, so an
-        // SPA's index.html served for /dashboard is cached for 5 minutes).
-        headers["cache-control"] = cacheControlOf(served.path)
-        return sendFile(served, headers)
-      })
+    const deploy = deployRoute({ sites, options, clientOf, afterBody, tooLarge })
+    const { serveSite } = siteRoutes(sites)
 
     // The same answers as fazt's requireAPIKeyAuth (internal/handlers/auth_handlers.go).
     // A refused upload is read to its end before the answer (see afterBody).

@@ -127,6 +127,7 @@ export const make: Effect.Effect<NodeSites.Service, never, Database> = Effect.ge
       // A codec inside this service, not a service a verb chooses: the reader
       // (and yauzl) load with the first deploy the node unpacks, so
       // `server create-key` and a node that only serves sites never pay for them.
+      // eslint-disable-next-line no-restricted-syntax -- the service's own codec, loaded on its first deploy (above)
       const { planUnpack, ZipReader } = yield* Effect.promise(() => import("../zip/zipReader.js"))
       const plan = yield* Effect.tryPromise({
         try: () => planUnpack(input.zipPath, input.limits, vetEntryPath),

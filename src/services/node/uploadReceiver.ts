@@ -47,7 +47,7 @@ export const receiveUpload = (
 
   // The parser may fail while it is made (no multipart Content-Type, no
   // boundary): every handler it can reach exists before it does.
-  let parser: MP.Parser | undefined
+  let parser: MP.Parser | undefined // eslint-disable-line prefer-const -- assigned below, after the handlers it may call
   const onData = (chunk: Buffer) => {
     if (!settled) parser?.write(chunk)
   }
