@@ -27,6 +27,11 @@ const OUR_FLAGS = "--semi-space-growth-factor=8"
 require("node:v8").setFlagsFromString(OUR_FLAGS)
 
 const dist = join(__dirname, "..", "dist")
+// A checkout that was never built has no bundle: say what to run, not a stack trace.
+if (!require("node:fs").existsSync(join(dist, "fazt.cjs"))) {
+  process.stderr.write(`error: fazt is not built yet (${join(dist, "fazt.cjs")} is missing): run 'npm run build' in ${join(__dirname, "..")}\n`)
+  process.exit(1)
+}
 const nodeRequire = Module.createRequire(join(dist, "fazt.cjs"))
 const chunks = new Map()
 const staleCaches = []

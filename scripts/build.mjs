@@ -50,7 +50,16 @@ try {
     outdir: next,
     splitting: true,
     chunkNames: "lib/[name]-[hash]",
-    packages: "external"
+    // Every package stays an import, except the few lines of @effect/platform-node the HTTP client
+    // uses (NodeStream): inlined, so a host installs neither it nor what it drags in (@parcel/watcher,
+    // ws, undici, …). The CLI is one bundle: its own packages are devDependencies (README, "Install size").
+    plugins: [{
+      name: "external-but-node-stream",
+      setup(b) {
+        b.onResolve({ filter: /^[^./]/ }, (args) =>
+          /^@effect\/platform-node(-shared)?\//.test(args.path) ? undefined : { path: args.path, external: true })
+      }
+    }]
   })
 
   // 4. Type declarations for programs that embed the library.

@@ -19,7 +19,14 @@ export { LegacyConfig, LegacyConfigFile, type LegacyImport } from "./services/cl
 export { LegacyDatabase, type LegacyDatabaseImport } from "./services/client/LegacyDatabase.js"
 export * as Migrator from "./services/db/Migrator.js"
 export type { MigrationReport, MigrationSource } from "./services/db/Migrator.js"
-export { PeerClient, type PeerClientError, type DeployUpload, type UpgradeOptions } from "./services/client/PeerClient.js"
+export {
+  type DeployUpload,
+  PeerClient,
+  type PeerClientError,
+  type PeerDeployError,
+  type PeerRequestError,
+  type UpgradeOptions
+} from "./services/client/PeerClient.js"
 export {
   type DeployedFolder,
   type DeployFolderOptions,
@@ -38,6 +45,8 @@ export {
   type PeerResponse,
   PeerTransport,
   type RequestBody,
+  type RetryEvent,
+  type TransportError,
   type TransportOptions
 } from "./services/client/PeerTransport.js"
 export { SiteArchive } from "./services/client/SiteArchive.js"

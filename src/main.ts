@@ -29,7 +29,13 @@ import { interpret, runParsed } from "./commands/usage.js"
 import { UsageError } from "./domain/errors.js"
 import { VERSION } from "./version.js"
 
-const rawArgs = process.argv.slice(2)
+// `fazt help [command…]` and `fazt version`, as git, gh and docker take them.
+const typed = process.argv.slice(2)
+const rawArgs = typed[0] === "help"
+  ? [...typed.slice(1), "--help"]
+  : typed[0] === "version" && typed.length === 1
+  ? ["--version"]
+  : typed
 const expanded = expandPeerShorthand(rawArgs)
 const userArgs = hoistGlobalFlags(expanded._tag === "Args" ? expanded.args : rawArgs)
 const end = userArgs.indexOf("--")

@@ -42,6 +42,7 @@ const { FaztRemote } = await import("fazt-remote")
 const { Effect, Layer } = await import("effect")
 await Effect.runPromise(Effect.scoped(Layer.build(FaztRemote.httpTransport({}))))`)
     expect(urls.some((u) => /dist\/lib\/HttpTransport-/.test(u))).toBe(true)
-    expect(urls.some((u) => /@effect\/platform-node\//.test(u))).toBe(true)
+    // @effect/platform-node's NodeStream is inlined in that chunk: the package itself is not a dependency of the library.
+    expect(urls.some((u) => /node_modules\/@effect\/platform-node\//.test(u))).toBe(false)
   }, 60_000)
 })

@@ -127,8 +127,26 @@ export const completionScript = (shell: string): string | undefined => {
       return [
         "# fazt completion for bash: source this file, or save it as /etc/bash_completion.d/fazt",
         "_fazt() {",
-        "  local IFS=$'\\n'",
-        "  COMPREPLY=($(\"${COMP_WORDS[0]}\" __complete bash \"$COMP_CWORD\" \"${COMP_WORDS[@]}\" 2>/dev/null))",
+        // bash splits words at `@` (it is in COMP_WORDBREAKS, as `:` and `=` are): `fazt @zyt st` arrives
+        // as `fazt`, `@`, `zyt`, `st`. Words that touch in the line are joined back (as bash-completion's
+        // `_get_comp_words_by_ref -n @` does). Readline keeps a leading `@` in the word it replaces (bash's
+        // rl_special_prefixes), so the answers keep it: `@bravo`.
+        "  local IFS=$'\\n' line=${COMP_LINE:0:COMP_POINT} pos=0 i w rest gap cword=0",
+        "  local -a words=()",
+        "  for ((i = 0; i < ${#COMP_WORDS[@]}; i++)); do",
+        "    w=${COMP_WORDS[i]}",
+        "    rest=${line:pos}",
+        "    gap=${rest%%[![:space:]]*}",
+        "    pos=$((pos + ${#gap} + ${#w}))",
+        "    if ((i > 1 && ${#gap} == 0)) && [[ ${words[${#words[@]}-1]} == *@ || $w == @* ]]; then",
+        "      words[${#words[@]}-1]+=$w",
+        "    else",
+        "      words+=(\"$w\")",
+        "    fi",
+        "    ((i == COMP_CWORD)) && cword=$((${#words[@]} - 1))",
+        "    ((i >= COMP_CWORD)) && break",
+        "  done",
+        "  COMPREPLY=($(\"${COMP_WORDS[0]}\" __complete bash \"$cword\" \"${words[@]}\" 2>/dev/null))",
         "}",
         // -o default: with nothing to offer (a folder, --db's file), bash completes file names.
         "complete -o default -F _fazt fazt",
@@ -166,7 +184,7 @@ export const completionScript = (shell: string): string | undefined => {
 }
 
 /** The peers' names in the database a command would use, read without changing it; none on any trouble. */
-const peerNames = (db: string | undefined): Effect.Effect<ReadonlyArray<string>> =>
+export const peerNames = (db: string | undefined): Effect.Effect<ReadonlyArray<string>> =>
   Effect.gen(function* () {
     const filename = yield* resolvePath(Option.fromNullable(db), "client")
     // Completing must never create a database.

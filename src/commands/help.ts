@@ -9,7 +9,7 @@ const flagLabel = (f: FlagSpec) =>
 const flagText = (f: FlagSpec) => {
   const choices = f.choices.length > 0 && !f.choices.some((c) => f.description.includes(c)) ? ` (${f.choices.join(", ")})` : ""
   const fallback = f.defaultValue !== undefined && !/\(default/.test(f.description) ? ` (default: ${f.defaultValue})` : ""
-  return f.description + choices + fallback
+  return f.description + choices + fallback + (f.required === true ? " (required)" : "")
 }
 
 /** Two columns, one entry a line: the label, then its text. */

@@ -80,7 +80,7 @@ const withLiveLine = (client: PeerClient.Service): PeerClient.Service =>
     name,
     typeof call !== "function" || OWN_FEEDBACK.has(name)
       ? call
-      : (peer: Peer, ...rest: Array<unknown>) => whileWaiting(() => `Waiting for ${peer?.name} (${redactUrl(peer?.url ?? "")})…`, call(peer, ...rest))
+      : (peer: Peer, ...rest: Array<unknown>) => whileWaiting(() => `Waiting for ${peer?.name} (${redactUrl(peer?.url ?? "")})…`, call(peer, ...rest), peer?.name)
   ])) as unknown as PeerClient.Service
 
 /** For the verbs that talk to peers: the client on the transport the global flags describe. */

@@ -105,6 +105,10 @@ export const table = (
       widths[widest]!--
       total--
     }
+    // Narrower than the columns can shrink to (a 45-column pane): one record a
+    // row, `FIELD  value` a line, as `kubectl describe` reads, instead of lines
+    // that wrap and cells cut to `http://…`.
+    if (total > maxWidth) return records(all, maxWidth)
   }
   const lines: Array<string> = []
   for (const r of all) {
@@ -114,6 +118,14 @@ export const table = (
     }).join("  ").trimEnd())
   }
   return lines.join("\n")
+}
+
+const records = (all: ReadonlyArray<ReadonlyArray<string>>, maxWidth: number): string => {
+  const [header = [], ...rows] = all
+  const label = Math.max(...header.map(width))
+  return rows.map((r) =>
+    r.map((cell, i) => `${(header[i] ?? "").padEnd(label)}  ${shorten(cell, Math.max(8, maxWidth - label - 2))}`.trimEnd()).join("\n")
+  ).join("\n\n")
 }
 
 /** A number from a peer for a person: `-` when absent, `?` when absurd (Infinity, negative). */

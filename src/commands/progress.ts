@@ -82,15 +82,28 @@ export const liveLine = new LiveLine()
 let running = 0
 let finished = 0
 let single: (() => string) | undefined
-export const whileWaiting = <A, E, R>(label: () => string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
+/** Who is still awaited, in the order asked (a name may be asked twice at once: counted). */
+const awaited = new Map<string, number>()
+
+/** `zyt`, `zyt and office`, `zyt, office and 3 more`: who the line still waits for. */
+export const stillWaiting = (names: ReadonlyArray<string>): string =>
+  names.length <= 2 ? names.join(" and ") : `${names.slice(0, 2).join(", ")} and ${names.length - 2} more`
+
+export const whileWaiting = <A, E, R>(label: () => string, effect: Effect.Effect<A, E, R>, who?: string): Effect.Effect<A, E, R> => {
   if (!liveLine.enabled) return effect
   return Effect.acquireUseRelease(
     Effect.sync(() => {
       running++
       single = label
+      if (who !== undefined) awaited.set(who, (awaited.get(who) ?? 0) + 1)
       if (running === 1) {
         finished = 0
-        liveLine.start(() => (running + finished > 1 ? `Waiting for peers: ${finished}/${running + finished} done` : single!()))
+        liveLine.start(() => {
+          if (running + finished <= 1) return single!()
+          const names = [...awaited.keys()]
+          // A fleet's last answers are the ones people wait on: name them (`4/5 done, waiting for zyt`).
+          return `Waiting for peers: ${finished}/${running + finished} done${names.length > 0 ? `, waiting for ${stillWaiting(names)}` : ""}`
+        })
       }
     }),
     () => effect,
@@ -98,6 +111,11 @@ export const whileWaiting = <A, E, R>(label: () => string, effect: Effect.Effect
       Effect.sync(() => {
         running--
         finished++
+        if (who !== undefined) {
+          const left = (awaited.get(who) ?? 1) - 1
+          if (left > 0) awaited.set(who, left)
+          else awaited.delete(who)
+        }
         if (running === 0) liveLine.stop()
       })
   )

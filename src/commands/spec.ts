@@ -20,6 +20,8 @@ export interface FlagSpec {
   /** Shown as `(default: …)`; undefined when there is none worth showing. */
   readonly defaultValue: string | undefined
   readonly choices: ReadonlyArray<string>
+  /** A flag that takes a value and has no default nor is optional (`create-key --name`). */
+  readonly required?: boolean
 }
 
 export interface ArgSpec {
@@ -166,7 +168,8 @@ const collectFlags = (options: Node, fallback: unknown, out: Array<FlagSpec>): v
         defaultValue: showDefault(fallback),
         choices: primitive._tag === "Choice"
           ? (primitive.alternatives as ReadonlyArray<readonly [string, unknown]>).map(([c]) => c)
-          : []
+          : [],
+        required: takesValue && fallback === undefined
       })
       return
     }
@@ -267,7 +270,25 @@ const distance = (a: string, b: string): number => {
 }
 
 /** The nearest of `candidates` to `word`, when it is near enough to be a typo. */
+/** Words other tools use for a verb fazt names otherwise (gh's `delete`, docker's `create`): suggested by meaning, not spelling. */
+const SYNONYMS: Readonly<Record<string, string>> = {
+  delete: "remove",
+  del: "remove",
+  destroy: "remove",
+  forget: "remove",
+  create: "add",
+  new: "add",
+  use: "default",
+  mv: "rename",
+  move: "rename",
+  push: "deploy",
+  publish: "deploy",
+  health: "status"
+}
+
 export const nearest = (word: string, candidates: ReadonlyArray<string>): string | undefined => {
+  const synonym = SYNONYMS[word]
+  if (synonym !== undefined && candidates.includes(synonym)) return synonym
   let best: string | undefined
   let bestDistance = Infinity
   for (const c of candidates) {

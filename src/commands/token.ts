@@ -7,6 +7,7 @@ import { InvalidInput, InvalidToken, UsageError } from "../domain/errors.js"
 import { MAX_TOKEN_LENGTH, tokenProblem } from "../domain/Peer.js"
 import type { GlobalFlags } from "./globals.js"
 import { warn } from "./output.js"
+import { write } from "./stdio.js"
 
 export const tokenOptions = {
   token: Options.text("token").pipe(
@@ -41,6 +42,45 @@ const readStdin = Effect.async<string, InvalidInput | InvalidToken>((resume) => 
   return Effect.sync(stop)
 })
 
+/**
+ * `--token-stdin` at a terminal: a prompt on stderr and the key read with echo
+ * off, up to Enter (as `docker login --password-stdin`'s sibling prompt and gh's
+ * "Paste your authentication token" do). Ctrl-C stops as it does anywhere (exit 130).
+ */
+const readHidden = (prompt: string) =>
+  Effect.async<string>((resume) => {
+    const stdin = process.stdin
+    let text = ""
+    const stop = () => {
+      stdin.off("data", onData)
+      if (stdin.isTTY) stdin.setRawMode(false)
+      stdin.pause()
+    }
+    const onData = (chunk: Buffer) => {
+      for (const ch of chunk.toString("utf8")) {
+        if (ch === "\r" || ch === "\n" || ch === "\u0004") {
+          stop()
+          write(2, "\n")
+          return resume(Effect.succeed(text))
+        }
+        if (ch === "\u0003") {
+          stop()
+          write(2, "\n")
+          // Raw mode turns Ctrl-C into a byte: send the signal it would have been.
+          process.kill(process.pid, "SIGINT")
+          return
+        }
+        if (ch === "\u007f" || ch === "\b") text = text.slice(0, -1)
+        else if (ch >= " ") text += ch
+      }
+    }
+    write(2, prompt)
+    stdin.setRawMode(true)
+    stdin.on("data", onData)
+    stdin.resume()
+    return Effect.sync(stop)
+  })
+
 const checked = (source: string, token: string): Effect.Effect<Option.Option<Redacted.Redacted<string>>, InvalidToken> => {
   const problem = tokenProblem(token)
   return problem === undefined
@@ -56,7 +96,7 @@ const checked = (source: string, token: string): Effect.Effect<Option.Option<Red
 export const readToken = (flags: {
   readonly token: Option.Option<string>
   readonly tokenStdin: boolean
-}): Effect.Effect<Option.Option<Redacted.Redacted<string>>, UsageError | InvalidInput | InvalidToken, GlobalFlags> =>
+}, peer?: string): Effect.Effect<Option.Option<Redacted.Redacted<string>>, UsageError | InvalidInput | InvalidToken, GlobalFlags> =>
   Effect.gen(function* () {
     if (Option.isSome(flags.token) && flags.tokenStdin) {
       return yield* new UsageError({ message: "give the token either with --token or with --token-stdin, not both" })
@@ -70,7 +110,9 @@ export const readToken = (flags: {
       return token
     }
     if (flags.tokenStdin) {
-      const text = (yield* readStdin).trim()
+      const text = (process.stdin.isTTY === true
+        ? yield* readHidden(`Paste the API key${peer === undefined ? "" : ` for '${peer}'`} (input is hidden): `)
+        : yield* readStdin).trim()
       if (text === "" || /\s/.test(text)) {
         return yield* new InvalidToken({ source: "standard input", reason: "expected exactly one token" })
       }

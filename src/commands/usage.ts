@@ -16,7 +16,7 @@ import { type CommandSpec, type FlagSpec, nearest, VERB_ALIASES, verbAt } from "
  */
 export const BUILTIN_FLAGS: ReadonlyArray<FlagSpec> = [
   { name: "--help", aliases: ["-h"], takesValue: false, placeholder: "", description: "Show this help", defaultValue: undefined, choices: [] },
-  { name: "--version", aliases: [], takesValue: false, placeholder: "", description: "Print fazt's version", defaultValue: undefined, choices: [] },
+  { name: "--version", aliases: ["-v"], takesValue: false, placeholder: "", description: "Print fazt's version", defaultValue: undefined, choices: [] },
   {
     name: "--completions",
     aliases: [],
@@ -141,6 +141,9 @@ const usageMessage = (error: ValidationError.ValidationError, command: CommandSp
   // A flag's own check (src/commands/flags.ts) already names the flag and what it expects.
   if (ValidationError.isInvalidValue(error) && text.startsWith("--")) return text
   const where = command.path.join(" ")
+  // @effect/cli's "Expected to find option: '--name'", in our words.
+  const missing = /^expected to find option: '(--[\w-]+)'/i.exec(text)
+  if (missing !== null) return `${missing[1]} is required for '${where}'; see '${where} --help'`
   return `${text.charAt(0).toLowerCase()}${text.slice(1)} for '${where}'; see '${where} --help'`
 }
 

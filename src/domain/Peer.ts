@@ -32,6 +32,13 @@ export const validatePeerUrl = (input: string): Effect.Effect<string, InvalidPee
     const fail = (reason: string) => Effect.fail(new InvalidPeerUrl({ url: clip(redactUrl(clip(input, 4 * SHOWN_URL)), SHOWN_URL), reason }))
     // A URL past a few KiB is no admin address: every request would carry it (a node answers 431).
     if (input.length > MAX_URL_LENGTH) return fail(`it is longer than ${MAX_URL_LENGTH} characters`)
+    // `localhost:8080`, `admin.example.com`: a host without a scheme (URL() reads `localhost:` as one).
+    // Suggested whole, as curl would read it: http for this machine, https elsewhere.
+    const bare = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*)(:\d{1,5})?(\/[^\s?#]*)?$/.exec(input)
+    if (!input.includes("://") && bare !== null && (bare[2] !== undefined || bare[1]!.includes(".") || bare[1] === "localhost")) {
+      const local = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i.test(bare[1]!)
+      return fail(`it has no scheme (did you mean ${local ? "http" : "https"}://${input}?)`)
+    }
     let url: URL
     try {
       url = new URL(input)
@@ -263,7 +270,9 @@ export const peerUsability = (peer: Pick<Peer, "url" | "token">): PeerUsability 
   if (url.protocol !== "http:" && url.protocol !== "https:") return { _tag: "UnusableUrl", reason: "not an http(s) URL", notHttp: true }
   const authority = pathAuthorityProblem(url)
   if (authority !== undefined) return { _tag: "UnusableUrl", reason: authority, notHttp: false }
-  const token = peer.token === null ? "" : Redacted.value(peer.token)
+  // A peer built by hand in JavaScript may carry plain text: unusable (a typed error), not a defect.
+  if (peer.token != null && !Redacted.isRedacted(peer.token)) return { _tag: "UnusableToken", reason: notRedacted(peer.token) }
+  const token = peer.token == null ? "" : Redacted.value(peer.token)
   const badToken = token === "" ? undefined : tokenProblem(token)
   if (badToken !== undefined) return { _tag: "UnusableToken", reason: badToken }
   return { _tag: "Usable", url, token }
@@ -299,3 +308,7 @@ export const viewPeer = (peer: Peer, showToken = false): PeerView => ({
   updated_at: toIsoTime(peer.updatedAt),
   problem: peerProblem(peer)
 })
+
+/** Why a token that is not `Redacted` is refused (a JavaScript caller passed plain text), without echoing it. */
+export const notRedacted = (token: unknown): string =>
+  `it is ${typeof token === "string" ? "plain text" : `a ${typeof token}`}: pass it as Redacted.make(token) (effect/Redacted), so it never prints`

@@ -10,9 +10,11 @@ export class InvalidPeerName extends Data.TaggedError("InvalidPeerName")<{
   /** The name as typed. */
   readonly value: string
   readonly reason: string
+  /** `site` when it is the name of a site to deploy (the same rules as a peer's). */
+  readonly kind?: "site"
 }> {
   override get message() {
-    return `invalid name '${this.value}': ${this.reason}`
+    return `invalid ${this.kind === "site" ? "site " : ""}name '${this.value}': ${this.reason}`
   }
 }
 
@@ -69,7 +71,7 @@ export class InvalidFolder extends Data.TaggedError("InvalidFolder")<{
   /** The folder as given. */
   readonly folder: string
   readonly problem: "missing" | "not-a-folder" | "unreadable" | "empty"
-  /** What the system said, for `unreadable`. */
+  /** What the system said, for `unreadable`; for `not-a-folder`, what to give instead. */
   readonly reason?: string
 }> {
   override get message() {
@@ -77,7 +79,7 @@ export class InvalidFolder extends Data.TaggedError("InvalidFolder")<{
       case "missing":
         return `folder ${this.folder} does not exist`
       case "not-a-folder":
-        return `${this.folder} is not a folder`
+        return `${this.folder} is not a folder${this.reason === undefined ? "" : `: ${this.reason}`}`
       case "unreadable":
         return `cannot read ${this.folder}: ${this.reason ?? "permission denied"}`
       case "empty":

@@ -133,3 +133,13 @@ export const MigrateOutput = Schema.Union(
 )
 
 export const CreatedKeyOutput = Schema.Struct({ id: Schema.Number, name: Schema.String, token: Schema.String })
+
+/** `server start --json`: one line once the node listens (`--port 0` tells the port here). */
+export const ServerStarted = Schema.Struct({
+  url: Schema.String,
+  port: Schema.Number,
+  host: Schema.String,
+  database: Schema.String,
+  version: Schema.String,
+  api_keys: Schema.Number
+})

@@ -205,7 +205,7 @@ describe("what a peer says is printed safely", () => {
     const r = await runFazt(["remote", "status"], { home })
     expect(r.code).toBe(0)
     expect(r.stdout).not.toMatch(/NaN|Infinity/)
-    expect(r.stdout).toMatch(/healthy\s+0\.29\.0\s+\?\s+\?\/\? MB/)
+    expect(r.stdout).toMatch(/healthy\s+0\.29\.0\s+\?\s+\? of \?/)
     const j = await runFazt(["remote", "status", "--json"], { home })
     expect(JSON.parse(j.stdout).data.uptime_seconds).toBeNull()
     const all = await runFazt(["remote", "status", "--all"], { home })

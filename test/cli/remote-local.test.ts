@@ -98,7 +98,8 @@ describe("fazt remote on a fresh HOME", () => {
     expect(peers(clientDb(home)).map((p) => p.is_default)).toEqual([0, 1])
     await runFazt(["remote", "remove", "two"], { home })
     const list = JSON.parse((await runFazt(["remote", "--json"], { home })).stdout).data
-    expect(peers(clientDb(home))).toMatchObject([{ name: "one", is_default: 0 }])
+    // The only peer left is marked the default in the file too (issue 24: the message says so).
+    expect(peers(clientDb(home))).toMatchObject([{ name: "one", is_default: 1 }])
     expect(list).toMatchObject([{ name: "one", is_default: true }])
     const show = await runFazt(["remote", "show", "one"], { home })
     expect(show.stdout).toContain("one (default)")

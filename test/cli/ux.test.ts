@@ -208,7 +208,7 @@ describe("small things", () => {
     const check = await runFazt(["remote", "upgrade", "--check"], { home: client })
     expect(check.code).toBe(0)
     // The node has no release channel: already_latest, never check_only (issue 10).
-    expect(check.stdout).toMatch(/^p runs fazt \S+, the latest release\n$/)
+    expect(check.stdout).toMatch(/^p runs fazt \S+; nothing was checked: this node runs fazt remote \S+ and has no release channel to check\n$/)
     expect(check.stdout).not.toContain("?")
   })
 })
@@ -246,6 +246,8 @@ describe("a deploy over the node's upload limit", () => {
     expect(r.code).toBe(7)
     expect(r.stderr).toContain("HTTP 413 PAYLOAD_TOO_LARGE")
     expect(r.stderr).toContain("too large")
+    // The limit as it was given (issue 24), not 1048576 bytes.
+    expect(r.stderr).toContain("limit of 1 MB (its --max-upload)")
     expect(r.stderr).not.toContain("retrying")
     expect(r.stderr).not.toContain("unreachable")
     // Health is what STATUS shows: a refused deploy does not make the peer look broken.

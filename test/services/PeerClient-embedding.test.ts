@@ -98,8 +98,8 @@ describe("PeerClient.deployFolder against the project's node", () => {
       }).pipe(Effect.provide(layer))
       expect(failures.map((e) => e._tag)).toEqual(["InvalidPeerName", "InvalidPeerName", "InvalidFolder", "InvalidFolder"])
       expect(failures.map((e) => e.message)).toEqual([
-        expect.stringContaining("invalid name 'Upper_Case'"),
-        "invalid name 'www': 'www' is reserved",
+        expect.stringContaining("invalid site name 'Upper_Case'"),
+        "invalid site name 'www': 'www' is reserved",
         `${empty} has nothing to deploy (hidden files, node_modules and ignored files are left out)`,
         expect.stringContaining("does not exist")
       ])

@@ -14,14 +14,20 @@ describe("PeerStore", () => {
       expect((yield* store.resolve(Option.none())).name).toBe("a")
       yield* store.add({ name: "b", url: "https://b.example" })
       expect((yield* store.resolve(Option.none())).name).toBe("a")
+      // The only peer left after removing the default is marked the default (issue 24).
       yield* store.remove("a")
+      expect((yield* store.get("b")).isDefault).toBe(true)
       yield* store.add({ name: "c", url: "https://c.example" })
+      expect((yield* store.resolve(Option.none())).name).toBe("b")
+      // Two left of three, the default removed: none is marked.
+      yield* store.add({ name: "d", url: "https://d.example" })
+      yield* store.remove("b")
       const e = yield* Effect.flip(store.resolve(Option.none()))
       expect(e._tag).toBe("NoDefaultPeer")
       expect(e.message).toBe("2 peers and none is the default")
       yield* store.setDefault("c")
       expect((yield* store.resolve(Option.none())).name).toBe("c")
-      expect((yield* store.resolve(Option.some("b"))).name).toBe("b")
+      expect((yield* store.resolve(Option.some("d"))).name).toBe("d")
       expect((yield* Effect.flip(store.resolve(Option.some("zz"))))._tag).toBe("PeerNotFound")
     }).pipe(Effect.provide(StoreLive())))
 

@@ -9,6 +9,7 @@ import { isLoopbackHost } from "../../domain/transportPolicy.js"
 import { PeerStore } from "../../services/client/PeerStore.js"
 import { emit, notice, warn } from "../output.js"
 import { readToken, tokenOptions } from "../token.js"
+import { noPeerFlag } from "./select.js"
 
 export const add = Command.make(
   "add",
@@ -34,7 +35,16 @@ export const add = Command.make(
             : "missing argument <url> for 'fazt remote add'; see 'fazt remote add --help'"
         })
       }
-      const token = yield* readToken(args)
+      // `add https://x.example foo`: the URL where the name goes, and a name where the URL goes.
+      const urlTyped = Option.getOrElse(args.url, () => Option.getOrElse(args.urlFlag, () => ""))
+      if (/^https?:\/\//i.test(args.name) && !urlTyped.includes("://") && !urlTyped.includes(".")) {
+        return yield* new UsageError({
+          message: `the name comes first, then the URL: fazt remote add ${urlTyped === "" ? "<name>" : urlTyped} ${args.name}`
+        })
+      }
+      // `fazt @second add x …`: add names its new peer itself.
+      yield* noPeerFlag(`'${args.name}', the peer 'add' creates`)
+      const token = yield* readToken(args, args.name)
       const store = yield* PeerStore
       const peer = yield* store.add({
         name: args.name,

@@ -9,7 +9,7 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { InvalidInput, NoPeers } from "../../domain/errors.js"
+import { InvalidInput, InvalidPeerName, NoPeers } from "../../domain/errors.js"
 import type { Peer } from "../../domain/Peer.js"
 import { siteNameFor } from "../../domain/siteName.js"
 import type { ScanOptions, SiteListing } from "../../domain/SiteListing.js"
@@ -24,6 +24,7 @@ import { GlobalFlags } from "../globals.js"
 import { emit, escapeControl, formatBytes, formatCountOf, jsonLine, notice, table, warn } from "../output.js"
 import { liveLine, trackUpload, type UploadProgress, uploadLabel, whileWaiting } from "../progress.js"
 import { optionalPeerName } from "./args.js"
+import { resolveDeployTarget } from "./deployTarget.js"
 import { selectPeer } from "./select.js"
 
 /** The site name fazt's client would use: `--name`, else the folder's own name; the peer's domain stripped as fazt's node strips it. */
@@ -33,7 +34,8 @@ const siteNameOn = (peerUrl: string, dir: string, name: Option.Option<string>) =
     const { problem, site } = siteNameFor(typed, peerUrl)
     if (problem !== undefined) {
       const hint = Option.isNone(name) ? " (taken from the folder's name; choose another with --name)" : ""
-      return yield* new InvalidInput({ message: `invalid site name '${typed}': ${problem}${hint}` })
+      // The library's own error (INVALID_PEER_NAME, details value/reason/kind), not a bare INVALID_INPUT.
+      return yield* new InvalidPeerName({ value: typed, reason: `${problem}${hint}`, kind: "site" })
     }
     return site
   })
@@ -47,6 +49,12 @@ const reportLeftOut = (listing: SiteListing) => {
   const named = left.slice(0, 3).join(", ") + (left.length > 3 ? ", …" : "")
   return warn(`left out ${formatCountOf(left.length, "file")} whose names look private (${named}); --include-sensitive ships them`)
 }
+
+/** Ctrl-C during a deploy: what became of it. A node drops an upload cut short; once it was all sent, the node may finish it. */
+const interruptedDeploy = (site: string, peer: string, phase: UploadProgress["phase"]) =>
+  phase === "scanning" || phase === "uploading"
+    ? `interrupted: the upload was cut short, so nothing was deployed to ${peer} (${site} is as it was)`
+    : `interrupted after the upload: ${peer} may still deploy ${site}; see 'fazt remote apps ${peer}'`
 
 /** The build, as `--json` shows it (docs/JSON.md). */
 const buildJson = (plan: BuildPlan, outcome: BuildOutcome | undefined) => ({
@@ -202,6 +210,8 @@ export const deploy = Command.make(
   },
   (args) =>
     Effect.gen(function* () {
+      const resolved = yield* resolveDeployTarget(args.dir, args.peer)
+      args = { ...args, dir: resolved.dir, peer: resolved.peer }
       const many = Option.isSome(args.to) || args.all
       if (many && Option.isSome(args.peer)) {
         return yield* new InvalidInput({ message: `name the peers either as one <peer> or with --to/--all, not both (got '${args.peer.value}')` })
@@ -258,7 +268,7 @@ export const deploy = Command.make(
             ].join("\n") || null
         )
         if (plan.method === "build") {
-          return yield* Console.error(escapeControl(
+          return yield* notice((
             `would run ${plan.install ? `${plan.packageManager} install, then ` : ""}${plan.packageManager} run build${plan.lockFile ? ` (${plan.lockFile})` : ""}, then deploy the first of dist/, build/, out/, .output/ holding an index.html or manifest.json as '${site}' to ${target}; nothing was built or sent`
           ))
         }
@@ -267,9 +277,10 @@ export const deploy = Command.make(
         }
         if (listing?.privateLeftOut === true) yield* warn(privateWarning)
         const from = plan.method === "existing" ? ` from the earlier build in ${plan.output}/` : ""
-        return yield* Console.error(escapeControl(
+        // The summary is prose: silent under --json, whose stderr carries only JSON lines (the data has it all).
+        return yield* notice(
           `${formatCountOf(files.length, "file")}, ${formatBytes(listing?.totalBytes ?? 0)}${from} would be deployed as '${site}' to ${target}${spa ? " (SPA)" : ""}; nothing was sent`
-        ))
+        )
       }
 
       const outcome = yield* runBuild(plan, site, args.spa)
@@ -292,7 +303,7 @@ export const deploy = Command.make(
             onProgress: trackUpload(progress),
             compression: args.compression
           })
-        )
+        ).pipe(Effect.onInterrupt(() => warn(interruptedDeploy(site, peer.name, progress.phase))))
         if (result.privateLeftOut) yield* warn(privateWarning)
         if (outcome.output !== null) yield* notice(builtLine(outcome, result.file_count))
         const { file_count, message, size_bytes, url } = result

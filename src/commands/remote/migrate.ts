@@ -3,6 +3,8 @@ import * as Effect from "effect/Effect"
 import { InvalidInput } from "../../domain/errors.js"
 import type { MigrateOutput } from "../../domain/json.js"
 import { LegacyConfig, type LegacyImport } from "../../services/client/LegacyConfig.js"
+import * as fs from "node:fs"
+import { GlobalFlags } from "../globals.js"
 import { emit, warn } from "../output.js"
 import { describeImport, importLegacyDatabases } from "./legacy.js"
 
@@ -33,13 +35,19 @@ export const migrate = Command.make("migrate", {}, () =>
     const result = yield* legacy.importIfPresent
     // Asked for by name, an import that could not happen is a failure, said once (exit 2).
     if (result._tag === "Malformed") return yield* new InvalidInput({ message: describeImport(result)! })
-    if (result._tag === "Imported" && result.skipped.length > 0) {
+    // Skipped servers are a warning for scripts (--json); a person reads the same line once, below.
+    const flags = yield* GlobalFlags
+    if (flags.json && result._tag === "Imported" && result.skipped.length > 0) {
       yield* warn(describeImport(result)!)
     }
+    // A second run after an import: say it was done, as the file left behind shows.
+    const done = result._tag === "Absent" && fs.existsSync(`${result.path}.migrated`)
     yield* emit(toJson(result), () =>
       describeImport(result) ??
         (result._tag === "Imported"
           ? `Nothing new to import: every server of ${result.path} is already a peer`
+          : done
+          ? `Already done: ${result.path} was imported earlier (it is now ${result.path}.migrated)`
           : `Nothing to import: ${result.path} does not exist`))
   })).pipe(
     Command.withDescription(

@@ -1,6 +1,7 @@
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import { UsageError } from "../../domain/errors.js"
 import { PeerStore } from "../../services/client/PeerStore.js"
 import { GlobalFlags } from "../globals.js"
 import { notice } from "../output.js"
@@ -13,8 +14,11 @@ import { notice } from "../output.js"
 export const selectPeer = (name: Option.Option<string>) =>
   Effect.gen(function* () {
     const store = yield* PeerStore
-    if (Option.isSome(name)) return yield* store.get(name.value)
     const flags = yield* GlobalFlags
+    if (Option.isSome(name)) {
+      if (Option.isSome(flags.peer)) return yield* namedTwice(flags.peer.value, `'${name.value}'`)
+      return yield* store.get(name.value)
+    }
     if (Option.isSome(flags.peer)) return yield* store.get(flags.peer.value)
     const fromEnv = yield* Config.option(Config.nonEmptyString("FAZT_PEER")).pipe(Effect.orDie)
     if (Option.isNone(fromEnv)) return yield* store.resolve(Option.none())
@@ -25,3 +29,16 @@ export const selectPeer = (name: Option.Option<string>) =>
     }
     return peer
   })
+
+/**
+ * `fazt @second status local`: two peers named for one command. A usage
+ * error naming both (as gh refuses `--repo` with a conflicting argument),
+ * never one silently winning.
+ */
+export const namedTwice = (flagPeer: string, other: string) =>
+  new UsageError({ message: `two peers named: @${flagPeer} (or --peer ${flagPeer}) and ${other}; name one` })
+
+/** `--peer`/`@name` given to a command that works on no single peer (`status --all`, `add`): a usage error. */
+export const noPeerFlag = (what: string) =>
+  Effect.flatMap(GlobalFlags, (flags) =>
+    Option.isSome(flags.peer) ? namedTwice(flags.peer.value, what) : Effect.void)

@@ -10,7 +10,7 @@ import { peerName } from "./args.js"
 
 export const setToken = Command.make("set-token", { name: peerName, ...tokenOptions }, (args) =>
   Effect.gen(function* () {
-    const token = yield* readToken(args)
+    const token = yield* readToken(args, args.name)
     if (Option.isNone(token)) {
       return yield* new UsageError({ message: "no token given: pipe it to --token-stdin, or set FAZT_TOKEN" })
     }

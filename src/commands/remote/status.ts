@@ -9,11 +9,12 @@ import type { Health } from "../../domain/wire.js"
 import { PeerClient, type PeerClientError, statusAfter } from "../../services/client/PeerClient.js"
 import { fleetConcurrency } from "../../services/client/fleetConcurrency.js"
 import { PeerStore } from "../../services/client/PeerStore.js"
-import { emit, table, warn } from "../output.js"
+import { emit, formatBytes, table, warn } from "../output.js"
+import { stillWaiting } from "../progress.js"
 import { errorCode, exitCodes } from "../failure.js"
 import { GlobalFlags } from "../globals.js"
 import { optionalPeerName } from "./args.js"
-import { selectPeer } from "./select.js"
+import { noPeerFlag, selectPeer } from "./select.js"
 
 // Ten thousand years: anything longer is a peer making numbers up.
 const MAX_UPTIME_SECONDS = 10_000 * 365 * 86400
@@ -28,7 +29,8 @@ export const formatUptime = (seconds: number | null): string => {
   const d = Math.floor(s / 86400)
   const h = Math.floor((s % 86400) / 3600)
   const m = Math.floor((s % 3600) / 60)
-  return d > 0 ? `${d}d ${h}h ${m}m` : `${h}h ${m}m`
+  // The two largest units, always (`5s`, `3m 5s`, `2h 3m`, `4d 0h 1m`): never `0h 3m`.
+  return d > 0 ? `${d}d ${h}h ${m}m` : h > 0 ? `${h}h ${m}m` : `${m}m ${s % 60}s`
 }
 
 const formatMemory = (health: Health | null): string => {
@@ -36,8 +38,9 @@ const formatMemory = (health: Health | null): string => {
   if (used === undefined || used === null) return "-"
   const mb = (n: number) => (Number.isFinite(n) && n >= 0 && n < 1e15 ? n : undefined)
   const limit = health?.memory?.limit_mb
-  const usedText = mb(used)?.toFixed(1) ?? "?"
-  return limit ? `${usedText}/${mb(limit) !== undefined ? Math.round(limit) : "?"} MB` : `${usedText} MB`
+  // Used of the limit, each with its unit (`84 MB of 23.5 GB`): the node's heap against what it may use.
+  const size = (n: number | undefined) => n === undefined ? "?" : formatBytes(Math.round(n * 1024 * 1024))
+  return limit ? `${size(mb(used))} of ${size(mb(limit))}` : size(mb(used))
 }
 
 const report = (peer: Peer, health: Health): StatusReport => ({
@@ -105,6 +108,18 @@ export const onePerTurn: Effect.Effect<Effect.Effect<void>> = Effect.sync(() => 
   })
 })
 
+/** Ctrl-C during `status --all`: the rows already in (in the peers' order), and who never answered. */
+const interruptedFleet = (peers: ReadonlyArray<Peer>, answered: ReadonlyMap<string, StatusReport>) =>
+  Effect.gen(function* () {
+    const rows = peers.flatMap((p) => {
+      const row = answered.get(p.name)
+      return row === undefined ? [] : [row]
+    })
+    const missing = peers.filter((p) => !answered.has(p.name)).map((p) => p.name)
+    yield* emit(rows, (all) => all.length === 0 ? null : render(all))
+    yield* warn(`interrupted: ${missing.length === 0 ? "every peer had answered" : `no answer from ${stillWaiting(missing)} (${missing.length} of ${peers.length})`}`)
+  }).pipe(Effect.ignore)
+
 export const status = Command.make(
   "status",
   {
@@ -121,25 +136,26 @@ export const status = Command.make(
         const row = report(peer, health)
         return yield* emit(row, (r) => render([r]))
       }
+      yield* noPeerFlag("--all (every peer)")
       if (Option.isSome(name)) yield* warn("a name is ignored with --all")
       const peers = yield* store.list
       const admitted = yield* onePerTurn
+      // The answers as they come in: on Ctrl-C they are printed, not thrown away (then exit 130).
+      const answered = new Map<string, StatusReport>()
       const rows = yield* Effect.forEach(
         peers,
         (peer) =>
           Effect.zipRight(admitted, client.status(peer)).pipe(
             Effect.map((health) => ({ row: report(peer, health), error: undefined })),
-            Effect.catchAll((error) =>
-              error._tag === "DatabaseError"
-                ? Effect.fail(error)
-                : Effect.succeed({ row: failedReport(peer, error), error })
-            )
+            Effect.catchAll((error) => Effect.succeed({ row: failedReport(peer, error), error })),
+            Effect.tap((r) => Effect.sync(() => answered.set(peer.name, r.row)))
           ),
         // Peers asked at once: what the open file limit allows, so a fleet takes about one round trip.
         { concurrency: fleetConcurrency() }
-      )
+      ).pipe(Effect.onInterrupt(() => interruptedFleet(peers, answered)))
       if (rows.length === 0) yield* warn("no peers yet: add one with 'fazt remote add <name> <url> --token-stdin'")
-      yield* emit(rows.map((r) => r.row), render)
+      // No peers: the warning alone, not a header over nothing (--json still gets its empty list).
+      yield* emit(rows.map((r) => r.row), (all) => all.length === 0 ? null : render(all))
       const failed = rows.flatMap((r) => (r.error === undefined ? [] : [r.error]))
       if (failed.length === 0) return
       // The exit code when peers fail differently (README, docs/JSON.md): the lowest code

@@ -21,7 +21,12 @@ const describeUpgrade = (r: {
         ? `${r.peer} runs fazt ${r.current_version}; ${r.new_version} is available: run 'fazt remote upgrade ${r.peer}'`
         : `${r.peer} runs fazt ${r.current_version}: ${r.message}`
     case "already_latest":
-      return `${r.peer} runs fazt ${r.current_version}, the latest release`
+      // fazt says "Already running the latest version" after checking its releases
+      // (internal/handlers/upgrade_handler.go); a node that checked nothing (ours: no
+      // release channel) says so, and its words are given instead of a claim it never made.
+      return /no release channel|not checked|cannot check/i.test(r.message)
+        ? `${r.peer} runs fazt ${r.current_version}; nothing was checked: ${r.message.charAt(0).toLowerCase()}${r.message.slice(1)}`
+        : `${r.peer} runs fazt ${r.current_version}, the latest release`
     case "upgraded":
       return `${r.peer} upgraded from fazt ${r.current_version} to ${r.new_version ?? "the latest release"} and is restarting`
     case "force_restart":

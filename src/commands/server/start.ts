@@ -9,16 +9,22 @@ import { NodeKeys } from "../../services/node/NodeKeys.js"
 import { NodeSites } from "../../services/node/NodeSites.js"
 import { VERSION } from "../../version.js"
 import { integerIn, positiveSize, valueFlag } from "../flags.js"
+import { peerNames } from "../completion.js"
+import { GlobalFlags } from "../globals.js"
+import { inform, jsonLine } from "../output.js"
 import { writeThroughStreams } from "../stdio.js"
 
 const sizeFlag = (name: string, description: string, fallback: string) =>
   valueFlag(name, { description, fallback, read: positiveSize, expected: "a size such as 100MB" })
 
 /** What to do next, printed once the node listens: every client needs a key. */
-const nextSteps = (url: string, keys: number): string => {
+const nextSteps = (url: string, keys: number, taken: ReadonlyArray<string>): string => {
   // A wildcard address is reached on loopback from this machine.
   const reach = url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, "//127.0.0.1")
-  const add = `fazt remote add local ${reach} --token-stdin`
+  // A name this machine's peers do not use yet (a second node: `local-2`).
+  let name = "local"
+  for (let n = 2; taken.includes(name); n++) name = `local-${n}`
+  const add = `fazt remote add ${name} ${reach} --token-stdin`
   return keys === 0
     ? [
       "This node has no API keys yet, so no client can use it. In another terminal, in this folder:",
@@ -53,12 +59,15 @@ export const start = Command.make(
       // A node runs for long: a log reader that stalls must not stop it at its next line.
       yield* Effect.sync(writeThroughStreams)
       // One node per database, before anything is cleaned up or served.
+      const flags = yield* GlobalFlags
       const lock = yield* NodeLock.acquire
       const sites = yield* NodeSites
       const dropped = yield* sites.removeUnfinished
-      if (dropped > 0) yield* Console.error(`Removed ${dropped} unfinished deploy(s) left by an earlier crash`)
+      if (dropped > 0) yield* inform(`Removed ${dropped} unfinished deploy(s) left by an earlier crash`)
       const keys = yield* NodeKeys
       const keyCount = yield* keys.count
+      // The peers of this machine's client database (read, never created), for the hint's name.
+      const taken = flags.json ? [] : yield* peerNames(undefined)
       // Only `server start` loads the HTTP server, through the composition root's one lazy loader.
       const node = lazyLayer(() => import("../../services/node/NodeServer.js"), (NodeServer) =>
         NodeServer.serve(
@@ -71,7 +80,14 @@ export const start = Command.make(
           maxFiles: o.maxFiles
         },
         { port: o.port, host: o.host },
-        (url) => Effect.zipRight(lock.announce(url), Console.error(nextSteps(url, keyCount)))
+        (url, database) =>
+          Effect.zipRight(
+            lock.announce(url),
+            // Under --json: one line of data, the URL and the bound port (`--port 0` can be scripted), and no prose.
+            flags.json
+              ? Console.log(jsonLine({ data: { url, port: Number(new URL(url).port), host: o.host, database, version: VERSION, api_keys: keyCount } }))
+              : Console.error(`fazt node ${VERSION} listening on ${url} (database ${database})\n${nextSteps(url, keyCount, taken)}`)
+          )
       ))
       return yield* Layer.launch(node)
     }).pipe(Effect.scoped)

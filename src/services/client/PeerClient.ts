@@ -44,12 +44,21 @@ import { type ContactResult, PeerStore } from "./PeerStore.js"
 import { SiteArchive } from "./SiteArchive.js"
 import { type PeerRequest, type PeerResponse, PeerTransport, type RequestBody } from "./PeerTransport.js"
 
+/**
+ * What any call to a peer can fail with: the peer's own failures
+ * (`PeerCallError`), or its stored URL or token stopping the call before it
+ * leaves. Recording the outcome never fails a call (a failed write is a
+ * warning), so no database error is here.
+ */
+export type PeerRequestError = PeerCallError | InvalidPeerUrl | PlainHttpRefused | UnusableToken
+
+/** What a deploy can fail with: a request's failures, or the archive's (a folder or file it could not read). */
+export type PeerDeployError = PeerRequestError | ArchiveError
+
+/** Every error of every PeerClient method (each method's own type is narrower: see PeerClient.Service). */
 export type PeerClientError =
-  | PeerCallError
+  | PeerRequestError
   | ArchiveError
-  | InvalidPeerUrl
-  | PlainHttpRefused
-  | UnusableToken
   | DatabaseError
 
 export interface UpgradeOptions {
@@ -92,12 +101,12 @@ export const deployForm = (upload: DeployUpload, onArchiveError: (e: ArchiveErro
  */
 export declare namespace PeerClient {
   export interface Service {
-    readonly status: (peer: Peer) => Effect.Effect<Health, PeerClientError>
+    readonly status: (peer: Peer) => Effect.Effect<Health, PeerRequestError>
     /** Through the command gateway (`app list`); `GET /api/apps` on nodes without one. */
-    readonly apps: (peer: Peer) => Effect.Effect<ReadonlyArray<AppView>, PeerClientError>
-    readonly upgrade: (peer: Peer, options: UpgradeOptions) => Effect.Effect<UpgradeResult, PeerClientError>
+    readonly apps: (peer: Peer) => Effect.Effect<ReadonlyArray<AppView>, PeerRequestError>
+    readonly upgrade: (peer: Peer, options: UpgradeOptions) => Effect.Effect<UpgradeResult, PeerRequestError>
     /** Through the command gateway (`app remove`); `DELETE /api/apps/<id>` on nodes without one. */
-    readonly removeApp: (peer: Peer, app: string) => Effect.Effect<unknown, PeerClientError>
+    readonly removeApp: (peer: Peer, app: string) => Effect.Effect<unknown, PeerRequestError>
     /**
      * Runs a command of fazt's gateway (`POST /api/cmd`), as fazt's own CLI
      * sends it (`cmd/server/app_v2.go` `executeRemoteCmd`), and returns its
@@ -109,8 +118,8 @@ export declare namespace PeerClient {
       command: string,
       args: ReadonlyArray<string>,
       options?: { readonly idempotent?: boolean }
-    ) => Effect.Effect<unknown, PeerClientError>
-    readonly deploy: (peer: Peer, upload: DeployUpload) => Effect.Effect<DeployResult, PeerClientError>
+    ) => Effect.Effect<unknown, PeerRequestError>
+    readonly deploy: (peer: Peer, upload: DeployUpload) => Effect.Effect<DeployResult, PeerDeployError>
     /**
      * Scan, zip and upload a folder as fazt's own client does (site name:
      * `options.name` or the folder's name; hidden files, `node_modules` and
@@ -123,7 +132,7 @@ export declare namespace PeerClient {
       peer: Peer,
       dir: string,
       options?: DeployFolderOptions
-    ) => Effect.Effect<DeployedFolder, PeerClientError | InvalidPeerName, SiteArchive>
+    ) => Effect.Effect<DeployedFolder, PeerDeployError | InvalidPeerName, SiteArchive>
     /**
      * One folder to many peers (`fazt remote deploy <dir> --to a,b,c`):
      * scanned and zipped once, uploaded to each at once (at most
@@ -137,7 +146,7 @@ export declare namespace PeerClient {
       peers: ReadonlyArray<Peer>,
       dir: string,
       options?: DeployFolderToOptions
-    ) => Effect.Effect<FolderDeployedTo<PeerClientError>, ArchiveError | DatabaseError, SiteArchive>
+    ) => Effect.Effect<FolderDeployedTo<PeerDeployError>, ArchiveError | DatabaseError, SiteArchive>
   }
 }
 
@@ -292,7 +301,7 @@ const jsonBody = (value: unknown): (() => RequestBody) => {
 }
 
 /** The gateway is absent (fazt before v0.10): the route is not there. */
-const noGateway = (error: PeerClientError): boolean =>
+const noGateway = (error: PeerRequestError): boolean =>
   (error._tag === "PeerApiError" || error._tag === "PeerProtocolError") && (error.status === 404 || error.status === 405)
 
 /** How long outcomes go unrecorded after a write of one failed. */
@@ -304,7 +313,7 @@ type RecordContact = PeerStore.Service["updateStatus"]
 const makeWith = (record: RecordContact): Effect.Effect<PeerClient.Service, never, PeerTransport> => Effect.gen(function* () {
   const transport = yield* PeerTransport
 
-  const exchange = <A, I>(peer: Peer, request: PeerRequest, schema: Schema.Schema<A, I>): Effect.Effect<A, PeerClientError> =>
+  const exchange = <A, I>(peer: Peer, request: PeerRequest, schema: Schema.Schema<A, I>): Effect.Effect<A, PeerRequestError> =>
     transport.send(peer, request).pipe(
       Effect.flatMap((response) => decodeAnswer(schema, peer, request, response)),
       // A peer that echoes our token back never gets it printed.
@@ -334,12 +343,12 @@ const makeWith = (record: RecordContact): Effect.Effect<PeerClient.Service, neve
         ))
 
   /** Records what the call revealed about the peer's health, then hands back its outcome. */
-  const recorded = <A>(
+  const recorded = <A, E extends PeerClientError>(
     peer: Peer,
-    call: Effect.Effect<A, PeerClientError>,
+    call: Effect.Effect<A, E>,
     observed: (a: A) => ContactResult = () => ({ status: "healthy" }),
-    afterError: (error: PeerClientError) => ContactResult | undefined = contactAfter
-  ) =>
+    afterError: (error: E) => ContactResult | undefined = contactAfter
+  ): Effect.Effect<A, E> =>
     call.pipe(
       Effect.tap((a) => note(peer, observed(a))),
       Effect.tapError((error) => {
@@ -370,7 +379,7 @@ const makeWith = (record: RecordContact): Effect.Effect<PeerClient.Service, neve
       Effect.mapError(() => new PeerProtocolError({ peer: peer.name, status: 200, reason: "an app list of the wrong shape" }))
     )
 
-  const deploy = (peer: Peer, upload: DeployUpload): Effect.Effect<DeployResult, PeerClientError> =>
+  const deploy = (peer: Peer, upload: DeployUpload): Effect.Effect<DeployResult, PeerDeployError> =>
     Effect.gen(function* () {
       // The archive's own failure (a file vanished) is the real cause when the
       // upload breaks: the HTTP client only sees a body that stopped.
@@ -382,7 +391,7 @@ const makeWith = (record: RecordContact): Effect.Effect<PeerClient.Service, neve
           Effect.catchAll((error) =>
             Effect.flatMap(
               Deferred.poll(archiveFailed),
-              Option.match({ onNone: () => Effect.fail(error), onSome: (archive) => archive })
+              Option.match({ onNone: (): Effect.Effect<never, PeerDeployError> => Effect.fail(error), onSome: (archive) => archive })
             )
           )
         )

@@ -1,4 +1,5 @@
 import * as Context from "effect/Context"
+import { notRedacted } from "../../domain/Peer.js"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -176,6 +177,18 @@ const toPeer = (row: PeerRow, effectiveDefault = isMarkedDefault(row)): Peer =>
 const secret = (token: Redacted.Redacted<string> | null | undefined): string | null =>
   token === null || token === undefined ? null : Redacted.value(token)
 
+/**
+ * The token's text, or a typed error when a caller (JavaScript, or `as any`)
+ * passed plain text where a `Redacted` belongs: effect's own `Redacted.value`
+ * would die with "Unable to get redacted value".
+ */
+export const revealed = (token: unknown): Effect.Effect<string | null, InvalidToken> =>
+  token === null || token === undefined
+    ? Effect.succeed(null)
+    : Redacted.isRedacted(token)
+    ? Effect.sync(() => Redacted.value(token as Redacted.Redacted<string>))
+    : Effect.fail(new InvalidToken({ reason: notRedacted(token) }))
+
 /** Tokens are stored only when HTTP can carry them: visible ASCII, a few KiB at most. */
 const checkToken = (token: string | null): Effect.Effect<void, InvalidToken> => {
   // '' is how fazt stores "no token".
@@ -226,7 +239,7 @@ export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.ge
     Effect.gen(function* () {
       const name = yield* validatePeerName(input.name)
       const url = yield* validatePeerUrl(input.url)
-      yield* checkToken(secret(input.token))
+      yield* checkToken(yield* revealed(input.token))
       const descriptionFault = input.description == null ? undefined : descriptionProblem(input.description)
       if (descriptionFault !== undefined) {
         return yield* new InvalidInput({ message: `the description was refused: ${descriptionFault}` })
@@ -252,6 +265,10 @@ export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.ge
         const r = yield* row(name)
         const peer = toPeer(r)
         yield* sql`DELETE FROM peers WHERE rowid = ${r.row_id}`
+        // The only peer left becomes the default, in the file too: the message says so, and a
+        // peer added afterwards must not leave two peers and no default.
+        yield* sql`UPDATE peers SET is_default = 1, updated_at = datetime('now')
+          WHERE (SELECT COUNT(*) FROM peers) = 1 AND NOT EXISTS (SELECT 1 FROM peers WHERE is_default = 1)`
         return peer
       })
     )
@@ -311,7 +328,7 @@ export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.ge
     })
 
   const updateToken = (name: string, token: Redacted.Redacted<string> | null) =>
-    Effect.zipRight(checkToken(secret(token)), db.transaction(
+    Effect.zipRight(Effect.flatMap(revealed(token), checkToken), db.transaction(
       Effect.gen(function* () {
         const r = yield* row(name)
         yield* sql`UPDATE peers SET token = ${secret(token)}, updated_at = datetime('now') WHERE rowid = ${r.row_id}`

@@ -101,7 +101,7 @@ export interface DeployedFolder extends DeployResult {
 export const siteNameOf = (dir: string, name: string | undefined, peerUrl: string): Effect.Effect<string, InvalidPeerName> => {
   const typed = name ?? path.basename(path.resolve(dir))
   const { problem, site } = siteNameFor(typed, peerUrl)
-  return problem === undefined ? Effect.succeed(site) : Effect.fail(new InvalidPeerName({ value: typed, reason: problem }))
+  return problem === undefined ? Effect.succeed(site) : Effect.fail(new InvalidPeerName({ value: typed, reason: problem, kind: "site" }))
 }
 
 export const nothingToDeploy = (dir: string) => new InvalidFolder({ folder: dir, problem: "empty" })

@@ -41,6 +41,10 @@ export interface NodeOptions {
 }
 
 // fazt's error envelope carries no `data` (internal/api/response.go, ErrorEnvelope).
+/** A limit as it was given (`--max-upload 100MB` → `100 MB`), not `104857600 bytes`. */
+const sizeText = (n: number): string =>
+  n % 1024 ** 3 === 0 ? `${n / 1024 ** 3} GB` : n % 1024 ** 2 === 0 ? `${n / 1024 ** 2} MB` : n % 1024 === 0 ? `${n / 1024} KB` : `${n} bytes`
+
 /** What the log says about a failed request: the error's own text, or the defect's trace. */
 const internalDetail = (cause: Cause.Cause<unknown>): string =>
   Option.match(Cause.failureOption(cause), {
@@ -152,7 +156,7 @@ const makeApp = (options: NodeOptions) =>
     const tooLarge = (request: HttpServerRequest.HttpServerRequest) =>
       afterBody(
         request,
-        failure(413, "PAYLOAD_TOO_LARGE", `The upload is larger than this node's limit of ${options.maxUploadBytes} bytes (its --max-upload)`)
+        failure(413, "PAYLOAD_TOO_LARGE", `The upload is larger than this node's limit of ${sizeText(options.maxUploadBytes)} (its --max-upload)`)
       )
 
     const deploy = deployRoute({ sites, options, clientOf, afterBody, tooLarge })
@@ -286,7 +290,21 @@ const makeApp = (options: NodeOptions) =>
 
 /** Serves the node on whatever `HttpServer` is provided (Node's, in `fazt server start`). */
 export const layer = (options: NodeOptions) =>
-  Layer.unwrapEffect(Effect.map(makeApp(options), (app) => HttpServer.serve(app)))
+  Layer.unwrapEffect(Effect.map(makeApp(options), (app) => HttpServer.serve(app, logRequests)))
+
+/**
+ * One debug line per request (`--log-level debug`): method, path, status and
+ * time, as a web server's access log. The query is left out (it may carry a
+ * name someone typed), headers never appear (the key is one).
+ */
+const logRequests = HttpMiddleware.make((app) =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const started = Date.now()
+    const response = yield* app
+    yield* Effect.logDebug(`${request.method} ${request.url.split("?")[0]} → ${response.status} (${Date.now() - started} ms)`)
+    return response
+  }))
 
 const UPLOADS_PREFIX = "fazt-node-uploads-"
 
@@ -321,7 +339,8 @@ const makeUploadDir = (): string => {
 export const serve = (
   options: NodeOptions,
   listen: { readonly port: number; readonly host: string },
-  onListening: (url: string) => Effect.Effect<void> = () => Effect.void
+  onListening: (url: string, database: string) => Effect.Effect<void> = (url, database) =>
+    Console.error(`fazt node ${options.version} listening on ${url} (database ${database})`)
 ) =>
   Layer.unwrapEffect(Effect.gen(function* () {
     const db = yield* Database
@@ -347,9 +366,7 @@ export const serve = (
         const address = http.address._tag === "TcpAddress"
           ? `http://${http.address.hostname.includes(":") ? `[${http.address.hostname}]` : http.address.hostname}:${http.address.port}`
           : http.address.path
-        return Console.error(`fazt node ${options.version} listening on ${address} (database ${db.path})`).pipe(
-          Effect.zipRight(onListening(address))
-        )
+        return onListening(address, db.path)
       })
     )
     // On shutdown, cut the connections still open (an upload in progress)
