@@ -19,7 +19,7 @@ import * as util from "node:util"
 import { answerCompletion, completionScript } from "./commands/completion.js"
 import { cli, fazt } from "./commands/fazt.js"
 import { EXIT_INTERRUPTED, EXIT_TERMINATED, exitCodeOf, exitCodes, reportFailure } from "./commands/failure.js"
-import { CommandPath, expandPeerShorthand, hoistGlobalFlags } from "./commands/globals.js"
+import { CommandPath, expandPeerShorthand, globalFlagNames, hoistGlobalFlags } from "./commands/globals.js"
 import { renderHelp } from "./commands/help.js"
 import { escapeControl, jsonLine } from "./commands/output.js"
 import { liveLine } from "./commands/progress.js"
@@ -36,14 +36,16 @@ const rawArgs = typed[0] === "help"
   : typed[0] === "version" && typed.length === 1
   ? ["--version"]
   : typed
-const expanded = expandPeerShorthand(rawArgs)
-const userArgs = hoistGlobalFlags(expanded._tag === "Args" ? expanded.args : rawArgs)
+// Help, completions and mistakes in what was typed are answered from the
+// command tree before @effect/cli parses anything (src/commands/usage.ts);
+// which words are global flags is read from it too.
+const tree = commandSpec(fazt)
+const globals = globalFlagNames(tree.flags)
+const expanded = expandPeerShorthand(rawArgs, globals)
+const userArgs = hoistGlobalFlags(expanded._tag === "Args" ? expanded.args : rawArgs, globals)
 const end = userArgs.indexOf("--")
 const json = (end === -1 ? userArgs : userArgs.slice(0, end)).includes("--json")
 
-// Help, completions and mistakes in what was typed are answered from the
-// command tree before @effect/cli parses anything (src/commands/usage.ts).
-const tree = commandSpec(fazt)
 const program = (): Effect.Effect<void, unknown, CliApp.CliApp.Environment> => {
   if (rawArgs[0] === "__complete") return answerCompletion(tree, rawArgs.slice(1))
   if (expanded._tag === "Guidance") return new UsageError({ message: expanded.message })

@@ -10,6 +10,7 @@ import { dbPathProblem } from "../domain/dbPath.js"
 import { UsageError } from "../domain/errors.js"
 import { MAX_RETRIES } from "../domain/transportPolicy.js"
 import { integerIn, optionalChoice, optionalText, switchFlag, valueFlag } from "./flags.js"
+import type { FlagSpec } from "./spec.js"
 
 /** Flags that work before or after any subcommand (see `hoistGlobalFlags`). */
 export interface GlobalFlags {
@@ -81,15 +82,30 @@ export const globalOptions = {
   format: optionalChoice("format", "fazt's spelling: json means --json; markdown, the usual text", ["json", "markdown"])
 }
 
-const VALUED = new Set(["--db", "--timeout", "--retries", "--peer", "--format"])
-const BARE = new Set(["--json", "--insecure"])
+/**
+ * The global flags' names (aliases too), split by whether they take a value.
+ * Read from the root command's own definition (`commandSpec(fazt).flags`),
+ * never listed by hand: a flag added to `globalOptions` works before or after
+ * any command at once.
+ */
+export interface GlobalFlagNames {
+  readonly valued: ReadonlySet<string>
+  readonly bare: ReadonlySet<string>
+}
+
+export const globalFlagNames = (flags: ReadonlyArray<FlagSpec>): GlobalFlagNames => ({
+  valued: new Set(flags.filter((f) => f.takesValue).flatMap((f) => [f.name, ...f.aliases])),
+  bare: new Set(flags.filter((f) => !f.takesValue).flatMap((f) => [f.name, ...f.aliases]))
+})
 
 /**
  * `@effect/cli` only sees options in front of the subcommand that declares
  * them, so global flags are moved to the front wherever the user typed them.
  * Everything after `--` is left alone.
  */
-export const hoistGlobalFlags = (args: ReadonlyArray<string>): Array<string> => {
+export const hoistGlobalFlags = (args: ReadonlyArray<string>, globals: GlobalFlagNames): Array<string> => {
+  const VALUED = globals.valued
+  const BARE = globals.bare
   const hoisted: Array<string> = []
   const rest: Array<string> = []
   for (let i = 0; i < args.length; i++) {
@@ -159,7 +175,8 @@ const guidance = (verb: string, name: string, rest: ReadonlyArray<string>): stri
  * `fazt @zyt server info` → `fazt --peer zyt remote info`. `fazt @zyt` alone
  * shows the peer. Flags between the name and the verb stay with the command.
  */
-export const expandPeerShorthand = (args: ReadonlyArray<string>): Expanded => {
+export const expandPeerShorthand = (args: ReadonlyArray<string>, globals: GlobalFlagNames): Expanded => {
+  const VALUED = globals.valued
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!
     if (arg === "--") break

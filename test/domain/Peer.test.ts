@@ -2,7 +2,9 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Inspectable, Logger, Redacted } from "effect"
 import * as util from "node:util"
 import { maskToken, nameProblem, Peer, toIsoTime, validatePeerUrl, viewPeer } from "../../src/domain/Peer.js"
-import { hoistGlobalFlags, parseDuration } from "../../src/commands/globals.js"
+import { fazt } from "../../src/commands/fazt.js"
+import { globalFlagNames, hoistGlobalFlags, parseDuration } from "../../src/commands/globals.js"
+import { commandSpec } from "../../src/commands/spec.js"
 import { isLoopbackHost } from "../../src/domain/transportPolicy.js"
 import { Duration, Option } from "effect"
 
@@ -46,10 +48,11 @@ describe("helpers", () => {
     expect(parseDuration("0")).toEqual(Option.none())
   })
   it("hoists global flags, leaving what follows -- alone", () => {
-    expect(hoistGlobalFlags(["remote", "add", "--json", "x", "--db=/a", "y", "--", "--json"])).toEqual([
+    const globals = globalFlagNames(commandSpec(fazt).flags)
+    expect(hoistGlobalFlags(["remote", "add", "--json", "x", "--db=/a", "y", "--", "--json"], globals)).toEqual([
       "--json", "--db", "/a", "remote", "add", "x", "y", "--", "--json"
     ])
-    expect(hoistGlobalFlags(["remote", "status", "--timeout", "2s", "zyt"])).toEqual(["--timeout", "2s", "remote", "status", "zyt"])
+    expect(hoistGlobalFlags(["remote", "status", "--timeout", "2s", "zyt"], globals)).toEqual(["--timeout", "2s", "remote", "status", "zyt"])
   })
   it("knows loopback hosts", () => {
     for (const h of ["localhost", "127.0.0.1", "127.5.5.5", "[::1]", "site.localhost"]) expect(isLoopbackHost(h)).toBe(true)
