@@ -106,10 +106,13 @@ export const tokenProblem = (token: string): string | undefined => {
 }
 
 /** Why a description typed by the user is refused, or undefined. */
+/** C0, DEL, C1, line/paragraph separators and direction overrides: what a terminal acts on or reorders. */
+// eslint-disable-next-line no-control-regex
+export const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/
+
 export const descriptionProblem = (text: string): string | undefined => {
   if (text.length > MAX_DESCRIPTION_LENGTH) return `it is longer than ${MAX_DESCRIPTION_LENGTH} characters`
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(text)) {
+  if (UNSHOWABLE.test(text)) {
     return "it may not hold control characters, escape sequences or direction overrides"
   }
   return undefined

@@ -8,7 +8,7 @@ import * as path from "node:path"
 import type { DatabaseError } from "../../domain/errors.js"
 import { describeErrno, errnoCode } from "../../domain/errno.js"
 import { homeDirectory } from "../../domain/home.js"
-import { tokenProblem, validatePeerUrl } from "../../domain/Peer.js"
+import { tokenProblem, UNSHOWABLE, validatePeerUrl } from "../../domain/Peer.js"
 import { specialFileKind } from "../db/Database.js"
 import { keepPrivate } from "../fileMode.js"
 import { type AdoptedPeer, PeerStore } from "./PeerStore.js"
@@ -63,8 +63,7 @@ export const IMPORTED_DESCRIPTION = "Migrated from ~/.fazt/config.json"
 export const importedNameProblem = (name: string): string | undefined => {
   if (name.length === 0) return "it is empty"
   if (name.length > 255) return "it is longer than 255 characters"
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(name)) {
+  if (UNSHOWABLE.test(name)) {
     return "it holds control characters or direction overrides"
   }
   if (/\s/.test(name)) return "it holds whitespace"

@@ -7,6 +7,7 @@ import * as path from "node:path"
 import type { DatabaseError } from "../../domain/errors.js"
 import { describeErrno, errnoCode } from "../../domain/errno.js"
 import { Database, legacyClientPaths, specialFileKind } from "../db/Database.js"
+import { keepPrivate } from "../fileMode.js"
 import { type AdoptedPeer, PeerStore, storedText } from "./PeerStore.js"
 
 /**
@@ -104,7 +105,7 @@ const readOldFile = (file: string): OldFile | undefined => {
   }
 }
 
-/** Renames the old file as fazt does; a file that holds tokens ends readable by its owner only. */
+/** Renames the old file as fazt does. */
 const renameAway = (file: string): { readonly renamedTo: string | null; readonly stayedBecause: string | null } => {
   // Committed rows still in a WAL another process holds open would not follow the file.
   const wal = fs.statSync(`${file}-wal`, { throwIfNoEntry: false })
@@ -122,14 +123,6 @@ const renameAway = (file: string): { readonly renamedTo: string | null; readonly
   for (const sidecar of ["-wal", "-shm"]) {
     const leftover = fs.statSync(`${file}${sidecar}`, { throwIfNoEntry: false })
     if (leftover !== undefined && leftover.size === 0) fs.rmSync(`${file}${sidecar}`, { force: true })
-  }
-  try {
-    const stat = fs.statSync(renamedTo)
-    if (typeof process.getuid === "function" && stat.uid === process.getuid() && (stat.mode & 0o077) !== 0) {
-      fs.chmodSync(renamedTo, 0o600)
-    }
-  } catch {
-    // The rename is what counts; a file we cannot tighten is no worse than before.
   }
   return { renamedTo, stayedBecause: null }
 }
@@ -168,6 +161,9 @@ export const makeFrom = (
         const stays = old.otherData.length > 0
           ? { renamedTo: null, stayedBecause: `it holds more than peers (${old.otherData.join(", ")}), so it stays where it is` }
           : renameAway(file)
+        // The renamed file holds tokens: private whenever it is ours (fileMode.ts), else one warning.
+        const loose = stays.renamedTo === null ? undefined : keepPrivate(stays.renamedTo)
+        if (loose !== undefined) yield* Effect.logWarning(loose)
         return { _tag: "Imported", path: file, ...adoption, ...stays } as const
       })
 
