@@ -73,15 +73,27 @@ const announceRetry = (json: boolean) => (e: RetryEvent) =>
     liveLine.print(2, `${line}\n`)
   })
 
-// Deploy draws its own phases (upload, then the node unpacking); every other call shows who it waits for.
-const OWN_FEEDBACK: ReadonlySet<string> = new Set(["deploy", "deployFolder", "deployFolderTo"])
-const withLiveLine = (client: PeerClient.Service): PeerClient.Service =>
-  Object.fromEntries(Object.entries(client).map(([name, call]) => [
-    name,
-    typeof call !== "function" || OWN_FEEDBACK.has(name)
-      ? call
-      : (peer: Peer, ...rest: Array<unknown>) => whileWaiting(() => `Waiting for ${peer?.name} (${redactUrl(peer?.url ?? "")})…`, call(peer, ...rest), peer?.name)
-  ])) as unknown as PeerClient.Service
+/** A call to one peer, shown as "Waiting for zyt (https://…)…" on the live line while it runs. */
+const waiting = <Rest extends ReadonlyArray<unknown>, A, E, R>(call: (peer: Peer, ...rest: Rest) => Effect.Effect<A, E, R>) =>
+(peer: Peer, ...rest: Rest): Effect.Effect<A, E, R> =>
+  whileWaiting(() => `Waiting for ${peer.name} (${redactUrl(peer.url)})…`, call(peer, ...rest), peer.name)
+
+/**
+ * The client with each call's feedback on the terminal. Every method is named
+ * here (the result is a whole `PeerClient.Service`), so a method added to
+ * PeerClient does not compile until it is given its feedback.
+ */
+export const withLiveLine = (client: PeerClient.Service): PeerClient.Service => ({
+  status: waiting(client.status),
+  apps: waiting(client.apps),
+  upgrade: waiting(client.upgrade),
+  removeApp: waiting(client.removeApp),
+  command: waiting(client.command),
+  // Deploy draws its own phases (upload, then the node unpacking), to one peer or many.
+  deploy: client.deploy,
+  deployFolder: client.deployFolder,
+  deployFolderTo: client.deployFolderTo
+})
 
 /** For the verbs that talk to peers: the client on the transport the global flags describe. */
 export const NetworkLayer = Layer.unwrapEffect(
