@@ -38,10 +38,10 @@ const rawArgs = typed[0] === "help"
   : typed
 // Help, completions and mistakes in what was typed are answered from the
 // command tree before @effect/cli parses anything (src/commands/usage.ts);
-// which words are global flags is read from it too.
+// which words are global flags, and which verbs take a peer's name first, are read from it too.
 const tree = commandSpec(fazt)
 const globals = globalFlagNames(tree.flags)
-const expanded = expandPeerShorthand(rawArgs, globals)
+const expanded = expandPeerShorthand(rawArgs, globals, tree)
 const userArgs = hoistGlobalFlags(expanded._tag === "Args" ? expanded.args : rawArgs, globals)
 const end = userArgs.indexOf("--")
 const json = (end === -1 ? userArgs : userArgs.slice(0, end)).includes("--json")

@@ -19,7 +19,7 @@ interface Candidate {
   readonly description: string
 }
 
-interface Completion {
+export interface Completion {
   readonly candidates: ReadonlyArray<Candidate>
   /** Add the peers' names (with this prefix: `@` for `fazt @name`), filtered by `current`. */
   readonly peers: "" | "@" | undefined
@@ -33,11 +33,11 @@ const oneLine = (text: string) => {
   return line.length > 70 ? `${line.slice(0, 69)}…` : line
 }
 
-/** An argument that names a stored peer (not `add`'s new name): read from its description. */
-const namesPeer = (command: CommandSpec, index: number) =>
-  /^The peer's (current )?name/.test(command.args[index]?.description ?? "")
+/** An argument that names a stored peer (not `add`'s new name): marked `storedPeer` where it is defined. */
+const namesPeer = (command: CommandSpec, index: number) => command.args[index]?.peer === true
 
-const complete = (root: CommandSpec, words: ReadonlyArray<string>, cword: number): Completion => {
+/** What to offer for the word at `cword`: exported for the tests, which build a command tree of their own. */
+export const complete = (root: CommandSpec, words: ReadonlyArray<string>, cword: number): Completion => {
   const current = words[cword] ?? ""
   let command = root
   let positionals = 0

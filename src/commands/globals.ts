@@ -10,7 +10,7 @@ import { dbPathProblem } from "../domain/dbPath.js"
 import { UsageError } from "../domain/errors.js"
 import { MAX_RETRIES } from "../domain/transportPolicy.js"
 import { integerIn, optionalChoice, optionalText, switchFlag, valueFlag } from "./flags.js"
-import type { FlagSpec } from "./spec.js"
+import { type CommandSpec, type FlagSpec, takesPeerFirst, verbAt } from "./spec.js"
 
 /** Flags that work before or after any subcommand (see `hoistGlobalFlags`). */
 export interface GlobalFlags {
@@ -137,9 +137,6 @@ export const hoistGlobalFlags = (args: ReadonlyArray<string>, globals: GlobalFla
   return [...hoisted, ...rest]
 }
 
-/** Verbs whose first argument is the peer's name: `fazt @zyt show` → `fazt remote show zyt`. */
-const NAME_FIRST = new Set(["show", "remove", "default", "set-url", "set-token", "rename"])
-
 /** fazt v0.29's own commands after `@peer` that fazt remote does not carry (`cmd/server/main.go` handleAtPeerRouting). */
 const FAZT_ONLY = new Set(["sql", "user", "alias", "auth", "logs"])
 
@@ -170,13 +167,15 @@ const guidance = (verb: string, name: string, rest: ReadonlyArray<string>): stri
 
 /**
  * `fazt @zyt status` → `fazt --peer zyt remote status`; the verbs that take
- * the name first: `fazt @zyt show` → `fazt remote show zyt`; fazt v0.29's
+ * a stored peer's name first (`takesPeerFirst`, read from `tree`):
+ * `fazt @zyt show` → `fazt remote show zyt`, `fazt @zyt rm` → `fazt remote rm zyt`; fazt v0.29's
  * words: `fazt @zyt app list` → `fazt --peer zyt remote app list`,
  * `fazt @zyt server info` → `fazt --peer zyt remote info`. `fazt @zyt` alone
  * shows the peer. Flags between the name and the verb stay with the command.
  */
-export const expandPeerShorthand = (args: ReadonlyArray<string>, globals: GlobalFlagNames): Expanded => {
+export const expandPeerShorthand = (args: ReadonlyArray<string>, globals: GlobalFlagNames, tree: CommandSpec): Expanded => {
   const VALUED = globals.valued
+  const remote = tree.children.find((c) => c.name === "remote")
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!
     if (arg === "--") break
@@ -204,7 +203,8 @@ export const expandPeerShorthand = (args: ReadonlyArray<string>, globals: Global
       args: [...before, ...head, ...between, ...rest]
     })
     if (verb === undefined) return run(["remote", "show", name], args.slice(v))
-    if (NAME_FIRST.has(verb)) return run(["remote", verb, name])
+    const command = remote === undefined ? undefined : verbAt(remote, verb)?.at(-1)
+    if (command !== undefined && takesPeerFirst(command)) return run(["remote", verb, name])
     if (verb === "server") {
       const sub = after.find((w) => !w.startsWith("-"))
       if (sub === "info" || sub === "status") return run(["--peer", name, "remote", "info"], after.filter((w) => w !== sub))

@@ -18,21 +18,32 @@ import { setUrl } from "./remote/set-url.js"
 import { show } from "./remote/show.js"
 import { status } from "./remote/status.js"
 import { upgrade } from "./remote/upgrade.js"
+import { goesOnline } from "./spec.js"
 
 // Every verb but `migrate` first imports an old config file, once.
 const afterImport = <N extends string, R, E, A>(command: Command.Command<N, R, E, A>) =>
   Command.transformHandler(command, (effect) => Effect.zipRight(importLegacyConfig, effect))
 
-// Only the verbs that talk to peers build (and load) the network client; only deploy the zip writer.
-const online = <N extends string, R, E, A>(command: Command.Command<N, R, E, A>) =>
-  afterImport(Command.provide(command, NetworkLayer))
+/**
+ * A verb that talks to peers: only these build (and load) the network client,
+ * and only deploy the zip writer. Each is marked `goesOnline` as well, which
+ * is how help and completion know the network flags apply to it: a verb
+ * added as `online(verb)` has them everywhere at once.
+ */
+export const online = <N extends string, R, E, A>(command: Command.Command<N, R, E, A>) =>
+  goesOnline(afterImport(Command.provide(command, NetworkLayer)))
 
-const deployOnline = afterImport(Command.provide(deploy, (args) => (args.dryRun ? DryRunDeployLayer : DeployLayer)))
+const deployOnline = goesOnline(afterImport(Command.provide(deploy, (args) => (args.dryRun ? DryRunDeployLayer : DeployLayer))))
 
-/** fazt v0.29's `app` noun (`fazt @zyt app list`): the gateway verbs, and deploy. */
+/**
+ * fazt v0.29's `app` noun (`fazt @zyt app list`): the gateway verbs, and
+ * deploy. Alone it lists the apps, with the network client its handler
+ * provides itself (`online` would provide it to every verb below again).
+ */
 const app = Command.make("app", {}, () =>
   Effect.zipRight(importLegacyConfig, Effect.provide(listApps({ name: Option.none(), aliases: false }), NetworkLayer))).pipe(
     Command.withDescription(appDescription),
+    goesOnline,
     Command.withSubcommands([
       online(appVerbs.list),
       online(appVerbs.info),

@@ -1,4 +1,6 @@
+import * as Args from "@effect/cli/Args"
 import type * as Command from "@effect/cli/Command"
+import * as Effect from "effect/Effect"
 
 /**
  * The command tree as data, read from the `@effect/cli` definitions
@@ -28,6 +30,8 @@ export interface ArgSpec {
   readonly name: string
   readonly optional: boolean
   readonly description: string
+  /** It names a peer already stored (`storedPeer`), not a new one (`add`'s): completion offers the peers' names. */
+  readonly peer: boolean
 }
 
 export interface CommandSpec {
@@ -41,6 +45,48 @@ export interface CommandSpec {
   readonly children: ReadonlyArray<CommandSpec>
   /** Other words that reach this command (`rm` for `remove`). */
   readonly aliases: ReadonlyArray<string>
+  /** It talks to peers (`goesOnline`): the network flags apply to it. */
+  readonly online: boolean
+}
+
+/**
+ * The commands that talk to peers, by their descriptor: `online(…)` in
+ * remote.ts marks each verb it gives the network client, so help and
+ * completion know where `--timeout`, `--retries`, `--insecure` and `--peer`
+ * mean something. A descriptor is kept by `Command.provide` and
+ * `Command.transformHandler`, and wrapped (not copied) by
+ * `Command.withSubcommands`; `Command.withDescription` makes a new one, so a
+ * command is marked once described.
+ */
+const onlineDescriptors = new WeakSet<object>()
+
+/** Marks `command` as one that talks to peers (see `CommandSpec.online`). */
+export const goesOnline = <C extends Command.Command<any, any, any, any>>(command: C): C => {
+  onlineDescriptors.add(command.descriptor)
+  return command
+}
+
+/**
+ * Marks an argument as the name of a stored peer (`ArgSpec.peer`): completion
+ * offers the peers' names there, and a verb whose first argument it is takes
+ * the name of `fazt @name verb` there (`fazt @zyt show` → `fazt remote show zyt`).
+ * The mark is a map by this very function (`Args.mapEffect` keeps it as it
+ * is), which every later combinator (`Args.withDescription`, `Args.optional`)
+ * keeps too.
+ */
+export const storedPeer = <A>(arg: Args.Args<A>): Args.Args<A> => Args.mapEffect(arg, asStoredPeer)
+function asStoredPeer<A>(value: A): Effect.Effect<A> {
+  return Effect.succeed(value)
+}
+
+/**
+ * A verb that takes a stored peer's name as its first, required argument
+ * (`show`, `remove`, `rename`…): `fazt @zyt show` puts the name there. A verb
+ * whose peer is optional (`status`) gets `--peer` instead.
+ */
+export const takesPeerFirst = (command: CommandSpec): boolean => {
+  const first = command.args[0]
+  return first !== undefined && first.peer && !first.optional
 }
 
 /**
@@ -78,18 +124,13 @@ export const verbAt = (command: CommandSpec, word: string): ReadonlyArray<Comman
   return steps
 }
 
-/**
- * The `fazt remote` verbs that talk to peers (`online` in remote.ts): the
- * network flags (`--timeout`, `--retries`, `--insecure`, `--peer`) apply to them.
- */
-const NETWORK_VERBS: ReadonlySet<string> = new Set(["status", "apps", "upgrade", "deploy"])
+/** The flags that mean something only to the commands that talk to peers (`CommandSpec.online`). */
 const NETWORK_FLAGS: ReadonlySet<string> = new Set(["--timeout", "--retries", "--insecure", "--peer"])
 
 /** The global flags that mean something to `command`. */
 export const globalFlagsFor = (root: CommandSpec, command: CommandSpec): ReadonlyArray<FlagSpec> => {
-  const network = command.path[1] === "remote" && NETWORK_VERBS.has(command.name)
   return root.flags
-    .filter((f) => command === root || network || !NETWORK_FLAGS.has(f.name))
+    .filter((f) => command === root || command.online || !NETWORK_FLAGS.has(f.name))
     // The node's commands have a database of their own (src/services/db/Database.ts resolvePath).
     .map((f) => f.name === "--db" && command.path[1] === "server" ? { ...f, description: "The node's database file (default: $FAZT_DB_PATH, else ./data.db)" } : f)
 }
@@ -191,22 +232,28 @@ const collectFlags = (options: Node, fallback: unknown, out: Array<FlagSpec>): v
   }
 }
 
-const collectArgs = (args: Node, optional: boolean, out: Array<ArgSpec>): void => {
+const collectArgs = (args: Node, optional: boolean, peer: boolean, out: Array<ArgSpec>): void => {
   switch (args._tag) {
     case "Single": {
       const description = paragraphs(args.description as Node)
-      out.push({ name: (args.name as string).replace(/^<(.*)>$/, "$1"), optional, description: description[description.length - 1] ?? "" })
+      out.push({
+        name: (args.name as string).replace(/^<(.*)>$/, "$1"),
+        optional,
+        description: description[description.length - 1] ?? "",
+        peer
+      })
       return
     }
     case "WithDefault":
-      return collectArgs(args.args as Node, true, out)
+      return collectArgs(args.args as Node, true, peer, out)
     case "Map":
+      return collectArgs(args.args as Node, optional, peer || args.f === asStoredPeer, out)
     case "WithFallbackConfig":
     case "Variadic":
-      return collectArgs(args.args as Node, optional, out)
+      return collectArgs(args.args as Node, optional, peer, out)
     case "Both":
-      collectArgs(args.left as Node, optional, out)
-      collectArgs(args.right as Node, optional, out)
+      collectArgs(args.left as Node, optional, peer, out)
+      collectArgs(args.right as Node, optional, peer, out)
       return
     default:
       return
@@ -215,13 +262,15 @@ const collectArgs = (args: Node, optional: boolean, out: Array<ArgSpec>): void =
 
 const EXAMPLE = /\n\s*Example:\s*/
 
-const fromDescriptor = (descriptor: Node, parents: ReadonlyArray<string>): CommandSpec => {
+const fromDescriptor = (descriptor: Node, parents: ReadonlyArray<string>, marked: boolean): CommandSpec => {
+  const online = marked || onlineDescriptors.has(descriptor)
   switch (descriptor._tag) {
     case "Map":
-      return fromDescriptor(descriptor.command as Node, parents)
+      return fromDescriptor(descriptor.command as Node, parents, online)
     case "Subcommands": {
-      const parent = fromDescriptor(descriptor.parent as Node, parents)
-      const children = (descriptor.children as ReadonlyArray<Node>).map((c) => fromDescriptor(c, parent.path))
+      // The mark of `remote app` is its own, not its verbs': each of them is marked (or not) where it is composed.
+      const parent = fromDescriptor(descriptor.parent as Node, parents, online)
+      const children = (descriptor.children as ReadonlyArray<Node>).map((c) => fromDescriptor(c, parent.path, false))
       return { ...parent, children }
     }
     default: {
@@ -231,7 +280,7 @@ const fromDescriptor = (descriptor: Node, parents: ReadonlyArray<string>): Comma
       const flags: Array<FlagSpec> = []
       if (descriptor.options) collectFlags(descriptor.options as Node, undefined, flags)
       const args: Array<ArgSpec> = []
-      if (descriptor.args) collectArgs(descriptor.args as Node, false, args)
+      if (descriptor.args) collectArgs(descriptor.args as Node, false, false, args)
       return {
         path: [...parents, name],
         name,
@@ -241,14 +290,15 @@ const fromDescriptor = (descriptor: Node, parents: ReadonlyArray<string>): Comma
         args,
         children: [],
         aliases: Object.entries(VERB_ALIASES).filter(([, a]) => a.parent === parents[parents.length - 1] && a.to === name)
-          .map(([alias]) => alias)
+          .map(([alias]) => alias),
+        online
       }
     }
   }
 }
 
 export const commandSpec = (command: Command.Command<any, any, any, any>): CommandSpec =>
-  fromDescriptor((command as unknown as { descriptor: Node }).descriptor, [])
+  fromDescriptor((command as unknown as { descriptor: Node }).descriptor, [], false)
 
 /** Every command below and including `root`, depth first. */
 export const allCommands = (root: CommandSpec): Array<CommandSpec> => [root, ...root.children.flatMap(allCommands)]

@@ -32,6 +32,19 @@ describe("habits: aliases", () => {
     expect(rm.stderr).toContain("Removed peer 'b'")
     expect(query(clientDb(scratch), "SELECT name FROM peers")).toEqual([{ name: "a" }])
   })
+
+  it("fazt @a rm is fazt remote rm a, as fazt @a remove is: the name goes where remove takes it, not to --peer", async () => {
+    const scratch = tempHome()
+    for (const name of ["a", "b"]) expect((await runFazt(["remote", "add", name, `https://${name}.example`], { home: scratch })).code).toBe(0)
+    // A second name has nowhere to go: nothing is removed.
+    const two = await runFazt(["@a", "rm", "b"], { home: scratch })
+    expect(two.code).toBe(2)
+    expect(query(clientDb(scratch), "SELECT name FROM peers ORDER BY name")).toEqual([{ name: "a" }, { name: "b" }])
+    const rm = await runFazt(["@a", "rm"], { home: scratch })
+    expect(rm.code).toBe(0)
+    expect(rm.stderr).toContain("Removed peer 'a'")
+    expect(query(clientDb(scratch), "SELECT name FROM peers")).toEqual([{ name: "b" }])
+  })
 })
 
 describe("mistakes answered well: exit 2, the word typed, the nearest verb or flag, nothing changed", () => {

@@ -7,6 +7,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { optionalText, switchFlag } from "../../src/commands/flags.js"
 import { expandPeerShorthand, globalFlagNames, globalOptions, hoistGlobalFlags } from "../../src/commands/globals.js"
+import { peerName } from "../../src/commands/remote/args.js"
 import { commandSpec } from "../../src/commands/spec.js"
 
 // Which words are global flags is read from the root command's own
@@ -22,7 +23,8 @@ describe("global flags come from the command tree, not a list", () => {
     Command.withSubcommands([
       Command.make("remote", {}).pipe(
         Command.withSubcommands([
-          Command.make("status", { name: Args.text({ name: "name" }).pipe(Args.optional) })
+          Command.make("status", { name: Args.text({ name: "name" }).pipe(Args.optional) }),
+          Command.make("show", { name: peerName })
         ])
       )
     ])
@@ -57,7 +59,7 @@ describe("global flags come from the command tree, not a list", () => {
     }).pipe(Effect.provide(NodeContext.layer)))
 
   it("a valued global flag's value is never taken for the verb after @peer", () => {
-    expect(expandPeerShorthand(["@zyt", "--profile", "status", "show"], globals)).toEqual({
+    expect(expandPeerShorthand(["@zyt", "--profile", "status", "show"], globals, commandSpec(root))).toEqual({
       _tag: "Args",
       args: ["remote", "show", "zyt", "--profile", "status"]
     })

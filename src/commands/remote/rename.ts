@@ -4,11 +4,12 @@ import * as Effect from "effect/Effect"
 import { viewPeer } from "../../domain/Peer.js"
 import { PeerStore } from "../../services/client/PeerStore.js"
 import { emit, notice } from "../output.js"
+import { storedPeer } from "../spec.js"
 
 export const rename = Command.make(
   "rename",
   {
-    from: Args.text({ name: "old" }).pipe(Args.withDescription("The peer's current name")),
+    from: storedPeer(Args.text({ name: "old" })).pipe(Args.withDescription("The peer's current name")),
     to: Args.text({ name: "new" }).pipe(Args.withDescription("Its new name"))
   },
   ({ from, to }) =>
