@@ -22,7 +22,7 @@ import * as fs from "node:fs"
 import { legacyConfigPath } from "../services/client/LegacyConfig.js"
 import { checkDbVariables, CommandPath, GlobalFlags } from "./globals.js"
 import { formatWait } from "../domain/wait.js"
-import { liveLine, whileWaiting } from "./progress.js"
+import { liveLine, whileWaiting, whileWaitingForEach } from "./progress.js"
 
 /**
  * The services of `fazt remote …` on the client database (`--db`,
@@ -85,6 +85,15 @@ const waiting = <Rest extends ReadonlyArray<unknown>, A, E, R>(call: (peer: Peer
  */
 export const withLiveLine = (client: PeerClient.Service): PeerClient.Service => ({
   status: waiting(client.status),
+  statusAll: (peers, options) =>
+    whileWaitingForEach(peers, (index) => `Waiting for ${peers[index]!.name} (${redactUrl(peers[index]!.url)})…`, (answer) =>
+      client.statusAll(peers, {
+        ...options,
+        onAnswer: (index, result) => {
+          answer(index)
+          options?.onAnswer?.(index, result)
+        }
+      })),
   apps: waiting(client.apps),
   upgrade: waiting(client.upgrade),
   removeApp: waiting(client.removeApp),

@@ -89,34 +89,63 @@ const awaited = new Map<string, number>()
 export const stillWaiting = (names: ReadonlyArray<string>): string =>
   names.length <= 2 ? names.join(" and ") : `${names.slice(0, 2).join(", ")} and ${names.length - 2} more`
 
+const asked = (label: () => string, who: string | undefined) => {
+  running++
+  single = label
+  if (who !== undefined) awaited.set(who, (awaited.get(who) ?? 0) + 1)
+  if (running === 1) {
+    finished = 0
+    liveLine.start(() => {
+      if (running + finished <= 1) return single!()
+      const names = [...awaited.keys()]
+      // A fleet's last answers are the ones people wait on: name them (`4/5 done, waiting for zyt`).
+      return `Waiting for peers: ${finished}/${running + finished} done${names.length > 0 ? `, waiting for ${stillWaiting(names)}` : ""}`
+    })
+  }
+}
+
+const answered = (who: string | undefined) => {
+  running--
+  finished++
+  if (who !== undefined) {
+    const left = (awaited.get(who) ?? 1) - 1
+    if (left > 0) awaited.set(who, left)
+    else awaited.delete(who)
+  }
+  if (running === 0) liveLine.stop()
+}
+
 export const whileWaiting = <A, E, R>(label: () => string, effect: Effect.Effect<A, E, R>, who?: string): Effect.Effect<A, E, R> => {
   if (!liveLine.enabled) return effect
+  return Effect.acquireUseRelease(Effect.sync(() => asked(label, who)), () => effect, () => Effect.sync(() => answered(who)))
+}
+
+/**
+ * Many calls at once, as `whileWaiting` shows each: `run` is handed the
+ * function to call with a peer's index when that peer has answered.
+ */
+export const whileWaitingForEach = <A, E, R>(
+  peers: ReadonlyArray<{ readonly name: string }>,
+  label: (index: number) => string,
+  run: (answer: (index: number) => void) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> => {
+  if (!liveLine.enabled) return run(() => {})
+  const pending = new Set<number>()
   return Effect.acquireUseRelease(
     Effect.sync(() => {
-      running++
-      single = label
-      if (who !== undefined) awaited.set(who, (awaited.get(who) ?? 0) + 1)
-      if (running === 1) {
-        finished = 0
-        liveLine.start(() => {
-          if (running + finished <= 1) return single!()
-          const names = [...awaited.keys()]
-          // A fleet's last answers are the ones people wait on: name them (`4/5 done, waiting for zyt`).
-          return `Waiting for peers: ${finished}/${running + finished} done${names.length > 0 ? `, waiting for ${stillWaiting(names)}` : ""}`
-        })
-      }
+      peers.forEach((peer, index) => {
+        pending.add(index)
+        asked(() => label(index), peer.name)
+      })
     }),
-    () => effect,
+    () =>
+      run((index) => {
+        if (pending.delete(index)) answered(peers[index]!.name)
+      }),
     () =>
       Effect.sync(() => {
-        running--
-        finished++
-        if (who !== undefined) {
-          const left = (awaited.get(who) ?? 1) - 1
-          if (left > 0) awaited.set(who, left)
-          else awaited.delete(who)
-        }
-        if (running === 0) liveLine.stop()
+        for (const index of pending) answered(peers[index]!.name)
+        pending.clear()
       })
   )
 }

@@ -2,6 +2,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import type { Peer } from "../../domain/Peer.js"
 import type { StatusReport } from "../../domain/json.js"
@@ -69,45 +70,6 @@ const render = (rows: ReadonlyArray<StatusReport>) =>
     rows.map((r) => [r.name, r.url, r.status, r.version ?? "-", formatUptime(r.uptime_seconds), formatMemory(r.health)])
   )
 
-/**
- * A gate that lets one fiber through per turn of Node's event loop. Effect
- * runs ready fibers back to back and Node polls for I/O only once all of them
- * block, so a fleet started at once built every request (~1.3 ms of CPU each)
- * before the first socket even connected, and the answers then arrived
- * together. A `setImmediate` set from inside a `setImmediate` callback runs
- * after the next poll, so passing the gate on from one fiber to the next lets
- * each request leave as soon as it is built: building the rest hides under
- * the wait for the first answers, which arrive spread out. It belongs to the
- * caller that starts many calls at once, not to the transport: a lone call
- * should not wait a turn, and only here is it known that calls compete.
- */
-export const onePerTurn: Effect.Effect<Effect.Effect<void>> = Effect.sync(() => {
-  // A plain queue: Effect's Semaphore wakes every waiter on each release (quadratic in the fleet).
-  const waiting: Array<() => void> = []
-  let turning = false
-  const turn = () => {
-    const next = waiting.shift()
-    if (next === undefined) {
-      turning = false
-      return
-    }
-    next()
-    setImmediate(turn)
-  }
-  return Effect.async<void>((resume) => {
-    const admit = () => resume(Effect.void)
-    waiting.push(admit)
-    if (!turning) {
-      turning = true
-      setImmediate(turn)
-    }
-    return Effect.sync(() => {
-      const at = waiting.indexOf(admit)
-      if (at >= 0) waiting.splice(at, 1)
-    })
-  })
-})
-
 /** Ctrl-C during `status --all`: the rows already in (in the peers' order), and who never answered. */
 const interruptedFleet = (peers: ReadonlyArray<Peer>, answered: ReadonlyMap<string, StatusReport>) =>
   Effect.gen(function* () {
@@ -139,20 +101,19 @@ export const status = Command.make(
       yield* noPeerFlag("--all (every peer)")
       if (Option.isSome(name)) yield* warn("a name is ignored with --all")
       const peers = yield* store.list
-      const admitted = yield* onePerTurn
       // The answers as they come in: on Ctrl-C they are printed, not thrown away (then exit 130).
       const answered = new Map<string, StatusReport>()
-      const rows = yield* Effect.forEach(
-        peers,
-        (peer) =>
-          Effect.zipRight(admitted, client.status(peer)).pipe(
-            Effect.map((health) => ({ row: report(peer, health), error: undefined })),
-            Effect.catchAll((error) => Effect.succeed({ row: failedReport(peer, error), error })),
-            Effect.tap((r) => Effect.sync(() => answered.set(peer.name, r.row)))
-          ),
+      const rows = (yield* client.statusAll(peers, {
         // Peers asked at once: what the open file limit allows, so a fleet takes about one round trip.
-        { concurrency: fleetConcurrency() }
-      ).pipe(Effect.onInterrupt(() => interruptedFleet(peers, answered)))
+        concurrency: fleetConcurrency(),
+        onAnswer: (index, result) => {
+          const peer = peers[index]!
+          answered.set(peer.name, Either.isRight(result) ? report(peer, result.right) : failedReport(peer, result.left))
+        }
+      }).pipe(Effect.onInterrupt(() => interruptedFleet(peers, answered)))).map((result, index) => ({
+        row: answered.get(peers[index]!.name)!,
+        error: Either.isLeft(result) ? result.left : undefined
+      }))
       if (rows.length === 0) yield* warn("no peers yet: add one with 'fazt remote add <name> <url> --token-stdin'")
       // No peers: the warning alone, not a header over nothing (--json still gets its empty list).
       yield* emit(rows.map((r) => r.row), (all) => all.length === 0 ? null : render(all))

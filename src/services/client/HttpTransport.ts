@@ -1,14 +1,17 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as EarlyAnswerHttpClient from "./earlyAnswerHttpClient.js"
-import { loopbackLookup } from "./loopbackLookup.js"
 import * as Chunk from "effect/Chunk"
 import * as Config from "effect/Config"
-import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
+import * as Runtime from "effect/Runtime"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import {
@@ -17,17 +20,25 @@ import {
   PeerProtocolError,
   PeerUnreachable,
   PlainHttpRefused,
-  type UnreachableKind,
   UnusableToken
 } from "../../domain/errors.js"
 import { formatWait } from "../../domain/wait.js"
 import { type Peer, peerUsability, redactUrl } from "../../domain/Peer.js"
+import { isLoopbackHost, MAX_BACKOFF_MILLIS, MAX_RETRIES } from "../../domain/transportPolicy.js"
 import {
-  isLoopbackHost,
-  MAX_BACKOFF_MILLIS,
-  MAX_RETRIES,
-  MAX_RETRY_AFTER_MILLIS
-} from "../../domain/transportPolicy.js"
+  AttemptFailed,
+  bodyTooLarge,
+  brokeWhileAnswering,
+  declaredTooLarge,
+  describeNetworkError,
+  isTooLong,
+  redirectTarget,
+  RETRY_AFTER_CEILING,
+  settle
+} from "./attempt.js"
+import * as EarlyAnswerHttpClient from "./earlyAnswerHttpClient.js"
+import { loopbackLookup } from "./loopbackLookup.js"
+import { isFixed, makeNodeExchange, type NodeExchange } from "./nodeExchange.js"
 import {
   type PeerRequest,
   type PeerResponse,
@@ -35,66 +46,6 @@ import {
   type TransportError,
   type TransportOptions
 } from "./PeerTransport.js"
-
-/** One failed attempt, before it becomes a user-facing error. */
-class AttemptFailed extends Data.TaggedError("AttemptFailed")<{
-  /** `protocol`: the peer answered, but not with HTTP we can use (exit 7, never retried). */
-  readonly kind: "refused" | "reset" | "network" | "timeout" | "too-large" | "protocol" | "status"
-  /** How the peer was not reached, for `PeerUnreachable.kind` (the retry decision reads `kind`). */
-  readonly unreachable?: UnreachableKind
-  readonly reason: string
-  /** The HTTP status, when one arrived. */
-  readonly status?: number
-  readonly response?: PeerResponse
-  readonly retryAfter?: Duration.Duration
-}> {}
-
-const TRANSIENT_STATUS = new Set([429, 502, 503, 504])
-const RETRY_AFTER_CEILING = Duration.millis(MAX_RETRY_AFTER_MILLIS)
-const BACKOFF_CEILING = Duration.millis(MAX_BACKOFF_MILLIS)
-
-const errorCode = (cause: unknown): string | undefined => {
-  let current: unknown = cause
-  for (let depth = 0; depth < 6 && typeof current === "object" && current !== null; depth++) {
-    const code = (current as { code?: unknown }).code
-    if (typeof code === "string") return code
-    current = (current as { cause?: unknown }).cause
-  }
-  return undefined
-}
-
-type NetworkFailure = { kind: AttemptFailed["kind"]; unreachable: UnreachableKind; reason: string }
-
-const describeNetworkError = (cause: unknown, host: string): NetworkFailure => {
-  const code = errorCode(cause) ?? ""
-  // Node's HTTP parser refused what the peer sent: it answered, just not with usable HTTP.
-  if (code === "HPE_HEADER_OVERFLOW") {
-    return { kind: "protocol", unreachable: "other", reason: "headers larger than the 16 KiB Node accepts" }
-  }
-  if (code === "HPE_INVALID_CONTENT_LENGTH" || code === "HPE_UNEXPECTED_CONTENT_LENGTH") {
-    return { kind: "protocol", unreachable: "other", reason: "an invalid Content-Length header" }
-  }
-  if (code.startsWith("HPE_")) return { kind: "protocol", unreachable: "other", reason: `malformed HTTP (${code})` }
-  if (code === "ECONNREFUSED") return { kind: "refused", unreachable: "refused", reason: "connection refused" }
-  if (code === "ECONNRESET" || code === "EPIPE" || code === "ECONNABORTED") {
-    return { kind: "reset", unreachable: "reset", reason: "the connection was reset" }
-  }
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME") {
-    // EAI_AGAIN: the resolver could not answer for now, so it is worth another try.
-    return { kind: code === "EAI_AGAIN" ? "reset" : "network", unreachable: "dns", reason: `DNS lookup of ${host} failed (${code})` }
-  }
-  if (/CERT|TLS|SSL|EPROTO|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
-    return { kind: "network", unreachable: "tls", reason: `TLS handshake with ${host} failed (${code})` }
-  }
-  if (code === "EHOSTUNREACH" || code === "ENETUNREACH") {
-    return { kind: "network", unreachable: "no-route", reason: `no route to ${host} (${code})` }
-  }
-  if (code === "ETIMEDOUT") return { kind: "network", unreachable: "timeout", reason: `connecting to ${host} timed out` }
-  return { kind: "network", unreachable: "other", reason: code !== "" ? `network error (${code})` : "network error" }
-}
-
-const isTooLong = (wait: Duration.Duration | undefined): wait is Duration.Duration =>
-  wait !== undefined && Duration.greaterThan(wait, RETRY_AFTER_CEILING)
 
 /** `{"error": {"code", "message"}}` when the body has one: the node's own words beside the wait. */
 const errorOfBody = (body: Uint8Array): { code?: string; message?: string } => {
@@ -109,13 +60,7 @@ const errorOfBody = (body: Uint8Array): { code?: string; message?: string } => {
   }
 }
 
-/** `Retry-After` as seconds or an HTTP date. */
-const parseRetryAfter = (value: string | undefined): Duration.Duration | undefined => {
-  if (value === undefined) return undefined
-  if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Duration.millis(Number(value) * 1000)
-  const at = Date.parse(value)
-  return Number.isNaN(at) ? undefined : Duration.millis(Math.max(0, at - Date.now()))
-}
+const BACKOFF_CEILING = Duration.millis(MAX_BACKOFF_MILLIS)
 
 const isRetryable = (mode: PeerRequest["retry"]) => (failure: AttemptFailed): boolean => {
   if (mode === "refused-only") return failure.kind === "refused"
@@ -155,14 +100,12 @@ const readCapped = <E>(stream: Stream.Stream<Uint8Array, E>, cap: number): Effec
     return Stream.runForEach(stream, (chunk) => {
       size += chunk.length
       if (size > cap) {
-        return Effect.fail(new AttemptFailed({ kind: "too-large", reason: `an answer larger than ${cap} bytes` }))
+        return Effect.fail(bodyTooLarge(cap))
       }
       chunks.push(chunk)
       return Effect.void
     }).pipe(Effect.map(() => Buffer.concat(chunks)))
   })
-
-const MAX_REDIRECTS = 5
 
 const DRAIN_POINT = new Uint8Array(0)
 /**
@@ -174,16 +117,25 @@ const DRAIN_POINT = new Uint8Array(0)
 const withDrainPoints = <E>(body: Stream.Stream<Uint8Array, E>) =>
   Stream.mapChunks(body, (chunk) => Chunk.append(chunk, DRAIN_POINT))
 
+/** Our own Node client: its deadline-aware `execute`, and its agents for `NodeExchange`. */
+type OwnClient = Pick<EarlyAnswerHttpClient.WithDeadlines, "execute" | "agents">
+
 /**
- * The transport on `client`. `own` is our own client's deadline-aware
- * `execute`: with it an attempt's timeout is a `Deadline` (a timer that
- * destroys the request in flight); any other client gets `Effect.timeoutFail`.
+ * The transport on `client`. With `ownClient` (our Node client), a request
+ * whose body is known before sending goes through `NodeExchange` (callbacks,
+ * see nodeExchange.ts), a streamed one through its deadline-aware `execute`:
+ * either way an attempt's timeout is a timer that destroys the request in
+ * flight. Any other client runs the Effect loop under `Effect.timeoutFail`.
  */
+/** How many requests leave in one turn of the event loop (`sendEach`). */
+const BATCH = 32
+
 const makeOn = (
   options: TransportOptions,
   client: HttpClient.HttpClient,
-  own?: EarlyAnswerHttpClient.WithDeadlines["execute"]
+  ownClient?: OwnClient
 ): PeerTransport.Service => {
+  const own = ownClient?.execute
   const cap = options.maxResponseBytes
   const timeoutMillis = Duration.toMillis(Duration.decode(options.timeout))
   const timedOut = () =>
@@ -192,6 +144,9 @@ const makeOn = (
       unreachable: "timeout",
       reason: `no complete answer within ${Duration.format(Duration.decode(options.timeout))}`
     })
+  const nodeExchange: NodeExchange | undefined = ownClient === undefined
+    ? undefined
+    : makeNodeExchange({ agents: ownClient.agents, cap, timeoutMillis, timedOut })
 
   /** `token` is the key to send, or "" for none (a Redacted "" from a host is none too). */
   const exchange = (token: string, request: PeerRequest, start: URL) => {
@@ -209,75 +164,48 @@ const makeOn = (
         })
         // The one place the token is revealed: the Authorization header.
         if (token !== "" && !leftOrigin) outgoing = HttpClientRequest.bearerToken(outgoing, token)
-        if (request.body) {
+        if (typeof request.body === "function") {
           const body = request.body()
           outgoing = HttpClientRequest.bodyStream(outgoing, withDrainPoints(body.stream as Stream.Stream<Uint8Array>), {
             contentType: body.contentType,
             ...(body.contentLength !== undefined ? { contentLength: body.contentLength } : {})
           })
+        } else if (request.body !== undefined) {
+          outgoing = HttpClientRequest.bodyUint8Array(outgoing, request.body.bytes, request.body.contentType)
         }
         yield* Effect.logDebug(`→ ${request.method} ${url.toString()}${token !== "" && !leftOrigin ? " (with token)" : ""}`)
         const response = yield* (deadline === undefined ? client.execute(outgoing) : own!(outgoing, deadline)).pipe(
           Effect.mapError((e) => deadline?.expired ? timedOut() : new AttemptFailed(describeNetworkError(e, url.host)))
         )
         const declared = Number(response.headers["content-length"] ?? "0")
-        if (declared > cap) {
-          return yield* new AttemptFailed({ kind: "too-large", reason: `an answer of ${declared} bytes (the limit is ${cap})` })
-        }
+        if (declared > cap) return yield* declaredTooLarge(declared, cap)
         const location = response.headers["location"]
         const direct = EarlyAnswerHttpClient.readBody(response, cap)
         if (request.method === "GET" && response.status >= 300 && response.status < 400 && location) {
           // Cut short by the deadline, this read ends; the next hop then reports the timeout.
           const drained: Effect.Effect<unknown, unknown> = direct ?? readCapped(response.stream, cap)
           yield* Effect.ignore(drained)
-          const status = response.status
-          if (hops >= MAX_REDIRECTS) {
-            return yield* new AttemptFailed({ kind: "protocol", status, reason: `more than ${MAX_REDIRECTS} redirects` })
-          }
-          let next: URL
-          try {
-            next = new URL(location, url)
-          } catch {
-            return yield* new AttemptFailed({ kind: "protocol", status, reason: `a redirect to '${location}', which is not a URL` })
-          }
-          if (next.protocol !== "http:" && next.protocol !== "https:") {
-            return yield* new AttemptFailed({
-              kind: "protocol",
-              status,
-              reason: `a redirect to a ${next.protocol.replace(/:$/, "")}: URL, which is not http(s)`
-            })
-          }
+          const next = redirectTarget(location, url, hops, response.status)
+          if (next instanceof AttemptFailed) return yield* next
           return yield* loop(next, leftOrigin || next.origin !== start.origin, hops + 1, deadline)
         }
-        // Once an answer has begun, a broken connection is not retried: the node may have acted.
-        const broke = (e: unknown) => {
-          if (deadline?.expired) return timedOut()
-          const broken = describeNetworkError(e, url.host)
-          return new AttemptFailed({
-            kind: "network",
-            unreachable: broken.unreachable,
-            reason: `the connection broke while the answer was arriving (${broken.reason})`
-          })
-        }
+        const broke = (e: unknown) => deadline?.expired ? timedOut() : brokeWhileAnswering(e, url.host)
         const body = yield* direct === undefined
           ? readCapped(Stream.mapError(response.stream, broke), cap)
-          : Effect.mapError(direct, (e) =>
-            e._tag === "BodyTooLarge"
-              ? new AttemptFailed({ kind: "too-large", reason: `an answer larger than ${cap} bytes` })
-              : broke(e.cause))
+          : Effect.mapError(direct, (e) => e._tag === "BodyTooLarge" ? bodyTooLarge(cap) : broke(e.cause))
         yield* Effect.logDebug(`← ${response.status} ${url.toString()} (${body.length} bytes)`)
-        const result: PeerResponse = { status: response.status, headers: response.headers, body, url: url.toString(), leftOrigin }
-        if (TRANSIENT_STATUS.has(response.status)) {
-          const retryAfter = parseRetryAfter(response.headers["retry-after"])
-          return yield* new AttemptFailed({
-            kind: "status",
-            reason: `HTTP ${response.status}`,
-            response: result,
-            ...(retryAfter ? { retryAfter } : {})
-          })
-        }
-        return result
+        const result = settle({ status: response.status, headers: response.headers, body, url: url.toString(), leftOrigin })
+        return yield* result instanceof AttemptFailed ? Effect.fail(result) : Effect.succeed(result)
       })
+    if (nodeExchange !== undefined && isFixed(request)) {
+      const call = Effect.async<PeerResponse, AttemptFailed>((resume) =>
+        Effect.sync(nodeExchange(token, request, start, (outcome) => resume(outcome instanceof AttemptFailed ? Effect.fail(outcome) : Effect.succeed(outcome))))
+      )
+      return Effect.logDebug(`→ ${request.method} ${start.toString()}${token !== "" ? " (with token)" : ""}`).pipe(
+        Effect.zipRight(call),
+        Effect.tap((answer) => Effect.logDebug(`← ${answer.status} ${answer.url} (${answer.body.length} bytes)`))
+      )
+    }
     if (own === undefined) {
       return loop(start, false, 0, undefined).pipe(Effect.timeoutFail({ duration: options.timeout, onTimeout: timedOut }))
     }
@@ -323,64 +251,173 @@ const makeOn = (
       )
     })
 
-  const send = (peer: Peer, request: PeerRequest): Effect.Effect<PeerResponse, TransportError> =>
-    Effect.gen(function* () {
-      const usability = peerUsability(peer)
-      if (usability._tag === "UnusableUrl") return yield* new InvalidPeerUrl({ peer: peer.name, url: redactUrl(peer.url), reason: usability.reason })
-      if (usability._tag === "UnusableToken") return yield* new UnusableToken({ peer: peer.name, reason: usability.reason })
-      const { token, url: base } = usability
-      // The request URL is the peer's origin plus a path: setting `pathname`
-      // can never change the host, as joining text and resolving it could.
-      const target = new URL(base.origin)
-      target.pathname = base.pathname.replace(/\/+$/, "") + request.path
-      if (target.origin !== base.origin) {
-        return yield* new InvalidPeerUrl({ peer: peer.name, url: redactUrl(peer.url), reason: "a request would leave its host" })
-      }
-      if (target.protocol === "https:") yield* warnUnverified(peer.name, target.host)
-      // Where the token goes is judged on the URL actually requested.
-      if (token !== "" && target.protocol === "http:" && !isLoopbackHost(target.hostname) && !options.insecure) {
-        return yield* new PlainHttpRefused({ peer: peer.name, host: target.host })
-      }
-      const attempt = exchange(token, request, target).pipe(
-        Effect.tapError((failure) => Effect.logDebug(`attempt failed for '${peer.name}': ${failure.reason}`))
-      )
-      return yield* attempt.pipe(
-        // The retry schedule is started only once an attempt has failed (most calls
-        // succeed at once, and starting Effect.retry costs ~0.3 M instructions a call):
-        // it is handed that first failure, then runs the further attempts as before.
-        Effect.catchAll((first) => {
-          let replayed = false
-          const again = Effect.suspend(() => (replayed ? attempt : ((replayed = true), Effect.fail(first))))
-          return Effect.retry(again, announced(policies[request.retry], peer.name))
-        }),
-        Effect.catchAll((failure): Effect.Effect<PeerResponse, TransportError> => {
-          if (failure.kind === "status" && failure.response && isTooLong(failure.retryAfter)) {
-            const said = errorOfBody(failure.response.body)
-            const wait = failure.response.headers["retry-after"] ?? ""
-            return Effect.fail(
-              new PeerApiError({
-                peer: peer.name,
-                status: failure.response.status,
-                code: said.code ?? `HTTP_${failure.response.status}`,
-                reason: `${said.message !== undefined ? `${said.message.slice(0, 300)}; ` : ""}it asked to wait ${formatWait(failure.retryAfter)} (Retry-After: ${wait.slice(0, 64)}), longer than the ${formatWait(RETRY_AFTER_CEILING)} fazt waits: try again later`
-              })
-            )
-          }
-          if (failure.kind === "status" && failure.response) return Effect.succeed(failure.response)
-          if (failure.kind === "too-large") {
-            return Effect.fail(new PeerProtocolError({ peer: peer.name, status: 200, reason: failure.reason }))
-          }
-          if (failure.kind === "protocol") {
-            return Effect.fail(new PeerProtocolError({ peer: peer.name, status: failure.status ?? 0, reason: failure.reason }))
-          }
-          return Effect.fail(
-            new PeerUnreachable({ peer: peer.name, url: redactUrl(peer.url), kind: failure.unreachable ?? "other", reason: failure.reason })
-          )
+  /** Where a request to `peer` goes and with which token, or why it may not leave. Nothing is sent. */
+  const prepare = (peer: Peer, request: PeerRequest): { readonly token: string; readonly target: URL } | TransportError => {
+    const usability = peerUsability(peer)
+    if (usability._tag === "UnusableUrl") return new InvalidPeerUrl({ peer: peer.name, url: redactUrl(peer.url), reason: usability.reason })
+    if (usability._tag === "UnusableToken") return new UnusableToken({ peer: peer.name, reason: usability.reason })
+    const { token, url: base } = usability
+    // The request URL is the peer's origin plus a path: setting `pathname`
+    // can never change the host, as joining text and resolving it could.
+    const target = new URL(base.origin)
+    target.pathname = base.pathname.replace(/\/+$/, "") + request.path
+    if (target.origin !== base.origin) {
+      return new InvalidPeerUrl({ peer: peer.name, url: redactUrl(peer.url), reason: "a request would leave its host" })
+    }
+    // Where the token goes is judged on the URL actually requested.
+    if (token !== "" && target.protocol === "http:" && !isLoopbackHost(target.hostname) && !options.insecure) {
+      return new PlainHttpRefused({ peer: peer.name, host: target.host })
+    }
+    return { token, target }
+  }
+
+  /** What the caller is told once no attempt is left: the answer (a transient status the retries ran out on), or the error. */
+  const outcomeAfter = (peer: Peer, failure: AttemptFailed): Either.Either<PeerResponse, TransportError> => {
+    if (failure.kind === "status" && failure.response && isTooLong(failure.retryAfter)) {
+      const said = errorOfBody(failure.response.body)
+      const wait = failure.response.headers["retry-after"] ?? ""
+      return Either.left(
+        new PeerApiError({
+          peer: peer.name,
+          status: failure.response.status,
+          code: said.code ?? `HTTP_${failure.response.status}`,
+          reason: `${said.message !== undefined ? `${said.message.slice(0, 300)}; ` : ""}it asked to wait ${formatWait(failure.retryAfter)} (Retry-After: ${wait.slice(0, 64)}), longer than the ${formatWait(RETRY_AFTER_CEILING)} fazt waits: try again later`
         })
       )
+    }
+    if (failure.kind === "status" && failure.response) return Either.right(failure.response)
+    if (failure.kind === "too-large") return Either.left(new PeerProtocolError({ peer: peer.name, status: 200, reason: failure.reason }))
+    if (failure.kind === "protocol") {
+      return Either.left(new PeerProtocolError({ peer: peer.name, status: failure.status ?? 0, reason: failure.reason }))
+    }
+    return Either.left(
+      new PeerUnreachable({ peer: peer.name, url: redactUrl(peer.url), kind: failure.unreachable ?? "other", reason: failure.reason })
+    )
+  }
+
+  const attemptAt = (peer: Peer, request: PeerRequest, token: string, target: URL) =>
+    exchange(token, request, target).pipe(
+      Effect.tapError((failure) => Effect.logDebug(`attempt failed for '${peer.name}': ${failure.reason}`))
+    )
+
+  /**
+   * The attempts after a `first` that failed, as the retry policy allows. The
+   * schedule is started only once an attempt has failed (most calls succeed at
+   * once, and starting Effect.retry costs ~0.3 M instructions a call): it is
+   * handed that first failure, then runs the further attempts.
+   */
+  const retryAfter = (peer: Peer, request: PeerRequest, attempt: Effect.Effect<PeerResponse, AttemptFailed>, first: AttemptFailed) => {
+    let replayed = false
+    const again = Effect.suspend(() => (replayed ? attempt : ((replayed = true), Effect.fail(first))))
+    return Effect.retry(again, announced(policies[request.retry], peer.name)).pipe(
+      Effect.catchAll((failure) => Either.match(outcomeAfter(peer, failure), { onLeft: Effect.fail, onRight: Effect.succeed }))
+    )
+  }
+
+  const send = (peer: Peer, request: PeerRequest): Effect.Effect<PeerResponse, TransportError> =>
+    Effect.suspend(() => {
+      const ready = prepare(peer, request)
+      if (!("target" in ready)) return Effect.fail(ready)
+      const { token, target } = ready
+      const attempt = attemptAt(peer, request, token, target)
+      const sent = attempt.pipe(Effect.catchAll((first) => retryAfter(peer, request, attempt, first)))
+      return target.protocol === "https:" ? Effect.zipRight(warnUnverified(peer.name, target.host), sent) : sent
     })
 
-  return { options, send }
+  /**
+   * One request to each peer, at most `concurrency` at once, each outcome
+   * handed to `onResult` as it comes. On our Node client, in one fiber: each
+   * first attempt is a `NodeExchange`, and only a peer whose first attempt
+   * failed in a way worth another gets a fiber for its retries. A fiber per
+   * peer cost ~0.8 M instructions, the Effect loop ~0.5 M more (`status --all`
+   * asks thousands of peers). Streamed bodies, other clients and `--log-level
+   * debug` (whose lines the callbacks cannot log) take `send` for each peer.
+   */
+  const sendEach: PeerTransport.Service["sendEach"] = (peers, request, { concurrency }, onResult) =>
+    Effect.gen(function* () {
+      const debug = LogLevel.lessThanEqual(yield* FiberRef.get(FiberRef.currentMinimumLogLevel), LogLevel.Debug)
+      if (peers.length === 0) return
+      if (nodeExchange === undefined || !isFixed(request) || debug) {
+        return yield* Effect.forEach(
+          peers,
+          (peer, index) => Effect.either(send(peer, request)).pipe(Effect.map((result) => onResult(index, result))),
+          { concurrency, discard: true }
+        )
+      }
+      const ready = peers.map((peer) => prepare(peer, request))
+      for (let i = 0; i < peers.length; i++) {
+        const r = ready[i]!
+        if ("target" in r && r.target.protocol === "https:") yield* warnUnverified(peers[i]!.name, r.target.host)
+      }
+      const runtime = yield* Effect.runtime<never>()
+      const startFork = Runtime.runFork(runtime)
+      yield* Effect.async<void>((resume) => {
+        const cancels = new Map<number, () => void>()
+        const retrying = new Set<Fiber.RuntimeFiber<Either.Either<PeerResponse, TransportError>>>()
+        let next = 0
+        let inFlight = 0
+        let done = 0
+        let stopped = false
+        const finish = (index: number, result: Either.Either<PeerResponse, TransportError>) => {
+          inFlight--
+          done++
+          onResult(index, result)
+          if (done === peers.length) resume(Effect.void)
+          else if (!starting) start()
+        }
+        // Requests leave in batches, one per turn of the event loop, so the
+        // first are on their way while the rest are built, and answers are
+        // read as they come rather than after every request is built.
+        let starting = false
+        const start = () => {
+          if (stopped) return
+          starting = true
+          let batch = 0
+          while (next < peers.length && inFlight < concurrency && batch < BATCH) {
+            const index = next++
+            const peer = peers[index]!
+            const r = ready[index]!
+            inFlight++
+            batch++
+            if (!("target" in r)) {
+              finish(index, Either.left(r))
+              continue
+            }
+            const settled = (outcome: PeerResponse | AttemptFailed) => {
+              cancels.delete(index)
+              if (!(outcome instanceof AttemptFailed)) return finish(index, Either.right(outcome))
+              if (!isRetryable(request.retry)(outcome) || options.retries < 1) return finish(index, outcomeAfter(peer, outcome))
+              const fiber = startFork(Effect.either(retryAfter(peer, request, attemptAt(peer, request, r.token, r.target), outcome)))
+              retrying.add(fiber)
+              fiber.addObserver((exit) => {
+                retrying.delete(fiber)
+                if (stopped) return
+                if (Exit.isSuccess(exit)) return finish(index, exit.value)
+                // A defect in a retry is the whole call's.
+                stop()
+                resume(Effect.failCause(exit.cause))
+              })
+            }
+            cancels.set(index, nodeExchange(r.token, request, r.target, settled))
+          }
+          starting = false
+          if (next < peers.length && inFlight < concurrency) setImmediate(start)
+        }
+        const stop = () => {
+          stopped = true
+          for (const cancel of cancels.values()) cancel()
+          cancels.clear()
+          for (const fiber of retrying) fiber.unsafeInterruptAsFork(fiber.id())
+        }
+        start()
+        return Effect.suspend(() => {
+          stop()
+          return Fiber.interruptAll(retrying)
+        })
+      })
+    })
+
+  return { options, send, sendEach }
 }
 
 export const make = (options: TransportOptions): Effect.Effect<PeerTransport.Service, never, HttpClient.HttpClient> =>
@@ -396,7 +433,7 @@ export const layer = (options: TransportOptions): Layer.Layer<PeerTransport> =>
   Layer.sync(PeerTransport, () => {
     const own = EarlyAnswerHttpClient.makeWithDeadlines({ lookup: loopbackLookup })
     // Our client's body writer hands each chunk to the connection before it pulls the next.
-    return { ...makeOn(options, own.client, own.execute), writesChunkByChunk: true }
+    return { ...makeOn(options, own.client, own), writesChunkByChunk: true }
   })
 
 /** HTTP on a client you provide (tests, custom agents). */

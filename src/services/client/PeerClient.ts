@@ -2,6 +2,7 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Match from "effect/Match"
 import * as Option from "effect/Option"
@@ -42,7 +43,14 @@ import {
 } from "./deployFolder.js"
 import { type ContactResult, PeerStore } from "./PeerStore.js"
 import { SiteArchive } from "./SiteArchive.js"
-import { type PeerRequest, type PeerResponse, PeerTransport, type RequestBody } from "./PeerTransport.js"
+import {
+  type PeerRequest,
+  type PeerResponse,
+  PeerTransport,
+  type RequestBody,
+  type RequestBytes,
+  type TransportError
+} from "./PeerTransport.js"
 
 /**
  * What any call to a peer can fail with: the peer's own failures
@@ -102,6 +110,20 @@ export const deployForm = (upload: DeployUpload, onArchiveError: (e: ArchiveErro
 export declare namespace PeerClient {
   export interface Service {
     readonly status: (peer: Peer) => Effect.Effect<Health, PeerRequestError>
+    /**
+     * `status` of each of `peers`, at most `options.concurrency` at once
+     * (default 128), each result in the order of `peers`, and each handed to
+     * `options.onAnswer` as it comes. A peer that fails does not stop the
+     * others. What the answers revealed is recorded in one transaction at the
+     * end, interrupted or not.
+     */
+    readonly statusAll: (
+      peers: ReadonlyArray<Peer>,
+      options?: {
+        readonly concurrency?: number
+        readonly onAnswer?: (index: number, result: Either.Either<Health, PeerRequestError>) => void
+      }
+    ) => Effect.Effect<ReadonlyArray<Either.Either<Health, PeerRequestError>>>
     /** Through the command gateway (`app list`); `GET /api/apps` on nodes without one. */
     readonly apps: (peer: Peer) => Effect.Effect<ReadonlyArray<AppView>, PeerRequestError>
     readonly upgrade: (peer: Peer, options: UpgradeOptions) => Effect.Effect<UpgradeResult, PeerRequestError>
@@ -188,31 +210,33 @@ const API_KEY_PATHS = [
 ]
 export const acceptsApiKey = (path: string): boolean => API_KEY_PATHS.some((rule) => rule.test(path))
 
+const decodeEnvelope = Schema.decodeUnknownOption(Envelope)
+
 /** Turns an answer into the `data` of its envelope, or the matching typed error. */
 export const decodeAnswer = <A, I>(
   schema: Schema.Schema<A, I>,
   peer: Peer,
   request: Pick<PeerRequest, "method" | "path">,
   response: PeerResponse
-): Effect.Effect<A, PeerUnauthorized | PeerApiError | PeerProtocolError> =>
-  Effect.gen(function* () {
-    const status = response.status
-    let json: unknown
-    let parsed = true
-    try {
-      json = JSON.parse(Buffer.from(response.body).toString("utf8"))
-    } catch {
-      parsed = false
-    }
-    const envelope = parsed ? Schema.decodeUnknownOption(Envelope)(json) : undefined
-    const error = envelope && envelope._tag === "Some" ? envelope.value.error : undefined
-    // The admin middleware's shape: `{"error": "text"}`, no code.
-    const bare = typeof error === "string"
-    const redirected = response.leftOrigin ? ` (after a redirect to ${new URL(response.url).origin}, which is never sent the token)` : ""
-    if (status === 401 || status === 403) {
-      const words = bare ? error : error?.message
-      const session = bare && status === 401 && !acceptsApiKey(request.path)
-      return yield* new PeerUnauthorized({
+): Either.Either<A, PeerUnauthorized | PeerApiError | PeerProtocolError> => {
+  const status = response.status
+  let json: unknown
+  let parsed = true
+  try {
+    json = JSON.parse(Buffer.from(response.body).toString("utf8"))
+  } catch {
+    parsed = false
+  }
+  const envelope = parsed ? decodeEnvelope(json) : undefined
+  const error = envelope && envelope._tag === "Some" ? envelope.value.error : undefined
+  // The admin middleware's shape: `{"error": "text"}`, no code.
+  const bare = typeof error === "string"
+  const redirected = response.leftOrigin ? ` (after a redirect to ${new URL(response.url).origin}, which is never sent the token)` : ""
+  if (status === 401 || status === 403) {
+    const words = bare ? error : error?.message
+    const session = bare && status === 401 && !acceptsApiKey(request.path)
+    return Either.left(
+      new PeerUnauthorized({
         peer: peer.name,
         status,
         code: bare || !error ? `HTTP_${status}` : clean(error.code, 64),
@@ -220,40 +244,35 @@ export const decodeAnswer = <A, I>(
         scope: session ? "session" : "key",
         request: `${request.method} ${request.path}`
       })
+    )
+  }
+  if (status >= 300 && status < 400) {
+    return Either.left(new PeerProtocolError({ peer: peer.name, status, reason: `a redirect to ${response.headers["location"] ?? "nowhere"}` }))
+  }
+  // Plain text is a node's own words too: Go's http.Error, as fazt's global
+  // rate limiter answers (internal/middleware/ratelimit.go: 429 "Too Many
+  // Requests") and its connection limiter (503 "Too Many Connections").
+  if (status >= 400 && !parsed && isPlainText(response)) {
+    const text = clean(Buffer.from(response.body).toString("utf8"))
+    return Either.left(new PeerApiError({ peer: peer.name, status, code: `HTTP_${status}`, reason: text === "" ? `HTTP ${status}` : text }))
+  }
+  if (status >= 400 || (error !== undefined && error !== null)) {
+    if (bare) return Either.left(new PeerApiError({ peer: peer.name, status, code: `HTTP_${status}`, reason: clean(error) }))
+    if (error) {
+      return Either.left(new PeerApiError({ peer: peer.name, status, code: clean(error.code, 64), reason: clean(error.message ?? "") }))
     }
-    if (status >= 300 && status < 400) {
-      return yield* new PeerProtocolError({
-        peer: peer.name,
-        status,
-        reason: `a redirect to ${response.headers["location"] ?? "nowhere"}`
-      })
-    }
-    // Plain text is a node's own words too: Go's http.Error, as fazt's global
-    // rate limiter answers (internal/middleware/ratelimit.go: 429 "Too Many
-    // Requests") and its connection limiter (503 "Too Many Connections").
-    if (status >= 400 && !parsed && isPlainText(response)) {
-      const text = clean(Buffer.from(response.body).toString("utf8"))
-      return yield* new PeerApiError({ peer: peer.name, status, code: `HTTP_${status}`, reason: text === "" ? `HTTP ${status}` : text })
-    }
-    if (status >= 400 || (error !== undefined && error !== null)) {
-      if (bare) return yield* new PeerApiError({ peer: peer.name, status, code: `HTTP_${status}`, reason: clean(error) })
-      if (error) {
-        return yield* new PeerApiError({ peer: peer.name, status, code: clean(error.code, 64), reason: clean(error.message ?? "") })
-      }
-      return yield* new PeerProtocolError({ peer: peer.name, status, reason: describeBody(response) })
-    }
-    if (!parsed) {
-      return yield* new PeerProtocolError({ peer: peer.name, status, reason: describeBody(response) })
-    }
-    if (!envelope || envelope._tag === "None" || !("data" in (json as object))) {
-      return yield* new PeerProtocolError({ peer: peer.name, status, reason: "JSON without the {\"data\": …} envelope" })
-    }
-    const decoded = Schema.decodeUnknownEither(schema)(envelope.value.data)
-    if (decoded._tag === "Left") {
-      return yield* new PeerProtocolError({ peer: peer.name, status, reason: "data of the wrong shape for this call" })
-    }
-    return decoded.right
-  })
+    return Either.left(new PeerProtocolError({ peer: peer.name, status, reason: describeBody(response) }))
+  }
+  if (!parsed) return Either.left(new PeerProtocolError({ peer: peer.name, status, reason: describeBody(response) }))
+  if (!envelope || envelope._tag === "None" || !("data" in (json as object))) {
+    return Either.left(new PeerProtocolError({ peer: peer.name, status, reason: "JSON without the {\"data\": …} envelope" }))
+  }
+  const decoded = Schema.decodeUnknownEither(schema)(envelope.value.data)
+  if (decoded._tag === "Left") {
+    return Either.left(new PeerProtocolError({ peer: peer.name, status, reason: "data of the wrong shape for this call" }))
+  }
+  return Either.right(decoded.right)
+}
 
 const notContacted = () => undefined
 
@@ -295,10 +314,7 @@ export const upgradeContact = (error: PeerClientError): ContactResult | undefine
 /** The status a failed call shows for the peer (a row of `status --all`): its health, else `error`. */
 export const statusAfter = (error: PeerClientError): PeerStatus => contactAfter(error)?.status ?? "error"
 
-const jsonBody = (value: unknown): (() => RequestBody) => {
-  const bytes = Buffer.from(JSON.stringify(value))
-  return () => ({ contentType: "application/json", contentLength: bytes.length, stream: Stream.make(bytes) })
-}
+const jsonBody = (value: unknown): RequestBytes => ({ contentType: "application/json", bytes: Buffer.from(JSON.stringify(value)) })
 
 /** The gateway is absent (fazt before v0.10): the route is not there. */
 const noGateway = (error: PeerRequestError): boolean =>
@@ -308,9 +324,14 @@ const noGateway = (error: PeerRequestError): boolean =>
 const RECORDING_PAUSE_MILLIS = 60_000
 
 /** Where the outcome of each contact goes: the peer's `last_*` columns, or nowhere. */
-type RecordContact = PeerStore.Service["updateStatus"]
+type RecordContacts = Pick<PeerStore.Service, "updateStatus" | "updateStatuses">
 
-const makeWith = (record: RecordContact): Effect.Effect<PeerClient.Service, never, PeerTransport> => Effect.gen(function* () {
+/** What a health answer tells about the peer: a node that answers but calls itself something other than healthy is not. */
+const healthContact = (h: Health): ContactResult => ({ status: h.status === "healthy" ? "healthy" : "error", version: h.version ?? undefined })
+
+const HEALTH_REQUEST: PeerRequest = { method: "GET", path: "/api/system/health", retry: "transient" }
+
+const makeWith = (record: RecordContacts): Effect.Effect<PeerClient.Service, never, PeerTransport> => Effect.gen(function* () {
   const transport = yield* PeerTransport
 
   const exchange = <A, I>(peer: Peer, request: PeerRequest, schema: Schema.Schema<A, I>): Effect.Effect<A, PeerRequestError> =>
@@ -327,20 +348,21 @@ const makeWith = (record: RecordContact): Effect.Effect<PeerClient.Service, neve
   // all: a locked database costs one busy timeout (5 s, which also holds up
   // the event loop), not one per peer of a fleet, and one warning.
   let recordingPausedUntil = 0
-  const note = (peer: Peer, result: ContactResult) =>
+  const recording = (write: Effect.Effect<void, DatabaseError>, what: string) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) =>
       now < recordingPausedUntil
         ? Effect.void
-        : record(peer.name, result).pipe(
+        : write.pipe(
           Effect.catchAll((e) =>
             Effect.flatMap(Clock.currentTimeMillis, (failedAt) => {
               recordingPausedUntil = failedAt + RECORDING_PAUSE_MILLIS
               return Effect.logWarning(
-                `could not record the state of '${peer.name}': ${e.message} (the state of other peers is not recorded for a minute)`
+                `could not record the state of ${what}: ${e.message} (the state of other peers is not recorded for a minute)`
               )
             })
           )
         ))
+  const note = (peer: Peer, result: ContactResult) => recording(record.updateStatus(peer.name, result), `'${peer.name}'`)
 
   /** Records what the call revealed about the peer's health, then hands back its outcome. */
   const recorded = <A, E extends PeerClientError>(
@@ -399,13 +421,36 @@ const makeWith = (record: RecordContact): Effect.Effect<PeerClient.Service, neve
     })
 
   return {
-    status: (peer) =>
-      recorded(
-        peer,
-        exchange(peer, { method: "GET", path: "/api/system/health", retry: "transient" }, Health),
-        // A node that answers but calls itself something other than healthy is not.
-        (h) => ({ status: h.status === "healthy" ? "healthy" : "error", version: h.version ?? undefined })
-      ),
+    status: (peer) => recorded(peer, exchange(peer, HEALTH_REQUEST, Health), healthContact),
+    statusAll: (peers, options) =>
+      Effect.suspend(() => {
+        const results = new Array<Either.Either<Health, PeerRequestError>>(peers.length)
+        const contacts: Array<readonly [string, ContactResult]> = []
+        const onResult = (index: number, sent: Either.Either<PeerResponse, TransportError>) => {
+          const peer = peers[index]!
+          const answer = Either.flatMap(sent, (response) => decodeAnswer(Health, peer, HEALTH_REQUEST, response))
+          // A peer that echoes our token back never gets it printed.
+          const result = peer.token === null ? answer : Either.mapBoth(answer, {
+            onLeft: (e) => maskSecretIn(e, peer.token),
+            onRight: (h) => maskSecretIn(h, peer.token)
+          })
+          const contact = Either.isRight(result) ? healthContact(result.right) : contactAfter(result.left)
+          if (contact !== undefined) contacts.push([peer.name, contact])
+          results[index] = result
+          options?.onAnswer?.(index, result)
+        }
+        const concurrency = options?.concurrency ?? 128
+        const asked = transport.sendEach !== undefined
+          ? transport.sendEach(peers, HEALTH_REQUEST, { concurrency }, onResult)
+          : Effect.forEach(peers, (peer, index) => Effect.map(Effect.either(transport.send(peer, HEALTH_REQUEST)), (sent) => onResult(index, sent)), {
+            concurrency,
+            discard: true
+          })
+        // What came in is recorded in one transaction, even after Ctrl-C.
+        const noteAll = Effect.suspend(() =>
+          contacts.length === 0 ? Effect.void : recording(record.updateStatuses(contacts), contacts.length === 1 ? `'${contacts[0]![0]}'` : `${contacts.length} peers`))
+        return asked.pipe(Effect.ensuring(noteAll), Effect.as(results))
+      }),
     apps: (peer) =>
       recorded(
         peer,
@@ -456,7 +501,7 @@ const makeWith = (record: RecordContact): Effect.Effect<PeerClient.Service, neve
 
 export const make: Effect.Effect<PeerClient.Service, never, PeerTransport | PeerStore> = Effect.flatMap(
   PeerStore,
-  (store) => makeWith(store.updateStatus)
+  (store) => makeWith(store)
 )
 
 export class PeerClient extends Context.Tag("fazt/PeerClient")<PeerClient, PeerClient.Service>() {
@@ -469,6 +514,6 @@ export class PeerClient extends Context.Tag("fazt/PeerClient")<PeerClient, PeerC
    */
   static readonly layerWithoutRecording: Layer.Layer<PeerClient, never, PeerTransport> = Layer.effect(
     PeerClient,
-    makeWith(() => Effect.void)
+    makeWith({ updateStatus: () => Effect.void, updateStatuses: () => Effect.void })
   )
 }

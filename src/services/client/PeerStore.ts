@@ -106,6 +106,8 @@ export declare namespace PeerStore {
   ) => Effect.Effect<Adoption, DatabaseError>
   /** Records the outcome of one contact in the `last_*` columns. */
   readonly updateStatus: (name: string, result: ContactResult) => Effect.Effect<void, DatabaseError>
+  /** Records the outcomes of many contacts (a fleet's), as `updateStatus` does each, in one transaction. */
+  readonly updateStatuses: (results: ReadonlyArray<readonly [name: string, result: ContactResult]>) => Effect.Effect<void, DatabaseError>
   }
 }
 
@@ -370,16 +372,19 @@ export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.ge
 
   // last_seen_at is the last time the node answered; an unreachable node was not seen.
   // Once per contact (a fleet records hundreds): straight on the connection, not through @effect/sql.
-  const updateStatus = (name: string, result: ContactResult) =>
+  const statusUpdate = (name: string, result: ContactResult): readonly [string, ReadonlyArray<unknown>] =>
     result.status === "unreachable"
-      ? db.run("UPDATE peers SET last_status = ? WHERE name = ?", [result.status, name])
-      : db.run(
+      ? ["UPDATE peers SET last_status = ? WHERE name = ?", [result.status, name]]
+      : [
         `UPDATE peers SET last_status = coalesce(?, last_status), last_seen_at = datetime('now'),
                 last_version = coalesce(?, last_version) WHERE name = ?`,
         [result.status ?? null, result.version || null, name]
-      )
+      ]
+  const updateStatus = (name: string, result: ContactResult) => db.run(...statusUpdate(name, result))
+  const updateStatuses = (results: ReadonlyArray<readonly [string, ContactResult]>) =>
+    db.runAll(results.map(([name, result]) => statusUpdate(name, result)))
 
-  return { list, get, add, remove, setDefault, resolve, rename, setUrl, updateToken, adopt, updateStatus }
+  return { list, get, add, remove, setDefault, resolve, rename, setUrl, updateToken, adopt, updateStatus, updateStatuses }
 })
 
 export class PeerStore extends Context.Tag("fazt/PeerStore")<PeerStore, PeerStore.Service>() {

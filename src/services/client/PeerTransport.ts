@@ -1,6 +1,7 @@
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
+import type * as Either from "effect/Either"
 import type * as Schedule from "effect/Schedule"
 import type * as Stream from "effect/Stream"
 import type {
@@ -71,12 +72,18 @@ export interface RequestBody {
   readonly contentLength?: number
 }
 
+/** A body known before sending (a few bytes of JSON): the same bytes on every attempt. */
+export interface RequestBytes {
+  readonly contentType: string
+  readonly bytes: Uint8Array
+}
+
 export interface PeerRequest {
   readonly method: "GET" | "POST" | "DELETE"
   readonly path: string
   readonly query?: Readonly<Record<string, string>>
-  /** Built afresh for each attempt, so a retry re-sends the whole body. */
-  readonly body?: () => RequestBody
+  /** Bytes known before sending, or a stream built afresh for each attempt (a retry re-sends the whole body). */
+  readonly body?: (() => RequestBody) | RequestBytes
   /**
    * `transient`: retried on refused/reset connections, 502/503/504 and 429.
    * `refused-only`: for calls that must not run twice (upgrade): retried only
@@ -108,6 +115,18 @@ export declare namespace PeerTransport {
   export interface Service {
     readonly options: TransportOptions
     readonly send: (peer: Peer, request: PeerRequest) => Effect.Effect<PeerResponse, TransportError>
+    /**
+     * `send` to each of `peers` (at most `concurrency` at once), each outcome
+     * handed to `onResult` with the peer's index as soon as it is known. A
+     * transport may do this more cheaply than a fiber per peer; without it,
+     * callers run `send` for each.
+     */
+    readonly sendEach?: (
+      peers: ReadonlyArray<Peer>,
+      request: PeerRequest,
+      options: { readonly concurrency: number },
+      onResult: (index: number, result: Either.Either<PeerResponse, TransportError>) => void
+    ) => Effect.Effect<void>
     /**
      * Each chunk of a request body has been handed to the connection before
      * the next one is pulled, so an upload may read into reused buffers.

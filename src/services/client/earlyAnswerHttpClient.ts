@@ -43,7 +43,7 @@ import { Readable } from "node:stream"
  * ", " (as a web Headers object would; Node's own `headers` keeps only the
  * first of some).
  */
-const headersOf = (incoming: http.IncomingMessage): Headers.Headers => {
+export const headerRecord = (incoming: http.IncomingMessage): Record<string, string> => {
   const out: Record<string, string> = {}
   const raw = incoming.rawHeaders
   for (let i = 0; i + 1 < raw.length; i += 2) {
@@ -51,8 +51,10 @@ const headersOf = (incoming: http.IncomingMessage): Headers.Headers => {
     const value = raw[i + 1]!
     out[name] = name in out ? `${out[name]}, ${value}` : value
   }
-  return Headers.fromInput(out)
+  return out
 }
+
+const headersOf = (incoming: http.IncomingMessage): Headers.Headers => Headers.fromInput(headerRecord(incoming))
 
 const transportError = (request: HttpClientRequest.HttpClientRequest, cause: unknown) =>
   new HttpClientError.RequestError({ request, reason: "Transport", cause })
@@ -199,7 +201,7 @@ export class DeadlinePassed extends Error {
 }
 
 /** The longest delay a Node timer takes; a longer one would fire at once. */
-const MAX_TIMER_MILLIS = 2_147_483_647
+export const MAX_TIMER_MILLIS = 2_147_483_647
 
 /**
  * All the time one attempt may take with this client: connecting, sending,
@@ -243,6 +245,8 @@ export type AgentOptions = Pick<http.AgentOptions, "lookup">
 
 /** This client as an `HttpClient`, and its `execute` under a `Deadline`. */
 export interface WithDeadlines {
+  /** The keep-alive agents this client sends through (nodeExchange.ts shares them). */
+  readonly agents: { readonly http: http.Agent; readonly https: https.Agent }
   readonly client: HttpClient.HttpClient
   readonly execute: (
     request: HttpClientRequest.HttpClientRequest,
@@ -319,7 +323,7 @@ export const makeWithDeadlines = (agentOptions: AgentOptions = {}): WithDeadline
     (effect) => Effect.flatMap(effect, (request) => execute(request, undefined)),
     Effect.succeed
   )
-  return { client, execute }
+  return { agents, client, execute }
 }
 
 export const make = (agentOptions: AgentOptions = {}): HttpClient.HttpClient => makeWithDeadlines(agentOptions).client

@@ -55,6 +55,11 @@ export declare namespace Database {
    * open transaction; inside the caller's own transaction it is part of it.
    */
   readonly run: (statement: string, params: ReadonlyArray<unknown>) => Effect.Effect<void, DatabaseError>
+  /**
+   * Many statements, as `run` runs one, in one transaction: all or none is
+   * written, with one commit (`status --all` records a thousand peers so).
+   */
+  readonly runAll: (statements: ReadonlyArray<readonly [statement: string, params: ReadonlyArray<unknown>]>) => Effect.Effect<void, DatabaseError>
   /** The rows of one query, the way `run` runs a statement (listing peers reads them so at every start). */
   readonly all: <Row>(statement: string, params?: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<Row>, DatabaseError>
   /** Maps `SqlError` to `DatabaseError` for a single statement. */
@@ -328,6 +333,12 @@ const open = (options: DatabaseOptions): Effect.Effect<Database.Service, Databas
         transaction._tag === "Some" && transaction.value[0] === connection ? now : locked(now))
     }
     const run = (statement: string, params: ReadonlyArray<unknown>) => onConnection(() => void prepare(statement).run(...params))
+    // better-sqlite3's transaction: BEGIN IMMEDIATE, or a savepoint inside the caller's own transaction.
+    const runAll = (statements: ReadonlyArray<readonly [string, ReadonlyArray<unknown>]>) =>
+      statements.length === 0 ? Effect.void : onConnection(() =>
+        db.transaction(() => {
+          for (const [statement, params] of statements) prepare(statement).run(...params)
+        }).immediate())
     const all = <Row>(statement: string, params: ReadonlyArray<unknown> = []) =>
       onConnection(() => prepare(statement).all(...params) as ReadonlyArray<Row>)
 
@@ -356,6 +367,7 @@ const open = (options: DatabaseOptions): Effect.Effect<Database.Service, Databas
           })
         ),
       run,
+      runAll,
       all,
       use
     }
