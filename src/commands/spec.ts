@@ -9,7 +9,8 @@ import * as Effect from "effect/Effect"
  *
  * It reads the descriptors' fields (`_tag`, `options`, `args`, …) of
  * `@effect/cli` 0.77, which that package marks internal: the pinned version
- * and `test/cli/help.test.ts` (every command, every flag) keep it honest.
+ * and the help of every command in `test/cli/usage.test.ts` and the tree
+ * read back in `test/commands/derived.test.ts` keep it honest.
  */
 export interface FlagSpec {
   /** `--all` */

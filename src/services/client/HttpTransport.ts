@@ -237,14 +237,16 @@ const makeOn = (
   // NODE_TLS_REJECT_UNAUTHORIZED=0 turns certificate checks off for every
   // connection of the process; each peer reached so says it, once a run.
   let tlsUnchecked: boolean | undefined
+  const tlsIsUnchecked = Effect.suspend(() =>
+    tlsUnchecked !== undefined
+      ? Effect.succeed(tlsUnchecked)
+      : Effect.map(Effect.orElseSucceed(Config.option(Config.string("NODE_TLS_REJECT_UNAUTHORIZED")), () => Option.none()), (setting) =>
+        (tlsUnchecked = Option.isSome(setting) && setting.value === "0"))
+  )
   const warnedUnverified = new Set<string>()
   const warnUnverified = (peerName: string, host: string) =>
     Effect.gen(function* () {
-      if (tlsUnchecked === undefined) {
-        const setting = yield* Effect.orElseSucceed(Config.option(Config.string("NODE_TLS_REJECT_UNAUTHORIZED")), () => Option.none())
-        tlsUnchecked = Option.isSome(setting) && setting.value === "0"
-      }
-      if (!tlsUnchecked || warnedUnverified.has(peerName)) return
+      if (!(yield* tlsIsUnchecked) || warnedUnverified.has(peerName)) return
       warnedUnverified.add(peerName)
       yield* Effect.logWarning(
         `peer '${peerName}' (${host}) is reached without checking its TLS certificate (NODE_TLS_REJECT_UNAUTHORIZED=0): whoever is in between can read the token`
@@ -344,10 +346,12 @@ const makeOn = (
           { concurrency, discard: true }
         )
       }
-      const ready = peers.map((peer) => prepare(peer, request))
-      for (let i = 0; i < peers.length; i++) {
-        const r = ready[i]!
-        if ("target" in r && r.target.protocol === "https:") yield* warnUnverified(peers[i]!.name, r.target.host)
+      // The warnings first, as `send` gives each before its request; each peer is prepared as it goes.
+      if (yield* tlsIsUnchecked) {
+        for (const peer of peers) {
+          const r = prepare(peer, request)
+          if ("target" in r && r.target.protocol === "https:") yield* warnUnverified(peer.name, r.target.host)
+        }
       }
       const runtime = yield* Effect.runtime<never>()
       const startFork = Runtime.runFork(runtime)
@@ -376,7 +380,7 @@ const makeOn = (
           while (next < peers.length && inFlight < concurrency && batch < BATCH) {
             const index = next++
             const peer = peers[index]!
-            const r = ready[index]!
+            const r = prepare(peer, request)
             inFlight++
             batch++
             if (!("target" in r)) {
