@@ -311,6 +311,28 @@ describe("status --all", () => {
     expect(states.map((s) => s.last_status)).toEqual(["unreachable", "healthy", "healthy", "healthy", "healthy", "healthy"])
   })
 
+  it("more peers than descriptors: every peer answered, none refused for EMFILE (no idle kept-alive socket holds one past the cap)", async () => {
+    // 150 peers, each its own server, under a limit of 96 descriptors: 32 asked at once (fleetConcurrency.ts).
+    // A connection kept alive after each answer would hold its descriptor, and the 70th peer would fail.
+    const peers = await Promise.all(Array.from({ length: 150 }, () => scriptedPeer([json(200, HEALTHY)])))
+    for (const p of peers) cleanups.push(p.close)
+    const home = tempHome()
+    expect((await runFazt(["remote", "add", "p-000", peers[0]!.url, "--token", TOKEN], { home })).code).toBe(0)
+    const Sqlite = (await import("better-sqlite3")).default
+    const db = new Sqlite(clientDb(home))
+    const insert = db.prepare("INSERT INTO peers (name, url, token) VALUES (?, ?, ?)")
+    for (let i = 1; i < peers.length; i++) insert.run(`p-${String(i).padStart(3, "0")}`, peers[i]!.url, TOKEN)
+    db.close()
+    const r = await runFazt(["remote", "status", "--all", "--json", "--retries", "0"], { home, shellPrefix: "ulimit -n 96;" })
+    expect(r.stderr).toBe("")
+    expect(r.code).toBe(0)
+    const rows = JSON.parse(r.stdout).data as Array<{ name: string; status: string }>
+    expect(rows.map((x) => x.status)).toEqual(peers.map(() => "healthy"))
+    expect(peers.map((p) => p.seen.length)).toEqual(peers.map(() => 1))
+    const states = query<{ last_status: string }>(clientDb(home), "SELECT last_status FROM peers")
+    expect(states.every((x) => x.last_status === "healthy")).toBe(true)
+  }, 30_000)
+
   it("with no peers says how to add one and exits 0", async () => {
     const home = tempHome()
     const r = await runFazt(["remote", "status", "--all"], { home })

@@ -402,7 +402,7 @@ const makeOn = (
                 resume(Effect.failCause(exit.cause))
               })
             }
-            cancels.set(index, nodeExchange(r.token, request, r.target, settled))
+            cancels.set(index, nodeExchange(r.token, request, r.target, settled, true))
           }
           starting = false
           if (next < peers.length && inFlight < concurrency) setImmediate(start)

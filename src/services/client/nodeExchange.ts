@@ -28,7 +28,13 @@ export type NodeExchange = (
   token: string,
   request: PeerRequest,
   start: URL,
-  done: (outcome: PeerResponse | AttemptFailed) => void
+  done: (outcome: PeerResponse | AttemptFailed) => void,
+  /**
+   * Close the connection after the answer instead of keeping it for another
+   * request: a fleet asks each peer once, and a thousand idle kept-alive
+   * sockets would hold a thousand descriptors past the concurrency cap.
+   */
+  once?: boolean
 ) => () => void
 
 export interface NodeExchangeOptions {
@@ -45,7 +51,7 @@ export const isFixed = (request: PeerRequest): boolean => typeof request.body !=
 
 export const makeNodeExchange = (options: NodeExchangeOptions): NodeExchange => {
   const { agents, cap, timeoutMillis, timedOut } = options
-  return (token, request, start, done) => {
+  return (token, request, start, done, once = false) => {
     let finished = false
     let current: http.ClientRequest | undefined
     let timer: ReturnType<typeof setTimeout> | undefined
@@ -68,6 +74,7 @@ export const makeNodeExchange = (options: NodeExchangeOptions): NodeExchange => 
 
     const hop = (url: URL, leftOrigin: boolean, hops: number) => {
       const headers: Record<string, string> = { accept: "application/json" }
+      if (once) headers["connection"] = "close"
       // The one place the token is revealed on this path: the Authorization header.
       if (token !== "" && !leftOrigin) headers["authorization"] = `Bearer ${token}`
       if (body !== undefined) {
