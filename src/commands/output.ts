@@ -72,11 +72,14 @@ const shorten = (text: string, max: number): string =>
   width(text) <= max ? text : `${[...text].slice(0, Math.max(0, max - 1)).join("")}…`
 
 /**
- * A cell of printable ASCII (space to `~`): `escapeControl` leaves it as it
- * is and its width is its length. Most cells of a listing are; only the
- * others are escaped and measured code point by code point.
+ * A cell with nothing `escapeControl` would escape (no C0, DEL, C1, line
+ * separator or direction override) and no surrogate (so one code point per
+ * UTF-16 unit): kept as it is, as wide as it is long. Nearly every cell of a
+ * listing is (a masked token's … too); only the others are escaped and
+ * measured code point by code point.
  */
-const PLAIN_CELL = /^[\x20-\x7e]*$/
+// eslint-disable-next-line no-control-regex
+const PLAIN_CELL = /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]*$/
 
 /** The cell as a table prints it before fitting: escaped, and cut to `MAX_CELL` (before escaping too, so a huge value is never copied whole). */
 const tableCell = (cell: string): string =>

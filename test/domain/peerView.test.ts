@@ -170,6 +170,17 @@ describe("listViews", () => {
       expect(JSON.stringify(fast)).toBe(JSON.stringify(slow))
     }))
 
+  it.live("reads a peers table made without some of the columns it shows whole, as list does", () =>
+    Effect.gen(function* () {
+      const { slow, fast } = yield* rows(freshDatabase(), [
+        "DROP TABLE peers",
+        "CREATE TABLE peers (id, name, url, token, is_default)",
+        "INSERT INTO peers (name, url, token, is_default) VALUES ('b', 'https://b.example', 'fzt_0123456789abcdef', 1), ('a', 'http://[::1]', NULL, 0)"
+      ])
+      expect(fast.map((v) => [v.name, v.is_default, v.description, v.last_seen_at])).toEqual([["a", false, null, null], ["b", true, null, null]])
+      expect(JSON.stringify(fast)).toBe(JSON.stringify(slow))
+    }))
+
   it.live("marks the only peer the default when none is marked, as list does", () =>
     Effect.gen(function* () {
       const { slow, fast } = yield* rows(freshDatabase(), [`INSERT INTO peers (name, url, is_default) VALUES ('only', 'https://only.example', 0)`])

@@ -220,7 +220,8 @@ const LIST_SHOWN = "SELECT name, url, token, description, is_default, last_seen_
 export const listViews: Effect.Effect<ReadonlyArray<PeerView>, DatabaseError, Database> = Effect.flatMap(
   Database,
   (db) =>
-    Effect.map(db.all<ListedRow>(LIST_SHOWN), (all) => {
+    // A peers table another tool made without one of these columns is read whole, as `list` reads it.
+    Effect.map(Effect.orElse(db.all<ListedRow>(LIST_SHOWN), () => db.all<PeerRow>(LIST)), (all) => {
       const isDefault = effectiveDefault(all)
       const views: Array<PeerView> = new Array(all.length)
       for (let i = 0; i < all.length; i++) views[i] = viewStored(storedPeer(all[i]!, isDefault(all[i]!)))
