@@ -59,17 +59,17 @@ export interface StoredPeer {
 export const viewStored = (peer: StoredPeer): PeerView => {
   const plainUrl = PLAIN_HTTP_URL.test(peer.url)
   return {
-  name: peer.name,
-  // A plain URL holds no userinfo and is not a token: `redactUrl` would return it as it is.
-  url: plainUrl ? peer.url : redactUrl(peer.url),
-  description: peer.description,
-  is_default: peer.isDefault,
-  token: maskToken(peer.token),
-  last_status: peer.lastStatus,
-  last_version: peer.lastVersion,
-  last_seen_at: toIsoTime(peer.lastSeenAt),
-  created_at: toIsoTime(peer.createdAt),
-  updated_at: toIsoTime(peer.updatedAt),
-  problem: storedProblem(peer.url, peer.token, plainUrl)
+    name: peer.name,
+    // A plain URL holds no userinfo and is not a token: `redactUrl` would return it as it is.
+    url: plainUrl ? peer.url : redactUrl(peer.url),
+    description: peer.description,
+    is_default: peer.isDefault,
+    token: maskToken(peer.token),
+    last_status: peer.lastStatus,
+    last_version: peer.lastVersion,
+    last_seen_at: toIsoTime(peer.lastSeenAt),
+    created_at: toIsoTime(peer.createdAt),
+    updated_at: toIsoTime(peer.updatedAt),
+    problem: storedProblem(peer.url, peer.token, plainUrl)
   }
 }
