@@ -72,27 +72,63 @@ const shorten = (text: string, max: number): string =>
   width(text) <= max ? text : `${[...text].slice(0, Math.max(0, max - 1)).join("")}…`
 
 /**
+ * A cell with nothing `escapeControl` would escape (no C0, DEL, C1, line
+ * separator or direction override) and no surrogate (so one code point per
+ * UTF-16 unit): kept as it is, as wide as it is long. Nearly every cell of a
+ * listing is (a masked token's … too); only the others are escaped and
+ * measured code point by code point.
+ */
+// eslint-disable-next-line no-control-regex
+const PLAIN_CELL = /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]*$/
+
+/** The cell as a table prints it before fitting: escaped, and cut to `MAX_CELL` (before escaping too, so a huge value is never copied whole). */
+const tableCell = (cell: string): string =>
+  cell.length <= MAX_CELL && PLAIN_CELL.test(cell) ? cell : shorten(escapeControl(cell.length > 4 * MAX_CELL ? cell.slice(0, 4 * MAX_CELL) : cell), MAX_CELL)
+
+const PADS: Array<string> = [""]
+/** `n` spaces (none when `n` is not above 0), each length made once. */
+const spaces = (n: number): string => (n > 0 ? (PADS[n] ??= " ".repeat(n)) : "")
+
+/**
  * Left-aligned columns, two spaces apart; the last column is not padded.
  * Cells are escaped here, at render time. Loops, not spreads: a table may have
  * hundreds of thousands of rows, more than a call's arguments can hold. On a
  * terminal the table fits its width: the widest columns (URLs, as a rule) are
  * shortened with …. Piped too, no cell is wider than `MAX_CELL` (a URL
  * another tool stored at 120 KiB would make a listing of megabytes): `--json`
- * has every value whole.
+ * has every value whole. Each cell is escaped and measured once (issue 26):
+ * its width is kept, and a cell is cut to its column only when a column had to
+ * shrink.
  */
 export const table = (
   header: ReadonlyArray<string>,
   rows: ReadonlyArray<ReadonlyArray<string>>,
   maxWidth: number | undefined = terminalColumns(1)
 ): string => {
-  // Cut before escaping, so a huge value is never copied whole.
-  const cells = (r: ReadonlyArray<string>) => r.map((cell) => shorten(escapeControl(cell.length > 4 * MAX_CELL ? cell.slice(0, 4 * MAX_CELL) : cell), MAX_CELL))
-  const all: Array<Array<string>> = [cells(header)]
-  for (const r of rows) all.push(cells(r))
+  const n = header.length
+  const all: Array<ReadonlyArray<string>> = new Array(rows.length + 1)
+  // The width of each of the first `n` cells of each row (a missing cell: 0).
+  const cellWidths = new Int32Array((rows.length + 1) * n)
   const widths = header.map(() => 0)
-  for (const r of all) {
-    for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i]!, width(r[i] ?? ""))
+  for (let k = 0; k <= rows.length; k++) {
+    const raw = k === 0 ? header : rows[k - 1]!
+    let r: ReadonlyArray<string> = raw
+    for (let i = 0; i < raw.length; i++) {
+      const cell = raw[i]!
+      // A plain cell is kept as it is, and so is the row when all of its cells are.
+      if (cell.length <= MAX_CELL && PLAIN_CELL.test(cell)) continue
+      r = raw.map(tableCell)
+      break
+    }
+    all[k] = r
+    for (let i = 0; i < n; i++) {
+      const cell = r[i] ?? ""
+      const w = r === raw ? cell.length : width(cell)
+      cellWidths[k * n + i] = w
+      if (w > widths[i]!) widths[i] = w
+    }
   }
+  let shrunk = false
   if (maxWidth !== undefined && maxWidth > 0) {
     const floor = header.map((h) => Math.max(width(h), 8))
     let total = widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1)
@@ -104,18 +140,25 @@ export const table = (
       if (widest < 0) break
       widths[widest]!--
       total--
+      shrunk = true
     }
     // Narrower than the columns can shrink to (a 45-column pane): one record a
     // row, `FIELD  value` a line, as `kubectl describe` reads, instead of lines
     // that wrap and cells cut to `http://…`.
     if (total > maxWidth) return records(all, maxWidth)
   }
-  const lines: Array<string> = []
-  for (const r of all) {
-    lines.push(r.map((raw, i) => {
-      const cell = shorten(raw, widths[i]!)
-      return i === r.length - 1 ? cell : cell + " ".repeat(Math.max(0, widths[i]! - width(cell)))
-    }).join("  ").trimEnd())
+  const lines: Array<string> = new Array(all.length)
+  for (let k = 0; k < all.length; k++) {
+    const r = all[k]!
+    let line = ""
+    for (let i = 0; i < r.length; i++) {
+      // No column shrank: each of the first `n` cells fits its column as it is.
+      const fits = i < n && !shrunk
+      const cell = fits ? r[i]! : shorten(r[i]!, widths[i]!)
+      if (i > 0) line += "  "
+      line += i === r.length - 1 ? cell : cell + spaces(widths[i]! - (fits ? cellWidths[k * n + i]! : width(cell)))
+    }
+    lines[k] = line.trimEnd()
   }
   return lines.join("\n")
 }

@@ -285,7 +285,7 @@ export const peerUsability = (peer: Pick<Peer, "url" | "token">): PeerUsability 
  * Why a stored row cannot be used to reach its peer, or null. Such a row is
  * still listed (marked) and can be fixed (a new URL or token) or removed.
  */
-export const peerProblem = (peer: Peer): string | null => {
+export const peerProblem = (peer: Pick<Peer, "url" | "token">): string | null => {
   const usability = peerUsability(peer)
   switch (usability._tag) {
     case "Usable":

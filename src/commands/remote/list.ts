@@ -1,12 +1,11 @@
 import * as Effect from "effect/Effect"
-import { viewPeer } from "../../domain/Peer.js"
-import { PeerStore } from "../../services/client/PeerStore.js"
+import { listViews } from "../../services/client/PeerStore.js"
 import { ago, emit, notice, table } from "../output.js"
 
 /** `fazt remote`: the peers table, read locally only (never the network). */
 export const listPeers = Effect.gen(function* () {
-  const store = yield* PeerStore
-  const peers = (yield* store.list).map((p) => viewPeer(p))
+  // What `store.list` and `viewPeer` of each give, without a `Peer` per row (issue 26).
+  const peers = yield* listViews
   if (peers.length === 0) {
     yield* notice("No peers yet. Add one with: fazt remote add <name> <url> --token-stdin")
   }
@@ -19,8 +18,15 @@ export const listPeers = Effect.gen(function* () {
         (unusable.length > 1 ? "; see 'fazt remote show <name>' for the others" : "")
     )
   }
-  yield* emit(peers, (views) =>
-    views.length === 0 ? null : table(
+  yield* emit(peers, (views) => {
+    if (views.length === 0) return null
+    // One clock for the whole table, and the last answer kept: a fleet's rows
+    // were seen within the same few seconds (`status --all` records them).
+    const now = Date.now()
+    let seen: string | null = null
+    let seenAgo = "-"
+    const lastSeen = (iso: string | null) => (iso === seen ? seenAgo : (seenAgo = ago((seen = iso), now)))
+    return table(
       ["", "NAME", "URL", "STATUS", "VERSION", "LAST SEEN", "TOKEN"],
       views.map((p) => [
         p.is_default ? "*" : "",
@@ -28,8 +34,9 @@ export const listPeers = Effect.gen(function* () {
         p.url,
         p.problem !== null ? "unusable" : p.last_status ?? "-",
         p.last_version ?? "-",
-        ago(p.last_seen_at),
+        lastSeen(p.last_seen_at),
         p.token ?? "-"
       ])
-    ))
+    )
+  })
 })

@@ -4,7 +4,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { descriptionProblem, originOf, Peer, type PeerStatus, tokenProblem, validatePeerName, validatePeerUrl } from "../../domain/Peer.js"
+import { descriptionProblem, originOf, Peer, type PeerStatus, type PeerView, tokenProblem, validatePeerName, validatePeerUrl } from "../../domain/Peer.js"
+import { type StoredPeer, viewStored } from "../../domain/peerView.js"
 import {
   type DatabaseError,
   InvalidInput,
@@ -117,6 +118,12 @@ export declare namespace PeerStore {
  */
 type Stored = string | number | bigint | Uint8Array | null
 
+/** The columns a listing shows (`LIST_SHOWN`). */
+type ListedRow = Pick<
+  PeerRow,
+  "name" | "url" | "token" | "description" | "is_default" | "last_seen_at" | "last_version" | "last_status" | "created_at" | "updated_at"
+>
+
 interface PeerRow {
   /** SQLite's rowid: how a row is changed, whatever its name holds. */
   readonly row_id: number
@@ -153,27 +160,76 @@ export const storedText = (value: Stored): string | null => {
 
 const tokenOf = (text: string | null): Redacted.Redacted<string> | null => (text === null ? null : Redacted.make(text))
 
-const isMarkedDefault = (row: PeerRow): boolean => row.is_default !== null && Number(row.is_default) === 1
+const isMarkedDefault = (row: Pick<PeerRow, "is_default">): boolean => row.is_default !== null && Number(row.is_default) === 1
+
+/**
+ * The fields of a row a listing shows, as a `Peer` holds them but for the
+ * token, which is its stored text here. fazt stores '' for a peer without a
+ * key (internal/remote/peer.go) and writes '' over the version when a peer is
+ * unreachable: both mean none.
+ */
+const storedPeer = (row: ListedRow, effectiveDefault: boolean): StoredPeer => ({
+  name: storedText(row.name) ?? "",
+  url: storedText(row.url) ?? "",
+  token: noneIfEmpty(row.token),
+  description: storedText(row.description),
+  isDefault: effectiveDefault,
+  lastSeenAt: storedText(row.last_seen_at),
+  lastVersion: noneIfEmpty(row.last_version),
+  lastStatus: noneIfEmpty(row.last_status),
+  createdAt: storedText(row.created_at),
+  updatedAt: storedText(row.updated_at)
+})
+
+const noneIfEmpty = (value: Stored): string | null => storedText(value) || null
 
 // Built without re-validating each field: every field is already text or null
-// here, and validation cost ~0.4 ms a peer (seconds over 200,000 rows).
+// here, and validation cost ~0.4 ms a peer (seconds over 200,000 rows). The
+// same conversions as `storedPeer`, the fields in the class's order.
 const toPeer = (row: PeerRow, effectiveDefault = isMarkedDefault(row)): Peer =>
   new Peer({
     id: storedText(row.id) ?? String(row.row_id),
     name: storedText(row.name) ?? "",
     url: storedText(row.url) ?? "",
-    // fazt stores '' for a peer without a key (internal/remote/peer.go) and
-    // writes '' over the version when a peer is unreachable: both mean none.
-    token: tokenOf(storedText(row.token) || null),
+    token: tokenOf(noneIfEmpty(row.token)),
     description: storedText(row.description),
     isDefault: effectiveDefault,
     lastSeenAt: storedText(row.last_seen_at),
-    lastVersion: storedText(row.last_version) || null,
-    lastStatus: storedText(row.last_status) || null,
+    lastVersion: noneIfEmpty(row.last_version),
+    lastStatus: noneIfEmpty(row.last_status),
     nodeId: storedText(row.node_id),
     createdAt: storedText(row.created_at),
     updatedAt: storedText(row.updated_at)
   }, true)
+
+/** Which rows are the default: the marked one, or the only row when none is marked. */
+const effectiveDefault = (all: ReadonlyArray<Pick<PeerRow, "is_default">>): (row: Pick<PeerRow, "is_default">) => boolean => {
+  const onlyUnmarked = all.length === 1 && !isMarkedDefault(all[0]!)
+  return (row) => onlyUnmarked || isMarkedDefault(row)
+}
+
+/** Every peer by name (`list`'s order and default). */
+const LIST = "SELECT rowid AS row_id, * FROM peers ORDER BY name"
+/** The same rows with only what a listing shows. */
+const LIST_SHOWN = "SELECT name, url, token, description, is_default, last_seen_at, last_version, last_status, created_at, updated_at FROM peers ORDER BY name"
+
+/**
+ * `fazt remote`'s rows: what `store.list` then `viewPeer` on each gives, the
+ * same values in the same order, without building a `Peer` per row (a Schema
+ * class instance and a `Redacted` in effect's registry each; issue 26). For
+ * the CLI's listing only: the library's `list` still returns `Peer`s.
+ */
+export const listViews: Effect.Effect<ReadonlyArray<PeerView>, DatabaseError, Database> = Effect.flatMap(
+  Database,
+  (db) =>
+    // A peers table another tool made without one of these columns is read whole, as `list` reads it.
+    Effect.map(Effect.orElse(db.all<ListedRow>(LIST_SHOWN), () => db.all<PeerRow>(LIST)), (all) => {
+      const isDefault = effectiveDefault(all)
+      const views: Array<PeerView> = new Array(all.length)
+      for (let i = 0; i < all.length; i++) views[i] = viewStored(storedPeer(all[i]!, isDefault(all[i]!)))
+      return views
+    })
+)
 
 /** The stored form of a token: the table holds it as text. */
 const secret = (token: Redacted.Redacted<string> | null | undefined): string | null =>
@@ -217,12 +273,12 @@ export const make: Effect.Effect<PeerStore.Service, never, Database> = Effect.ge
     })
 
   const withEffectiveDefault = (all: ReadonlyArray<PeerRow>): ReadonlyArray<Peer> => {
-    const noneMarked = all.every((r) => !isMarkedDefault(r))
-    return all.map((r) => toPeer(r, isMarkedDefault(r) || (noneMarked && all.length === 1)))
+    const isDefault = effectiveDefault(all)
+    return all.map((r) => toPeer(r, isDefault(r)))
   }
 
-  // Straight on the connection: every `fazt remote` runs it (Database.all).
-  const list = db.all<PeerRow>("SELECT rowid AS row_id, * FROM peers ORDER BY name").pipe(Effect.map(withEffectiveDefault))
+  // Straight on the connection (Database.all).
+  const list = db.all<PeerRow>(LIST).pipe(Effect.map(withEffectiveDefault))
 
   /** The peer behind one row, with the default as the whole table decides it. */
   const peerOf = (r: PeerRow) =>
