@@ -257,7 +257,13 @@ export interface WithDeadlines {
 export const makeWithDeadlines = (agentOptions: AgentOptions = {}): WithDeadlines => {
   const agents = {
     http: new http.Agent({ keepAlive: true, ...agentOptions }),
-    https: new https.Agent({ keepAlive: true, ...agentOptions })
+    // Made on first use: https (with tls and crypto) costs ~20 M instructions to load, and most fleets on a LAN are plain http.
+    // (A computed key: the build requires a Node module at once where its name stands alone, scripts/bundle-cli.mjs.)
+    get ["https"](): https.Agent {
+      const agent = new https.Agent({ keepAlive: true, ...agentOptions })
+      Object.defineProperty(this, "https", { value: agent })
+      return agent
+    }
   }
   const execute = (
     request: HttpClientRequest.HttpClientRequest,
@@ -270,11 +276,9 @@ export const makeWithDeadlines = (agentOptions: AgentOptions = {}): WithDeadline
       }
       const url = target.right
       const answer = Deferred.unsafeMake<http.IncomingMessage, HttpClientError.RequestError>(FiberId.none)
-      const nodeRequest = (url.protocol === "https:" ? https : http).request(url, {
-        agent: url.protocol === "https:" ? agents.https : agents.http,
-        method: request.method,
-        headers: request.headers
-      })
+      const nodeRequest = url.protocol === "https:"
+        ? https.request(url, { agent: agents.https, method: request.method, headers: request.headers })
+        : http.request(url, { agent: agents.http, method: request.method, headers: request.headers })
       deadline?.watch(nodeRequest)
       nodeRequest.on("response", (incoming) => Deferred.unsafeDone(answer, Effect.succeed(incoming)))
       // An error after the answer came belongs to the upload, which no longer matters.
