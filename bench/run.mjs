@@ -118,7 +118,8 @@ row("  instructions", M(t.ours.instr), `floor ${M(t.floor.instr)}`, x(t.ours.ins
 
 const f100 = await fleetVersus({ peers: 100, count: true })
 const per = (r) => (r.many.instr - r.one.instr) / 99
-row("status --all, 100 peers @200 ms: instr/peer", M(per(f100.ours)), `floor ${M(per(f100.floor))}`, x(per(f100.ours), per(f100.floor)), "≤ 1.5× the floor")
+const M2 = (n) => (Number.isFinite(n) ? `${(n / 1e6).toFixed(2)} M` : "-")
+row("status --all, 100 peers @200 ms: instr/peer", M2(per(f100.ours)), `floor ${M2(per(f100.floor))}`, x(per(f100.ours), per(f100.floor)), "≤ 1.5× the floor")
 row("  wall over one peer", `+${ms(f100.ours.many.ms - f100.ours.one.ms)}`, `floor +${ms(f100.floor.many.ms - f100.floor.one.ms)}`, "-", "(reported)")
 const f1000 = await fleetVersus({ peers: 1000 })
 row("status --all, 1,000 peers @200 ms (wall over one)", `+${ms(f1000.ours.many.ms - f1000.ours.one.ms)}`, `floor +${ms(f1000.floor.many.ms - f1000.floor.one.ms)}`, "-", "≤ +600 ms")
