@@ -337,8 +337,8 @@ const makeOn = (
    */
   const sendEach: PeerTransport.Service["sendEach"] = (peers, request, { concurrency }, onResult) =>
     Effect.gen(function* () {
-      const debug = LogLevel.lessThanEqual(yield* FiberRef.get(FiberRef.currentMinimumLogLevel), LogLevel.Debug)
       if (peers.length === 0) return
+      const debug = LogLevel.lessThanEqual(yield* FiberRef.get(FiberRef.currentMinimumLogLevel), LogLevel.Debug)
       if (nodeExchange === undefined || !isFixed(request) || debug) {
         return yield* Effect.forEach(
           peers,

@@ -334,13 +334,16 @@ const HEALTH_REQUEST: PeerRequest = { method: "GET", path: "/api/system/health",
 const makeWith = (record: RecordContacts): Effect.Effect<PeerClient.Service, never, PeerTransport> => Effect.gen(function* () {
   const transport = yield* PeerTransport
 
+  /** What one call got back, decoded; a peer that echoes our token back never gets it printed. */
+  const readSent = <A, I>(peer: Peer, request: PeerRequest, schema: Schema.Schema<A, I>) =>
+  (sent: Either.Either<PeerResponse, TransportError>): Either.Either<A, PeerRequestError> =>
+    Either.mapBoth(Either.flatMap(sent, (response) => decodeAnswer(schema, peer, request, response)), {
+      onLeft: (e) => maskSecretIn(e, peer.token),
+      onRight: (a) => maskSecretIn(a, peer.token)
+    })
+
   const exchange = <A, I>(peer: Peer, request: PeerRequest, schema: Schema.Schema<A, I>): Effect.Effect<A, PeerRequestError> =>
-    transport.send(peer, request).pipe(
-      Effect.flatMap((response) => decodeAnswer(schema, peer, request, response)),
-      // A peer that echoes our token back never gets it printed.
-      Effect.map((a) => maskSecretIn(a, peer.token)),
-      Effect.mapError((e) => maskSecretIn(e, peer.token))
-    )
+    Effect.flatMap(Effect.either(transport.send(peer, request)), readSent(peer, request, schema))
 
   // The result beats the bookkeeping: a call that worked is reported as such
   // even when its outcome cannot be written down (locked, read-only, full).
@@ -428,12 +431,7 @@ const makeWith = (record: RecordContacts): Effect.Effect<PeerClient.Service, nev
         const contacts: Array<readonly [string, ContactResult]> = []
         const onResult = (index: number, sent: Either.Either<PeerResponse, TransportError>) => {
           const peer = peers[index]!
-          const answer = Either.flatMap(sent, (response) => decodeAnswer(Health, peer, HEALTH_REQUEST, response))
-          // A peer that echoes our token back never gets it printed.
-          const result = peer.token === null ? answer : Either.mapBoth(answer, {
-            onLeft: (e) => maskSecretIn(e, peer.token),
-            onRight: (h) => maskSecretIn(h, peer.token)
-          })
+          const result = readSent(peer, HEALTH_REQUEST, Health)(sent)
           const contact = Either.isRight(result) ? healthContact(result.right) : contactAfter(result.left)
           if (contact !== undefined) contacts.push([peer.name, contact])
           results[index] = result

@@ -185,22 +185,24 @@ const noneIfEmpty = (value: Stored): string | null => storedText(value) || null
 
 // Built without re-validating each field: every field is already text or null
 // here, and validation cost ~0.4 ms a peer (seconds over 200,000 rows). The
-// same conversions as `storedPeer`, the fields in the class's order.
-const toPeer = (row: PeerRow, effectiveDefault = isMarkedDefault(row)): Peer =>
-  new Peer({
+// conversions are `storedPeer`'s; the fields in the class's order.
+const toPeer = (row: PeerRow, effectiveDefault = isMarkedDefault(row)): Peer => {
+  const stored = storedPeer(row, effectiveDefault)
+  return new Peer({
     id: storedText(row.id) ?? String(row.row_id),
-    name: storedText(row.name) ?? "",
-    url: storedText(row.url) ?? "",
-    token: tokenOf(noneIfEmpty(row.token)),
-    description: storedText(row.description),
-    isDefault: effectiveDefault,
-    lastSeenAt: storedText(row.last_seen_at),
-    lastVersion: noneIfEmpty(row.last_version),
-    lastStatus: noneIfEmpty(row.last_status),
+    name: stored.name,
+    url: stored.url,
+    token: tokenOf(stored.token),
+    description: stored.description,
+    isDefault: stored.isDefault,
+    lastSeenAt: stored.lastSeenAt,
+    lastVersion: stored.lastVersion,
+    lastStatus: stored.lastStatus,
     nodeId: storedText(row.node_id),
-    createdAt: storedText(row.created_at),
-    updatedAt: storedText(row.updated_at)
+    createdAt: stored.createdAt,
+    updatedAt: stored.updatedAt
   }, true)
+}
 
 /** Which rows are the default: the marked one, or the only row when none is marked. */
 const effectiveDefault = (all: ReadonlyArray<Pick<PeerRow, "is_default">>): (row: Pick<PeerRow, "is_default">) => boolean => {
