@@ -33,6 +33,8 @@ export type NodeExchange = (
    * Close the connection after the answer instead of keeping it for another
    * request: a fleet asks each peer once, and a thousand idle kept-alive
    * sockets would hold a thousand descriptors past the concurrency cap.
+   * fazt's server is Go's `http.Server` (cmd/server/main.go), which closes
+   * the connection after answering a request that says `Connection: close`.
    */
   once?: boolean
 ) => () => void
